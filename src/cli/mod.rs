@@ -1,0 +1,1 @@
+//! Headless subcommands: each is a thin call into the library.

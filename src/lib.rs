@@ -1,0 +1,18 @@
+//! sheriff: one terminal screen for the person on call.
+//!
+//! The library holds everything; `main.rs` is a thin clap front end. Modules are split by
+//! responsibility (`config`, `transport`, `checks`, `logs`, `drift`, `handoff`) and each is
+//! usable headless; `tui` depends on them, never the other way round.
+
+pub mod checks;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod drift;
+pub mod event;
+pub mod handoff;
+pub mod logs;
+pub mod paths;
+pub mod redact;
+pub mod transport;
+pub mod tui;

@@ -1,0 +1,1 @@
+//! One secret redactor used by logs, drift, notes and bug bodies.

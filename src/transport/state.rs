@@ -1,0 +1,56 @@
+use std::fmt;
+use std::time::Duration;
+
+/// A host connection's state, sent as `Event::Host` and shown in Health and the status line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HostState {
+    Connecting,
+    Up { latency: Duration },
+    /// No identity was accepted; says which were tried and what the server allows.
+    AuthFailed(String),
+    /// The host key is not in any known_hosts file: refused, never trusted silently.
+    UnknownKey { fingerprint: String, trust_command: String },
+    /// The host key differs from the known one: refused loudly, never overridable here.
+    KeyMismatch { expected: String, found: String },
+    Unreachable(String),
+    /// Waiting before the next reconnect attempt.
+    Retrying { in_secs: u64, reason: String },
+}
+
+impl HostState {
+    pub fn is_up(&self) -> bool {
+        matches!(self, HostState::Up { .. })
+    }
+
+    /// A short word for the status line and `sheriff hosts`.
+    pub fn label(&self) -> &'static str {
+        match self {
+            HostState::Connecting => "connecting",
+            HostState::Up { .. } => "up",
+            HostState::AuthFailed(_) => "auth failed",
+            HostState::UnknownKey { .. } => "unknown host key",
+            HostState::KeyMismatch { .. } => "HOST KEY CHANGED",
+            HostState::Unreachable(_) => "unreachable",
+            HostState::Retrying { .. } => "retrying",
+        }
+    }
+}
+
+impl fmt::Display for HostState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HostState::Connecting => write!(f, "connecting"),
+            HostState::Up { latency } => write!(f, "up ({} ms)", latency.as_millis()),
+            HostState::AuthFailed(why) => write!(f, "auth failed: {why}"),
+            HostState::UnknownKey { fingerprint, trust_command } => {
+                write!(f, "unknown host key {fingerprint}; to trust it: {trust_command}")
+            }
+            HostState::KeyMismatch { expected, found } => write!(
+                f,
+                "HOST KEY CHANGED: expected {expected}, server sent {found}; refusing to connect"
+            ),
+            HostState::Unreachable(why) => write!(f, "unreachable: {why}"),
+            HostState::Retrying { in_secs, reason } => write!(f, "retrying in {in_secs}s ({reason})"),
+        }
+    }
+}
