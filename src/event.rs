@@ -2,7 +2,6 @@
 //! channel; they never touch UI state (DESIGN.md, "Flow of data").
 
 use crate::checks::CheckResult;
-use crate::config::Config;
 use crate::drift::DriftReport;
 use crate::handoff::Entry;
 use crate::logs::LogLine;
@@ -21,14 +20,12 @@ pub enum Event {
     HandoffEntries(Vec<Entry>),
     /// An append of ours reached the disk (fsynced): the UI may now say "saved".
     HandoffSaved { id: String, redacted: bool },
-    /// An append failed; the text is kept so the user can retry.
-    HandoffFailed { error: String },
+    /// An append failed; the entry's text is kept so the user can retry.
+    HandoffFailed { id: String, error: String },
     /// Lines of the handoff log that could not be read, set aside.
     HandoffCorrupt { line: usize, error: String },
     /// A host's connection changed state.
     Host { host: String, state: HostState },
-    /// A reload finished: the new config, or why the old one is kept.
-    ConfigReloaded(Result<Box<Config>, String>),
     /// Something a worker wants the sheriff to read in the status line.
     Notice(String),
 }

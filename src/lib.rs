@@ -16,3 +16,4 @@ pub mod paths;
 pub mod redact;
 pub mod transport;
 pub mod tui;
+pub mod workers;

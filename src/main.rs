@@ -20,6 +20,31 @@ struct Cli {
 enum Command {
     /// The TUI on the embedded demo sandbox (no config, no servers needed).
     Demo,
+    /// Print the effective keymap, each key with what it does.
+    Keys {
+        /// List every action name a keymap file can use.
+        #[arg(long)]
+        actions: bool,
+    },
+    /// Work with the config file.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Append a note to the handoff log.
+    Note(sheriff::cli::handoff::NoteArgs),
+    /// Record a change with its why.
+    Change(sheriff::cli::handoff::ChangeArgs),
+    /// Mark the start or end of your shift.
+    Shift(sheriff::cli::handoff::ShiftArgs),
+    /// Print the shift report for the next sheriff.
+    Handoff(sheriff::cli::handoff::HandoffArgs),
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCommand {
+    /// Validate the config; print each error as file:line:col, exit 1 if any.
+    Check,
 }
 
 fn main() -> ExitCode {
@@ -34,8 +59,16 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let _ = &cli.config;
     match cli.command {
-        None | Some(Command::Demo) => Ok(ExitCode::SUCCESS),
+        None => sheriff::cli::launch::run_tui(cli.config.as_deref()),
+        Some(Command::Demo) => sheriff::cli::launch::run_demo(),
+        Some(Command::Keys { actions }) => sheriff::cli::keys::run(cli.config.as_deref(), actions),
+        Some(Command::Config { command: ConfigCommand::Check }) => {
+            sheriff::cli::config_check::run(cli.config.as_deref())
+        }
+        Some(Command::Note(args)) => sheriff::cli::handoff::note(cli.config.as_deref(), &args),
+        Some(Command::Change(args)) => sheriff::cli::handoff::change(cli.config.as_deref(), &args),
+        Some(Command::Shift(args)) => sheriff::cli::handoff::shift(cli.config.as_deref(), &args),
+        Some(Command::Handoff(args)) => sheriff::cli::handoff::handoff(cli.config.as_deref(), &args),
     }
 }

@@ -1,5 +1,7 @@
 //! Health checks: what a check found, and the workers that run them.
 
+pub mod http;
+
 use std::fmt;
 use std::time::Duration;
 

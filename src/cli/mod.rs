@@ -1,1 +1,6 @@
 //! Headless subcommands: each is a thin call into the library.
+
+pub mod config_check;
+pub mod handoff;
+pub mod keys;
+pub mod launch;

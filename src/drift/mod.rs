@@ -1,5 +1,7 @@
 //! Config drift between two environments: what differs, file by file.
 
+pub mod local;
+
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

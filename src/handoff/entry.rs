@@ -5,6 +5,17 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// One line of the handoff log (JSON Lines). Time is stored UTC and shown local.
+///
+/// Build one with [`Entry::new`] and the `with_*` methods rather than a struct literal, so
+/// fields added later (with serde defaults) do not break callers:
+///
+/// ```
+/// use sheriff::handoff::{Entry, EntryKind, Refs};
+/// let e = Entry::new(EntryKind::Change, "alex", "restarted php-fpm on web1")
+///     .with_why("workers stuck after deploy 4.2")
+///     .with_refs(Refs { host: Some("web1.prod".into()), ..Refs::default() });
+/// assert!(e.validate().is_ok());
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
     pub id: String,
@@ -17,6 +28,8 @@ pub struct Entry {
     pub why: Option<String>,
     #[serde(default, skip_serializing_if = "Refs::is_empty")]
     pub refs: Refs,
+    /// Free labels. A `check-state` entry carries its state as `state:critical` (see
+    /// [`Entry::check_status`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
 }
@@ -39,6 +52,16 @@ pub struct Refs {
 impl Refs {
     pub fn is_empty(&self) -> bool {
         self == &Refs::default()
+    }
+
+    /// `api · staging · web1.prod`: the refs worth showing next to an entry, in one line.
+    pub fn label(&self) -> String {
+        [&self.check, &self.env, &self.host, &self.drift, &self.bug]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(" · ")
     }
 }
 
@@ -85,7 +108,10 @@ impl EntryKind {
 
     /// Written by sheriff itself rather than typed by a person; folded in the timeline.
     pub fn is_automatic(self) -> bool {
-        matches!(self, EntryKind::CheckState | EntryKind::Bug | EntryKind::DriftAccepted)
+        matches!(
+            self,
+            EntryKind::CheckState | EntryKind::Bug | EntryKind::DriftAccepted
+        )
     }
 }
 
@@ -102,5 +128,185 @@ impl FromStr for EntryKind {
             .into_iter()
             .find(|k| k.as_str() == s)
             .ok_or_else(|| format!("unknown entry kind \"{s}\""))
+    }
+}
+
+/// Why an entry may not be saved. Checked by the store before anything reaches the disk.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EntryError {
+    #[error("a {kind} needs some text")]
+    EmptyText { kind: EntryKind },
+    #[error("a change needs its why: say why it was done (--why in `sheriff change`)")]
+    MissingWhy,
+    #[error("a check-state entry needs the check (refs.check) and its state")]
+    MissingCheckState,
+    #[error("the author is empty: set [handoff] author in the config, or $USER")]
+    EmptyAuthor,
+}
+
+impl Entry {
+    /// A new entry written now, with a fresh id.
+    pub fn new(kind: EntryKind, author: impl Into<String>, text: impl Into<String>) -> Entry {
+        let time = Utc::now();
+        Entry {
+            id: new_id(time),
+            time,
+            author: author.into(),
+            kind,
+            text: text.into(),
+            why: None,
+            refs: Refs::default(),
+            tags: Vec::new(),
+        }
+    }
+
+    /// A `check-state` entry: sheriff writes one when a check changes state, so the log
+    /// knows which problems are still open at handoff time.
+    pub fn check_state(
+        author: impl Into<String>,
+        refs: Refs,
+        state: impl Into<String>,
+        summary: impl Into<String>,
+    ) -> Entry {
+        let tag = format!("{STATE_TAG}{}", state.into());
+        Entry::new(EntryKind::CheckState, author, summary)
+            .with_refs(refs)
+            .with_tags(vec![tag])
+    }
+
+    /// A `check-state` entry's state (`ok|warning|critical|unknown`): its `state:` tag, or
+    /// else the word after the last `→` in the text (`api: ok → critical (503)`), the form
+    /// the demo and older entries use. The report counts a check as still open when its
+    /// latest state is not `ok`.
+    pub fn check_status(&self) -> Option<&str> {
+        if let Some(tag) = self.tags.iter().find_map(|t| t.strip_prefix(STATE_TAG)) {
+            return Some(tag);
+        }
+        let after = self.text.rsplit_once('→')?.1.trim_start();
+        let word = after.split(|c: char| !c.is_ascii_alphabetic()).next()?;
+        ["ok", "warning", "critical", "unknown"]
+            .into_iter()
+            .find(|s| *s == word)
+    }
+
+    pub fn with_why(mut self, why: impl Into<String>) -> Entry {
+        self.why = Some(why.into());
+        self
+    }
+
+    pub fn with_refs(mut self, refs: Refs) -> Entry {
+        self.refs = refs;
+        self
+    }
+
+    pub fn with_tags(mut self, tags: Vec<String>) -> Entry {
+        self.tags = tags;
+        self
+    }
+
+    /// What the store insists on: text for every kind but the shift markers, a why for a
+    /// change, the check and its state for a check-state.
+    pub fn validate(&self) -> Result<(), EntryError> {
+        if self.author.trim().is_empty() {
+            return Err(EntryError::EmptyAuthor);
+        }
+        let marker = matches!(self.kind, EntryKind::ShiftStart | EntryKind::ShiftEnd);
+        if !marker && self.text.trim().is_empty() {
+            return Err(EntryError::EmptyText { kind: self.kind });
+        }
+        match self.kind {
+            EntryKind::Change if self.why.as_deref().is_none_or(|w| w.trim().is_empty()) => {
+                Err(EntryError::MissingWhy)
+            }
+            EntryKind::CheckState if self.refs.check.is_none() || self.check_status().is_none() => {
+                Err(EntryError::MissingCheckState)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The first line of the text, for one-line views (timelines, reports).
+    pub fn headline(&self) -> &str {
+        self.text.lines().next().unwrap_or("")
+    }
+}
+
+/// The tag prefix that carries a check-state entry's state.
+const STATE_TAG: &str = "state:";
+
+/// `18c3f2a4b1e-9f3a2c`: milliseconds since the epoch in hex (so ids sort by time) and 24
+/// random bits, so two sheriffs writing in the same millisecond still differ.
+fn new_id(time: DateTime<Utc>) -> String {
+    let millis = u64::try_from(time.timestamp_millis()).unwrap_or(0);
+    let salt: u32 = rand::random::<u32>() & 0x00ff_ffff;
+    format!("{millis:011x}-{salt:06x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_in_kebab_case() {
+        for kind in EntryKind::ALL {
+            let json = serde_json::to_string(&kind).expect("kind serializes");
+            assert_eq!(json, format!("\"{}\"", kind.as_str()));
+            assert_eq!(kind.as_str().parse::<EntryKind>(), Ok(kind));
+        }
+    }
+
+    #[test]
+    fn change_needs_a_why() {
+        let e = Entry::new(EntryKind::Change, "alex", "restarted nginx");
+        assert_eq!(e.validate(), Err(EntryError::MissingWhy));
+        assert_eq!(
+            e.clone().with_why("  ").validate(),
+            Err(EntryError::MissingWhy)
+        );
+        assert!(e.with_why("config reload hung").validate().is_ok());
+    }
+
+    #[test]
+    fn shift_markers_need_no_text_but_notes_do() {
+        assert!(Entry::new(EntryKind::ShiftStart, "alex", "")
+            .validate()
+            .is_ok());
+        assert!(Entry::new(EntryKind::Note, "alex", " \n")
+            .validate()
+            .is_err());
+    }
+
+    #[test]
+    fn ids_differ_and_sort_by_time() {
+        let a = Entry::new(EntryKind::Note, "alex", "a");
+        let b = Entry::new(EntryKind::Note, "alex", "b");
+        assert_ne!(a.id, b.id);
+        assert!(a.id[..11] <= b.id[..11]);
+    }
+
+    #[test]
+    fn check_status_from_tag_or_arrow() {
+        let refs = Refs {
+            check: Some("api".into()),
+            ..Refs::default()
+        };
+        let e = Entry::check_state("sheriff", refs.clone(), "critical", "503");
+        assert_eq!(e.check_status(), Some("critical"));
+        assert!(e.validate().is_ok());
+        let demo = Entry::new(
+            EntryKind::CheckState,
+            "demo",
+            "api staging: ok → warning (slow)",
+        )
+        .with_refs(refs);
+        assert_eq!(demo.check_status(), Some("warning"));
+    }
+
+    #[test]
+    fn minimal_line_parses_with_defaults() {
+        let line =
+            r#"{"id":"1","time":"2026-11-23T11:40:00Z","author":"alex","kind":"note","text":"hi"}"#;
+        let e: Entry = serde_json::from_str(line).expect("parses");
+        assert!(e.refs.is_empty() && e.tags.is_empty() && e.why.is_none());
     }
 }

@@ -1,5 +1,11 @@
 //! Log tails: lines, their level, and the bounded buffer the Logs pane reads.
 
+pub mod buffer;
+pub mod level;
+pub mod tail;
+
+pub use buffer::LogBuffer;
+
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

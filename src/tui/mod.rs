@@ -1,1 +1,18 @@
-//! The terminal UI.
+//! The terminal UI: one event loop merging terminal events, a tick and worker events into
+//! `App::update`, carrying out the effects it returns, and drawing only when something
+//! changed (DESIGN.md "Flow of data").
+
+pub mod action;
+pub mod app;
+pub mod input;
+pub mod key;
+pub mod keymap;
+pub mod layout;
+pub mod panes;
+mod runner;
+pub mod terminal;
+pub mod theme;
+pub mod ui;
+pub mod widgets;
+
+pub use runner::{load_look, run, Look, Options};

@@ -1,0 +1,223 @@
+//! `sheriff note`, `sheriff change`, `sheriff shift start|end`, `sheriff handoff`: the
+//! headless twins of the TUI's `n`, `c` and Handoff pane, on the same library calls.
+
+use std::io::Read as _;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{anyhow, Context as _};
+use chrono::Utc;
+
+use crate::config::{self, HandoffSpec};
+use crate::handoff::{
+    self, parse_since, Entry, EntryKind, Log, OpenProblems, Period, Refs, Report, Span,
+};
+
+/// How long a headless command waits for the shared remote before carrying on offline.
+const SYNC_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// What an entry is about: the headless form of "the focused check/host/drift target".
+#[derive(clap::Args, Debug, Default, Clone)]
+pub struct RefArgs {
+    /// The check this is about.
+    #[arg(long)]
+    pub check: Option<String>,
+    /// The host this is about.
+    #[arg(long)]
+    pub host: Option<String>,
+    /// The environment this is about.
+    #[arg(long)]
+    pub env: Option<String>,
+    /// The drift target this is about.
+    #[arg(long)]
+    pub drift: Option<String>,
+    /// A bug URL or id.
+    #[arg(long)]
+    pub bug: Option<String>,
+    /// A free label; repeat for several.
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+}
+
+impl RefArgs {
+    fn refs(&self) -> Refs {
+        Refs {
+            check: self.check.clone(),
+            host: self.host.clone(),
+            env: self.env.clone(),
+            drift: self.drift.clone(),
+            bug: self.bug.clone(),
+        }
+    }
+}
+
+/// `sheriff note TEXT`
+#[derive(clap::Args, Debug)]
+pub struct NoteArgs {
+    /// The note; `-` reads it from stdin (for long text).
+    #[arg(required = true, num_args = 1..)]
+    pub text: Vec<String>,
+    #[command(flatten)]
+    pub refs: RefArgs,
+}
+
+/// `sheriff change TEXT --why WHY`
+#[derive(clap::Args, Debug)]
+pub struct ChangeArgs {
+    /// What was changed; `-` reads it from stdin.
+    #[arg(required = true, num_args = 1..)]
+    pub text: Vec<String>,
+    /// Why it was changed (required: the next sheriff needs it more than the what).
+    #[arg(long, required = true)]
+    pub why: String,
+    #[command(flatten)]
+    pub refs: RefArgs,
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShiftEdge {
+    Start,
+    End,
+}
+
+/// `sheriff shift start|end [TEXT]`
+#[derive(clap::Args, Debug)]
+pub struct ShiftArgs {
+    pub edge: ShiftEdge,
+    /// An optional word for the record ("took over from sam").
+    pub text: Vec<String>,
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Md,
+    Json,
+}
+
+/// `sheriff handoff [--since 12h|--shift] [--format md|json]`
+#[derive(clap::Args, Debug)]
+pub struct HandoffArgs {
+    /// Cover the last so long: 90m, 12h, 2d, 1w.
+    #[arg(long, value_name = "DURATION", conflicts_with = "shift")]
+    pub since: Option<String>,
+    /// Cover the latest shift (the default; the last 12h when no shift was started).
+    #[arg(long)]
+    pub shift: bool,
+    #[arg(long, value_enum, default_value_t = Format::Md)]
+    pub format: Format,
+}
+
+/// `sheriff note TEXT`: append a note.
+pub fn note(config: Option<&Path>, args: &NoteArgs) -> anyhow::Result<ExitCode> {
+    let (log, author) = open(config)?;
+    let entry = Entry::new(EntryKind::Note, author, text_of(&args.text)?)
+        .with_refs(args.refs.refs())
+        .with_tags(args.refs.tags.clone());
+    save(&log, entry)
+}
+
+/// `sheriff change TEXT --why WHY`: record a change with its why.
+pub fn change(config: Option<&Path>, args: &ChangeArgs) -> anyhow::Result<ExitCode> {
+    let (log, author) = open(config)?;
+    let entry = Entry::new(EntryKind::Change, author, text_of(&args.text)?)
+        .with_why(args.why.clone())
+        .with_refs(args.refs.refs())
+        .with_tags(args.refs.tags.clone());
+    save(&log, entry)
+}
+
+/// `sheriff shift start|end`: mark a shift's edge; `--shift` reports start from here.
+pub fn shift(config: Option<&Path>, args: &ShiftArgs) -> anyhow::Result<ExitCode> {
+    let (log, author) = open(config)?;
+    let kind = match args.edge {
+        ShiftEdge::Start => EntryKind::ShiftStart,
+        ShiftEdge::End => EntryKind::ShiftEnd,
+    };
+    save(&log, Entry::new(kind, author, args.text.join(" ")))
+}
+
+/// `sheriff handoff`: print the shift report.
+pub fn handoff(config: Option<&Path>, args: &HandoffArgs) -> anyhow::Result<ExitCode> {
+    let (log, author) = open(config)?;
+    if let Some(share) = log.share() {
+        // Teammates' latest entries belong in the report; offline, report what we have.
+        if let Err(e) = share.sync(&author, SYNC_TIMEOUT) {
+            eprintln!(
+                "sheriff: not synced with {} ({e}); reporting local entries",
+                share.remote()
+            );
+        }
+    }
+    let period = match &args.since {
+        Some(text) => Period::Last(parse_since(text).map_err(|e| anyhow!(e))?),
+        None => Period::Shift,
+    };
+    let loaded = log
+        .load()
+        .with_context(|| format!("reading the handoff log {}", log.root().display()))?;
+    for c in loaded.corrupt.iter().take(5) {
+        eprintln!("sheriff: warning: {c}");
+    }
+    if loaded.corrupt.len() > 5 {
+        eprintln!(
+            "sheriff: warning: … and {} more unreadable lines, set aside",
+            loaded.corrupt.len() - 5
+        );
+    }
+    let span = Span::resolve(period, &loaded.entries, Utc::now());
+    let report = Report::build(
+        &loaded.entries,
+        span,
+        OpenProblems::from_log(&loaded.entries),
+    );
+    match args.format {
+        Format::Md => print!("{}", report.to_markdown()),
+        Format::Json => println!("{}", report.to_json()),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The log and author from the config; with no config file anywhere, the defaults (data
+/// dir store, `$USER`), so a first `sheriff note` works before any setup.
+fn open(config: Option<&Path>) -> anyhow::Result<(Log, String)> {
+    let spec = match config::discover(config).map_err(|e| anyhow!("{e}"))? {
+        Some(path) => config::load(&path).map_err(|e| anyhow!("{e}"))?.handoff,
+        None => HandoffSpec::default(),
+    };
+    Ok((Log::from_spec(&spec), handoff::author(&spec)))
+}
+
+fn text_of(words: &[String]) -> anyhow::Result<String> {
+    if words.len() == 1 && words[0] == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("reading the text from stdin")?;
+        return Ok(text.trim_end().to_string());
+    }
+    Ok(words.join(" "))
+}
+
+fn save(log: &Log, entry: Entry) -> anyhow::Result<ExitCode> {
+    let kind = entry.kind;
+    let saved = log.append(entry)?;
+    if !saved.masked.is_empty() {
+        eprintln!(
+            "sheriff: masked {} before saving; the secret never reached the disk",
+            saved.masked.join(", ")
+        );
+    }
+    println!("saved {kind} {}", saved.entry.id);
+    if let Some(share) = log.share() {
+        if let Some(e) = &saved.commit_error {
+            eprintln!("sheriff: saved but not committed yet ({e}); the next sync commits it");
+        }
+        match share.sync(&saved.entry.author, SYNC_TIMEOUT) {
+            Ok(_) => eprintln!("sheriff: shared with {}", share.remote()),
+            Err(e) => eprintln!("sheriff: saved locally, will sync later: {e}"),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,385 @@
+//! The repeated sections: `[[check]]`, `[[log]]`, `[[drift]]`.
+//!
+//! Each item is built even when part of it is wrong (with a placeholder for the bad part),
+//! so that its references and name are still checked and one run reports every problem.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::time::Duration;
+
+use regex::Regex;
+use toml::de::DeTable;
+use toml::Spanned;
+
+use super::diagnostic::did_you_mean;
+use super::fields::{Fields, Problems};
+use super::model::{CheckKind, CheckSpec, DriftSpec, LogSource, LogSpec, Target};
+use super::sections::Located;
+
+const CHECK_KINDS: &[&str] = &["http", "disk", "nagios", "command"];
+const CHECK_KEYS: &[&str] = &[
+    "name", "envs", "on", "http", "disk", "nagios", "command", "every", "timeout", "expect",
+    "warn", "crit",
+];
+
+pub(crate) fn check(
+    table: &DeTable<'_>,
+    header: Range<usize>,
+    problems: &mut Problems,
+) -> Located<CheckSpec> {
+    let mut f = Fields::new(table, "[[check]]", CHECK_KEYS, problems);
+    // A mistyped kind ("htp") gets its own message, and stands in for the missing kind.
+    let kind_typo = |key: &str| {
+        did_you_mean(key, CHECK_KEYS.iter().copied()).filter(|k| CHECK_KINDS.contains(k))
+    };
+    let has_kind_typo = f
+        .unknown_keys()
+        .iter()
+        .any(|k| kind_typo(k.get_ref()).is_some());
+    f.report_unknown_with(|key| {
+        kind_typo(key)
+            .map(|kind| format!("unknown check kind \"{key}\" (did you mean \"{kind}\"?)"))
+    });
+
+    let name = required_name(&mut f, "check", header.clone());
+    let target = target(&mut f, "check");
+
+    let kinds: Vec<(&str, Spanned<String>)> = {
+        let mut found: Vec<_> = CHECK_KINDS
+            .iter()
+            .filter_map(|k| f.string(k).map(|v| (*k, v)))
+            .collect();
+        found.sort_by_key(|(k, _)| f.key_span(k).map_or(0, |s| s.start));
+        found
+    };
+    for (key, value) in &kinds {
+        if value.get_ref().trim().is_empty() {
+            f.problems
+                .at(value.span(), format!("{key} must not be empty"));
+        }
+    }
+    if let [(first, _), (second, _), ..] = kinds.as_slice() {
+        let message = format!(
+            "check \"{}\" has two kinds, {first} and {second}: keep one, or split it into two \
+             [[check]] sections",
+            name.get_ref()
+        );
+        f.problems
+            .at(f.key_span(second).unwrap_or(header.clone()), message);
+    } else if kinds.is_empty() && !has_kind_typo {
+        let message = format!(
+            "check \"{}\" has no kind: add one of http = \"URL\", disk = \"PATH\", nagios = \
+             \"PLUGIN ARGS\" or command = \"COMMAND\"",
+            name.get_ref()
+        );
+        f.problems.at(header, message);
+    }
+
+    let kind_name = kinds.first().map(|(k, _)| *k);
+    let expect = f.strings("expect").unwrap_or_default();
+    let warn = percent(&mut f, "warn");
+    let crit = percent(&mut f, "crit");
+    for (key, applies_to) in [("expect", "http"), ("warn", "disk"), ("crit", "disk")] {
+        if let (Some(span), Some(kind)) = (f.key_span(key), kind_name) {
+            if kind != applies_to {
+                let message =
+                    format!("{key} only applies to {applies_to} checks, not {kind}: remove it");
+                f.problems.at(span, message);
+            }
+        }
+    }
+    if let (Some(w), Some(c)) = (&warn, &crit) {
+        if w.get_ref() > c.get_ref() {
+            let message = format!(
+                "warn ({}%) is above crit ({}%): warn is the lower threshold",
+                w.get_ref(),
+                c.get_ref()
+            );
+            f.problems.at(w.span(), message);
+        }
+    }
+
+    let kind = match kinds.into_iter().next() {
+        Some(("http", url)) => {
+            let u = url.get_ref();
+            if !(u.starts_with("http://") || u.starts_with("https://") || u.starts_with('{')) {
+                f.problems.at(
+                    url.span(),
+                    "http must be a URL that starts with http:// or https://",
+                );
+            }
+            CheckKind::Http {
+                url: url.into_inner(),
+                expect: expect.into_iter().map(Spanned::into_inner).collect(),
+            }
+        }
+        Some(("disk", path)) => CheckKind::Disk {
+            path: path.into_inner(),
+            warn: warn.map_or(80.0, Spanned::into_inner),
+            crit: crit.map_or(90.0, Spanned::into_inner),
+        },
+        Some(("nagios", command)) => CheckKind::Nagios {
+            command: command.into_inner(),
+        },
+        Some((_, command)) => CheckKind::Command {
+            command: command.into_inner(),
+        },
+        None => CheckKind::Command {
+            command: String::new(),
+        },
+    };
+    let every = positive_duration(&mut f, "every", Duration::from_secs(30));
+    let timeout = positive_duration(&mut f, "timeout", Duration::from_secs(10));
+
+    let spec = CheckSpec {
+        name: name.get_ref().clone(),
+        target: target.0,
+        kind,
+        every,
+        timeout,
+    };
+    let mut located = Located::new(spec, name.span());
+    (located.refs, located.on) = (target.1, target.2);
+    located
+}
+
+pub(crate) fn log(
+    table: &DeTable<'_>,
+    header: Range<usize>,
+    problems: &mut Problems,
+) -> Located<LogSpec> {
+    let mut f = Fields::new(
+        table,
+        "[[log]]",
+        &["name", "on", "file", "command"],
+        problems,
+    );
+    f.report_unknown();
+    let name = required_name(&mut f, "log", header.clone());
+    let on = f.string("on");
+    let file = f.string("file");
+    let command = f.string("command");
+    let source = match (file, command) {
+        (Some(file), None) => LogSource::File(file.into_inner()),
+        (None, Some(command)) => LogSource::Command(command.into_inner()),
+        (Some(_), Some(command)) => {
+            let message = format!(
+                "log \"{}\" has both file and command: keep one, or split it into two [[log]] sections",
+                name.get_ref()
+            );
+            let later = [f.key_span("file"), f.key_span("command")]
+                .into_iter()
+                .flatten()
+                .max_by_key(|s| s.start);
+            f.problems.at(later.unwrap_or(header), message);
+            LogSource::Command(command.into_inner())
+        }
+        (None, None) => {
+            let message = format!(
+                "log \"{}\" has no source: add file = \"/var/log/...\" or command = \"journalctl -f -u ...\"",
+                name.get_ref()
+            );
+            f.problems.at(header, message);
+            LogSource::Command(String::new())
+        }
+    };
+    let target = on
+        .as_ref()
+        .map_or(Target::Local, |on| Target::Env(on.get_ref().clone()));
+    let mut located = Located::new(
+        LogSpec {
+            name: name.get_ref().clone(),
+            target,
+            source,
+        },
+        name.span(),
+    );
+    located.on = on;
+    located
+}
+
+pub(crate) fn drift(
+    table: &DeTable<'_>,
+    header: Range<usize>,
+    problems: &mut Problems,
+) -> Located<DriftSpec> {
+    let keys = &["name", "path", "between", "ignore", "replace"];
+    let mut f = Fields::new(table, "[[drift]]", keys, problems);
+    f.report_unknown();
+    let name = required_name(&mut f, "drift", header.clone());
+    let path = f.string("path");
+    if path.as_ref().is_none_or(|p| p.get_ref().is_empty()) {
+        let at = path.as_ref().map_or(header.clone(), |p| p.span());
+        let message = format!(
+            "drift \"{}\" needs a path: a file, or a directory ending in /, like path = \"/etc/nginx/\"",
+            name.get_ref()
+        );
+        f.problems.at(at, message);
+    }
+    let between = f.strings("between");
+    let mut refs = Vec::new();
+    match between {
+        Some(envs) if envs.len() == 2 => {
+            if envs[0].get_ref() == envs[1].get_ref() {
+                let message = format!(
+                    "between names \"{}\" twice: drift compares two different environments",
+                    envs[1].get_ref()
+                );
+                f.problems.at(envs[1].span(), message);
+            }
+            refs = envs;
+        }
+        Some(envs) => {
+            let at = f.get("between").map_or(header.clone(), |v| v.span());
+            let message = format!(
+                "between must name two environments, like between = [\"production\", \"staging\"]; found {}",
+                envs.len()
+            );
+            f.problems.at(at, message);
+        }
+        None if f.get("between").is_none() => {
+            let message = format!(
+                "drift \"{}\" needs between = [\"ENV\", \"ENV\"]: the two environments to compare",
+                name.get_ref()
+            );
+            f.problems.at(header, message);
+        }
+        None => {}
+    }
+    let mut ignore = Vec::new();
+    for pattern in f.strings("ignore").unwrap_or_default() {
+        match Regex::new(pattern.get_ref()) {
+            Ok(re) => ignore.push(re),
+            Err(err) => {
+                let message = format!(
+                    "bad regex '{}' in ignore: {}",
+                    pattern.get_ref(),
+                    regex_reason(&err)
+                );
+                f.problems.at(pattern.span(), message);
+            }
+        }
+    }
+    let replace_pairs = f.string_map("replace").unwrap_or_default();
+    let replace: BTreeMap<String, String> = replace_pairs
+        .iter()
+        .map(|(k, v)| (k.get_ref().clone(), v.get_ref().clone()))
+        .collect();
+    let pair = |i: usize| refs.get(i).map(|s| s.get_ref().clone()).unwrap_or_default();
+    let spec = DriftSpec {
+        name: name.get_ref().clone(),
+        path: path.map(Spanned::into_inner).unwrap_or_default(),
+        between: (pair(0), pair(1)),
+        ignore,
+        replace,
+    };
+    let mut located = Located::new(spec, name.span());
+    located.refs = refs;
+    located.vars = replace_pairs.into_iter().map(|(_, v)| v).collect();
+    located
+}
+
+/// The last line of the regex crate's error, without the pattern-and-caret diagram that
+/// would break the one-error-per-line output.
+fn regex_reason(err: &regex::Error) -> String {
+    let text = err.to_string();
+    let last = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(&text);
+    last.trim().trim_start_matches("error: ").to_string()
+}
+
+fn required_name(f: &mut Fields<'_, '_>, what: &str, header: Range<usize>) -> Spanned<String> {
+    match f.string("name") {
+        Some(name) if !name.get_ref().trim().is_empty() => name,
+        Some(name) => {
+            f.problems
+                .at(name.span(), format!("a {what}'s name must not be empty"));
+            name
+        }
+        None => {
+            if f.get("name").is_none() {
+                let message =
+                    format!("[[{what}]] needs a name, like name = \"api\"; names must be unique");
+                f.problems.at(header.clone(), message);
+            }
+            Spanned::new(header, String::new())
+        }
+    }
+}
+
+/// Where a check runs: `envs = [...]`, `on = "..."`, or neither (this machine). Returns the
+/// provisional target with the references `validate` checks.
+fn target(
+    f: &mut Fields<'_, '_>,
+    what: &str,
+) -> (Target, Vec<Spanned<String>>, Option<Spanned<String>>) {
+    let envs = f.strings("envs");
+    let on = f.string("on");
+    if let (Some(envs_span), Some(on_span)) = (f.key_span("envs"), f.key_span("on")) {
+        let later = if envs_span.start > on_span.start {
+            envs_span
+        } else {
+            on_span
+        };
+        let message = format!(
+            "set envs or on in a {what}, not both: envs runs it once per environment, on runs it on \
+             every host of one environment or on one host"
+        );
+        f.problems.at(later, message);
+    }
+    match (envs, on) {
+        // With both set (reported above), the envs are still checked for typos.
+        (envs, Some(on)) => (
+            Target::Env(on.get_ref().clone()),
+            envs.unwrap_or_default(),
+            Some(on),
+        ),
+        (Some(envs), None) => {
+            if envs.is_empty() {
+                if let Some(value) = f.get("envs") {
+                    f.problems.at(
+                        value.span(),
+                        "envs is empty: list environments, or remove envs to run here",
+                    );
+                }
+            }
+            (
+                Target::Envs(envs.iter().map(|e| e.get_ref().clone()).collect()),
+                envs,
+                None,
+            )
+        }
+        (None, None) => (Target::Local, Vec::new(), None),
+    }
+}
+
+fn percent(f: &mut Fields<'_, '_>, key: &str) -> Option<Spanned<f64>> {
+    let text = f.string(key)?;
+    match super::duration::parse_percent(text.get_ref()) {
+        Ok(value) => Some(Spanned::new(text.span(), value)),
+        Err(err) => {
+            f.problems.at(text.span(), err.to_string());
+            None
+        }
+    }
+}
+
+fn positive_duration(f: &mut Fields<'_, '_>, key: &str, default: Duration) -> Duration {
+    match f.duration(key) {
+        Some(d) if d.get_ref().is_zero() => {
+            f.problems.at(
+                d.span(),
+                format!(
+                    "{key} must be more than 0s, e.g. \"{}s\"",
+                    default.as_secs()
+                ),
+            );
+            default
+        }
+        Some(d) => d.into_inner(),
+        None => default,
+    }
+}

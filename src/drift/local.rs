@@ -1,0 +1,442 @@
+//! Drift between two environments whose trees are on this machine (envs with `root`).
+//!
+//! Each side is normalised before the diff: every env var named in `replace` has its value
+//! turned back into the literal (`staging.example.org` and `example.org` both become
+//! `{domain}`), and lines matching an `ignore` regex are dropped. What still differs is
+//! drift. Diffs go through the one redactor, so a secret never reaches the screen.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::Utc;
+use similar::{ChangeTag, TextDiff};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::{DriftFile, DriftReport, FileDrift};
+use crate::config::{DriftSpec, Environment};
+use crate::event::Event;
+use crate::logs::tail::under_root;
+
+/// Files larger than this are compared byte for byte but not diffed line by line.
+const MAX_DIFF_BYTES: usize = 2 * 1024 * 1024;
+/// A tree with more files than this is cut short, with an error saying so.
+const MAX_FILES: usize = 5_000;
+/// Key words that make a `KEY=value` line a secret.
+const SECRET_WORDS: [&str; 6] = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY", "CREDENTIAL"];
+/// What a secret value shows as.
+const MASK: &str = "••";
+
+/// Re-compares every `every` and sends a report when the result changed (the first one
+/// always), until the receiver is gone. The comparison runs on the blocking pool: a large
+/// tree must not stall the other workers.
+pub async fn run(
+    spec: DriftSpec,
+    left: Environment,
+    right: Environment,
+    every: Duration,
+    tx: UnboundedSender<Event>,
+) {
+    let mut last: Option<DriftReport> = None;
+    let mut ticks = tokio::time::interval(every.max(Duration::from_millis(100)));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if tx.is_closed() {
+            return;
+        }
+        let (s, l, r) = (spec.clone(), left.clone(), right.clone());
+        let report = match tokio::task::spawn_blocking(move || compare(&s, &l, &r)).await {
+            Ok(report) => report,
+            Err(err) => failed(&spec, format!("comparison stopped: {err}")),
+        };
+        let changed = last.as_ref().is_none_or(|prev| !same_result(prev, &report));
+        if changed {
+            last = Some(report.clone());
+            if tx.send(Event::Drift(report)).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+fn same_result(a: &DriftReport, b: &DriftReport) -> bool {
+    a.files == b.files && a.error == b.error
+}
+
+fn failed(spec: &DriftSpec, error: String) -> DriftReport {
+    DriftReport {
+        name: spec.name.clone(),
+        between: spec.between.clone(),
+        files: Vec::new(),
+        error: Some(error),
+        at: Utc::now(),
+    }
+}
+
+/// Compares `spec.path` under the two envs' roots, file by file, sorted by path.
+pub fn compare(spec: &DriftSpec, left: &Environment, right: &Environment) -> DriftReport {
+    let (Some(left_root), Some(right_root)) = (&left.root, &right.root) else {
+        let remote = if left.root.is_none() {
+            &left.name
+        } else {
+            &right.name
+        };
+        return failed(
+            spec,
+            format!("{remote} has no root: drift over ssh arrives with the transport"),
+        );
+    };
+    let left_base = under_root(
+        left_root,
+        &crate::config::template_vars(&spec.path, &left.vars),
+    );
+    let right_base = under_root(
+        right_root,
+        &crate::config::template_vars(&spec.path, &right.vars),
+    );
+    let mut report = failed(spec, String::new());
+    report.error = None;
+
+    let (left_files, right_files) = match (list(&left_base), list(&right_base)) {
+        (Ok(l), Ok(r)) => (l, r),
+        (Err(err), _) => {
+            return failed(
+                spec,
+                format!("{}: {}: {err}", left.name, left_base.display()),
+            )
+        }
+        (_, Err(err)) => {
+            return failed(
+                spec,
+                format!("{}: {}: {err}", right.name, right_base.display()),
+            )
+        }
+    };
+    let names: BTreeSet<&String> = left_files.iter().chain(&right_files).collect();
+    if names.len() > MAX_FILES {
+        report.error = Some(format!(
+            "more than {MAX_FILES} files: showing the first {MAX_FILES}"
+        ));
+    }
+    for name in names.into_iter().take(MAX_FILES) {
+        let sides = Sides {
+            left: (left, join_rel(&left_base, name)),
+            right: (right, join_rel(&right_base, name)),
+            rel: name,
+        };
+        report.files.push(compare_file(spec, &sides));
+    }
+    report
+}
+
+/// One file's two copies.
+struct Sides<'a> {
+    left: (&'a Environment, PathBuf),
+    right: (&'a Environment, PathBuf),
+    /// The path shown: relative to the drift target (its file name for a single file).
+    rel: &'a str,
+}
+
+fn compare_file(spec: &DriftSpec, sides: &Sides) -> DriftFile {
+    let (left_env, right_env) = (sides.left.0, sides.right.0);
+    let mut file = DriftFile {
+        path: sides.rel.to_string(),
+        drift: FileDrift::Same,
+        note: None,
+        diff: String::new(),
+    };
+    let read = |p: &Path| std::fs::read(p).ok();
+    let (a, b) = (read(&sides.left.1), read(&sides.right.1));
+    let (a, b) = match (a, b) {
+        (Some(a), Some(b)) => (a, b),
+        (Some(_), None) => {
+            file.drift = FileDrift::OnlyLeft;
+            file.note = Some(format!("only in {}", left_env.name));
+            return file;
+        }
+        (None, Some(_)) => {
+            file.drift = FileDrift::OnlyRight;
+            file.note = Some(format!("only in {}", right_env.name));
+            return file;
+        }
+        (None, None) => {
+            file.note = Some("unreadable on both sides".into());
+            return file;
+        }
+    };
+    let binary = |bytes: &[u8]| bytes[..bytes.len().min(8192)].contains(&0);
+    if binary(&a) || binary(&b) || a.len() > MAX_DIFF_BYTES || b.len() > MAX_DIFF_BYTES {
+        if a != b {
+            file.drift = FileDrift::Changed {
+                added: 0,
+                removed: 0,
+            };
+            file.note = Some("binary or large files differ".into());
+        }
+        return file;
+    }
+    let old = normalise(&String::from_utf8_lossy(&a), left_env, spec);
+    let new = normalise(&String::from_utf8_lossy(&b), right_env, spec);
+    if old == new {
+        return file;
+    }
+    let diff = TextDiff::configure()
+        .timeout(Duration::from_secs(1))
+        .diff_lines(&old, &new);
+    let (mut added, mut removed) = (0, 0);
+    let mut secrets: Vec<(String, String)> = Vec::new();
+    for change in diff.iter_all_changes() {
+        match change.tag() {
+            ChangeTag::Insert => added += 1,
+            ChangeTag::Delete => removed += 1,
+            ChangeTag::Equal => continue,
+        }
+        if let Some((key, value)) = secret_assignment(change.value()) {
+            secrets.push((key.to_string(), value.to_string()));
+        }
+    }
+    file.drift = FileDrift::Changed { added, removed };
+    let text = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(
+            &format!("{}/{}", left_env.name, sides.rel),
+            &format!("{}/{}", right_env.name, sides.rel),
+        )
+        .to_string();
+    file.diff = hide_values(&crate::redact::redact(&text).text, &secrets);
+    let mut keys: Vec<&str> = Vec::new();
+    for (key, _) in &secrets {
+        if !keys.contains(&key.as_str()) {
+            keys.push(key);
+        }
+    }
+    if !keys.is_empty() {
+        let verb = if keys.len() == 1 { "differs" } else { "differ" };
+        file.note = Some(format!("{} {verb} ({MASK})", keys.join(", ")));
+    }
+    file
+}
+
+/// Applies `replace` (each env's var value back to its literal, longest value first so a
+/// value containing another is replaced whole) and drops `ignore`d lines.
+fn normalise(text: &str, env: &Environment, spec: &DriftSpec) -> String {
+    let mut pairs: Vec<(&str, &str)> = spec
+        .replace
+        .iter()
+        .filter_map(|(literal, var)| env.vars.get(var).map(|v| (v.as_str(), literal.as_str())))
+        .filter(|(value, _)| !value.is_empty())
+        .collect();
+    pairs.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
+    let mut text = text.to_string();
+    for (value, literal) in pairs {
+        text = text.replace(value, literal);
+    }
+    if spec.ignore.is_empty() {
+        return text;
+    }
+    let mut kept = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_end_matches(['\n', '\r']);
+        if !spec.ignore.iter().any(|re| re.is_match(bare)) {
+            kept.push_str(line);
+        }
+    }
+    kept
+}
+
+/// `KEY=value`, `export KEY=value` or `key: value` where the key names a secret.
+fn secret_assignment(line: &str) -> Option<(&str, &str)> {
+    let line = line.trim();
+    let line = line.strip_prefix("export ").unwrap_or(line);
+    let split = line.find(['=', ':'])?;
+    let key = line[..split].trim();
+    let value = line[split + 1..].trim().trim_matches(['"', '\'']);
+    let is_key = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+    let upper = key.to_ascii_uppercase();
+    (is_key && SECRET_WORDS.iter().any(|w| upper.contains(w))).then_some((key, value))
+}
+
+/// The values of secret lines this comparison found, masked wherever they still appear.
+/// The redactor is the rule; this is the guarantee that a value we ourselves flagged as a
+/// secret is never shown, even in a format the redactor does not know yet.
+fn hide_values(diff: &str, secrets: &[(String, String)]) -> String {
+    let mut out = diff.to_string();
+    for (_, value) in secrets {
+        // Very short values would mask ordinary text; they are not worth hiding either.
+        if value.len() >= 4 {
+            out = out.replace(value.as_str(), MASK);
+        }
+    }
+    out
+}
+
+/// The files under `base` (relative paths with `/`), or `base`'s own name for a file.
+fn list(base: &Path) -> std::io::Result<Vec<String>> {
+    let meta = std::fs::metadata(base)?;
+    if meta.is_file() {
+        let name = base
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        return Ok(vec![name]);
+    }
+    let mut out = Vec::new();
+    walk(base, "", 0, &mut out)?;
+    Ok(out)
+}
+
+fn walk(dir: &Path, prefix: &str, depth: usize, out: &mut Vec<String>) -> std::io::Result<()> {
+    // Deep trees are almost always a symlink loop or a mistake in `path`.
+    if depth > 32 || out.len() > MAX_FILES {
+        return Ok(());
+    }
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let rel = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
+        let kind = entry.file_type()?;
+        // Symlinked directories are not followed (loops); symlinked files are read.
+        if kind.is_dir() {
+            walk(&entry.path(), &rel, depth + 1, out)?;
+        } else if kind.is_file() || entry.path().is_file() {
+            out.push(rel);
+        }
+    }
+    Ok(())
+}
+
+/// For a single-file target the "relative" name is the file's own: the base is the file.
+fn join_rel(base: &Path, rel: &str) -> PathBuf {
+    if base.is_file() {
+        base.to_path_buf()
+    } else {
+        base.join(rel)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn env(name: &str, root: &Path, domain: &str) -> Environment {
+        Environment {
+            name: name.into(),
+            hosts: vec![],
+            vars: BTreeMap::from([("domain".to_string(), domain.to_string())]),
+            root: Some(root.to_path_buf()),
+        }
+    }
+
+    fn spec(path: &str) -> DriftSpec {
+        DriftSpec {
+            name: "app".into(),
+            path: path.into(),
+            between: ("production".into(), "staging".into()),
+            ignore: vec![regex::Regex::new(r"^\s*#").unwrap()],
+            replace: BTreeMap::from([("{domain}".to_string(), "domain".to_string())]),
+        }
+    }
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn replace_and_ignore_make_equivalent_files_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        write(&a, "etc/x.conf", "# prod\nhost = api.example.org\n");
+        write(
+            &b,
+            "etc/x.conf",
+            "# staging copy\nhost = api.staging.example.org\n",
+        );
+        let report = compare(
+            &spec("/etc/"),
+            &env("production", &a, "example.org"),
+            &env("staging", &b, "staging.example.org"),
+        );
+        assert_eq!(report.error, None);
+        assert_eq!(report.files.len(), 1);
+        assert_eq!(report.files[0].drift, FileDrift::Same);
+    }
+
+    #[test]
+    fn counts_changes_notes_secrets_and_hides_their_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        write(&a, "etc/app.env", "DB_HOST=db\nDB_PASSWORD=hunter2-prod\n");
+        write(
+            &b,
+            "etc/app.env",
+            "DB_HOST=db\nDB_PASSWORD=hunter2-staging\nDEBUG=1\n",
+        );
+        write(&a, "etc/only-a", "x\n");
+        let report = compare(
+            &spec("/etc"),
+            &env("production", &a, "p"),
+            &env("staging", &b, "s"),
+        );
+        let app = &report.files[0];
+        assert_eq!(app.path, "app.env");
+        assert_eq!(
+            app.drift,
+            FileDrift::Changed {
+                added: 2,
+                removed: 1
+            }
+        );
+        assert_eq!(app.note.as_deref(), Some("DB_PASSWORD differs (••)"));
+        assert!(!app.diff.contains("hunter2"), "{}", app.diff);
+        assert!(app.diff.contains("+DEBUG=1"), "{}", app.diff);
+        assert_eq!(report.files[1].drift, FileDrift::OnlyLeft);
+    }
+
+    #[test]
+    fn a_missing_root_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let report = compare(
+            &spec("/etc/"),
+            &env("production", &dir.path().join("nope"), "p"),
+            &env("staging", dir.path(), "s"),
+        );
+        assert!(
+            report
+                .error
+                .as_deref()
+                .unwrap_or("")
+                .starts_with("production: "),
+            "{report:?}"
+        );
+    }
+
+    #[test]
+    fn recognises_secret_lines() {
+        assert_eq!(
+            secret_assignment("DB_PASSWORD=x"),
+            Some(("DB_PASSWORD", "x"))
+        );
+        assert_eq!(
+            secret_assignment("export API_TOKEN=\"abc\""),
+            Some(("API_TOKEN", "abc"))
+        );
+        assert_eq!(
+            secret_assignment("  secret_key: abc"),
+            Some(("secret_key", "abc"))
+        );
+        assert_eq!(secret_assignment("LOG_LEVEL=debug"), None);
+        assert_eq!(secret_assignment("the password is = x"), None);
+    }
+}

@@ -1,0 +1,569 @@
+//! The app's state and `update`: every state change happens here, from a `Msg`; `update`
+//! does no I/O and returns the `Effect`s the runner carries out (DESIGN.md rule 1).
+
+use chrono::{DateTime, Duration as ChronoDuration, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent, MouseEventKind};
+use ratatui::layout::Rect;
+
+use super::action::Action;
+use super::input::{EntryForm, FormField, LineInput};
+use super::key::KeyChord;
+use super::keymap::Keymap;
+use super::layout::{inner, screen_layout, too_small};
+use super::panes::{Detail, DriftPane, HandoffPane, HealthPane, LogsPane, Pane, PaneId};
+use super::theme::Theme;
+use crate::config::Config;
+use crate::event::Event;
+use crate::handoff::{Entry, EntryKind};
+use crate::transport::HostState;
+
+/// Everything that can happen to the app.
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Paste(String),
+    Resize(u16, u16),
+    /// About once a second: the clock moves on (relative times, notices expiring).
+    Tick(DateTime<Utc>),
+    Worker(Event),
+    /// A reload finished: the new config, keymap and theme, or why the old ones stay.
+    Reloaded(Result<Box<Reload>, String>),
+    /// `$EDITOR` closed: the field's new text, or why it could not run.
+    Edited { field: FormField, result: Result<String, String> },
+}
+
+#[derive(Debug)]
+pub struct Reload {
+    pub config: Config,
+    pub keymap: Keymap,
+    pub theme: Theme,
+}
+
+/// What the runner does for the app: all I/O lives there.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    Quit,
+    /// Re-read config, keymap and theme off the render path; answers with `Msg::Reloaded`.
+    Reload,
+    /// Start workers for this config, stopping the previous ones.
+    StartWorkers(Box<Config>),
+    /// Append to the handoff log (locked, fsynced); answers with `HandoffSaved`/`Failed`.
+    AppendHandoff(Entry),
+    /// Suspend the screen and edit this text in `$EDITOR`; answers with `Msg::Edited`.
+    EditExternally { text: String, field: FormField },
+}
+
+/// What covers the panes, if anything. Keys go to the overlay first.
+#[derive(Debug)]
+pub enum Overlay {
+    Help { scroll: usize },
+    Detail { detail: Detail, scroll: usize },
+    Command { input: LineInput, error: Option<String> },
+    Filter { pane: PaneId, input: LineInput, error: Option<String> },
+    Form(Box<EntryForm>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeKind {
+    Info,
+    Success,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub kind: NoticeKind,
+    pub until: DateTime<Utc>,
+}
+
+pub struct App {
+    pub config: Config,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub health: HealthPane,
+    pub logs: LogsPane,
+    pub drift: DriftPane,
+    pub handoff: HandoffPane,
+    pub focus: PaneId,
+    pub zoom: bool,
+    pub overlay: Option<Overlay>,
+    /// The terminal's size, for layout in mouse handling and page sizes.
+    pub area: Rect,
+    pub now: DateTime<Utc>,
+    pub author: String,
+    pub notice: Option<Notice>,
+    /// Hosts whose connection is not up, for the status line.
+    pub hosts_down: Vec<(String, HostState)>,
+    /// Entries sent to the store, not yet confirmed on disk.
+    pub pending: Vec<Entry>,
+    /// A form closed without saving; `n`/`c` reopens it.
+    draft: Option<Box<EntryForm>>,
+    pub should_quit: bool,
+    /// Set by `update` when the screen must be drawn again.
+    pub dirty: bool,
+}
+
+impl App {
+    pub fn new(config: Config, keymap: Keymap, theme: Theme, author: String) -> Self {
+        let mut app = App {
+            keymap,
+            theme,
+            health: HealthPane::default(),
+            logs: LogsPane::default(),
+            drift: DriftPane::default(),
+            handoff: HandoffPane::default(),
+            focus: PaneId::Health,
+            zoom: false,
+            overlay: None,
+            area: Rect::new(0, 0, 80, 24),
+            now: Utc::now(),
+            author,
+            notice: None,
+            hosts_down: Vec::new(),
+            pending: Vec::new(),
+            draft: None,
+            should_quit: false,
+            dirty: true,
+            config: Config::default(),
+        };
+        app.apply_config(config);
+        app
+    }
+
+    fn apply_config(&mut self, config: Config) {
+        self.health.configure(&config);
+        self.drift.configure(&config);
+        self.config = config;
+    }
+
+    pub fn pane(&self, id: PaneId) -> &dyn Pane {
+        match id {
+            PaneId::Health => &self.health,
+            PaneId::Logs => &self.logs,
+            PaneId::Drift => &self.drift,
+            PaneId::Handoff => &self.handoff,
+        }
+    }
+
+    fn pane_mut(&mut self, id: PaneId) -> &mut dyn Pane {
+        match id {
+            PaneId::Health => &mut self.health,
+            PaneId::Logs => &mut self.logs,
+            PaneId::Drift => &mut self.drift,
+            PaneId::Handoff => &mut self.handoff,
+        }
+    }
+
+    /// Rows visible inside a pane, for paging.
+    fn page_of(&self, id: PaneId) -> usize {
+        let layout = screen_layout(self.area, self.focus, self.zoom);
+        layout.rect_of(id).map_or(10, |r| inner(r).height as usize)
+    }
+
+    pub fn notify(&mut self, kind: NoticeKind, text: impl Into<String>) {
+        let seconds = if kind == NoticeKind::Error { 15 } else { 5 };
+        self.notice = Some(Notice { text: text.into(), kind, until: self.now + ChronoDuration::seconds(seconds) });
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Key(key) if key.kind != KeyEventKind::Release => {
+                self.dirty = true;
+                self.on_key(key)
+            }
+            Msg::Key(_) => Vec::new(),
+            Msg::Mouse(mouse) => self.on_mouse(mouse),
+            Msg::Paste(text) => {
+                self.dirty = true;
+                self.on_paste(&text);
+                Vec::new()
+            }
+            Msg::Resize(width, height) => {
+                self.area = Rect::new(0, 0, width, height);
+                self.dirty = true;
+                Vec::new()
+            }
+            Msg::Tick(now) => {
+                self.now = now;
+                if self.notice.as_ref().is_some_and(|n| n.until <= now) {
+                    self.notice = None;
+                }
+                // Relative times and staleness move with the clock.
+                self.dirty = true;
+                Vec::new()
+            }
+            Msg::Worker(event) => {
+                self.on_worker(event);
+                Vec::new()
+            }
+            Msg::Reloaded(result) => self.on_reloaded(result),
+            Msg::Edited { field, result } => {
+                self.dirty = true;
+                match (result, &mut self.overlay) {
+                    (Ok(text), Some(Overlay::Form(form))) => form.set_text(field, &text),
+                    (Err(why), _) => self.notify(NoticeKind::Error, format!("editor: {why}")),
+                    _ => {}
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_worker(&mut self, event: Event) {
+        match &event {
+            Event::Host { host, state } => {
+                self.hosts_down.retain(|(h, _)| h != host);
+                if !state.is_up() {
+                    self.hosts_down.push((host.clone(), state.clone()));
+                }
+            }
+            Event::HandoffSaved { id, redacted } => {
+                self.pending.retain(|e| &e.id != id);
+                let text = if *redacted {
+                    "saved ✔ — a secret in it was masked before it reached the disk"
+                } else {
+                    "saved ✔"
+                };
+                self.notify(NoticeKind::Success, text);
+            }
+            Event::HandoffFailed { id, error } => {
+                if let Some(i) = self.pending.iter().position(|e| &e.id == id) {
+                    let entry = self.pending.remove(i);
+                    self.draft = Some(Box::new(form_from_entry(&entry)));
+                }
+                self.notify(NoticeKind::Error, format!("not saved: {error} — your text is kept, press n or c to retry"));
+            }
+            Event::Notice(text) => self.notify(NoticeKind::Info, text.clone()),
+            _ => {}
+        }
+        let mut changed = false;
+        for id in PaneId::ALL {
+            changed |= self.pane_mut(id).on_event(&event);
+        }
+        self.dirty |= changed || !matches!(event, Event::LogLines { .. } | Event::Check(_));
+    }
+
+    fn on_reloaded(&mut self, result: Result<Box<Reload>, String>) -> Vec<Effect> {
+        self.dirty = true;
+        match result {
+            Ok(reload) => {
+                let Reload { config, keymap, theme } = *reload;
+                self.keymap = keymap;
+                self.theme = theme;
+                self.apply_config(config.clone());
+                self.notify(NoticeKind::Success, "config reloaded");
+                vec![Effect::StartWorkers(Box::new(config))]
+            }
+            Err(why) => {
+                self.notify(NoticeKind::Error, format!("reload failed, old config kept: {why}"));
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        if ctrl && key.code == KeyCode::Char('c') && !matches!(self.overlay, Some(Overlay::Form(_))) {
+            // ctrl-c always gets out, whatever the keymap says.
+            self.should_quit = true;
+            return vec![Effect::Quit];
+        }
+        if let Some(overlay) = self.overlay.take() {
+            return self.on_overlay_key(overlay, key);
+        }
+        let Some(chord) = KeyChord::from_event(&key) else { return Vec::new() };
+        match self.keymap.action_for(self.focus.section(), chord) {
+            Some(action) => self.dispatch(action),
+            None => Vec::new(),
+        }
+    }
+
+    /// Carries out an action from a key, the mouse or the command bar.
+    pub fn dispatch(&mut self, action: Action) -> Vec<Effect> {
+        self.dirty = true;
+        match action {
+            Action::Quit => {
+                self.should_quit = true;
+                return vec![Effect::Quit];
+            }
+            Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
+            Action::CommandBar => self.overlay = Some(Overlay::Command { input: LineInput::default(), error: None }),
+            Action::FocusNext => self.focus = self.focus.next(),
+            Action::FocusPrev => self.focus = self.focus.prev(),
+            Action::FocusHealth => self.focus = PaneId::Health,
+            Action::FocusLogs => self.focus = PaneId::Logs,
+            Action::FocusDrift => self.focus = PaneId::Drift,
+            Action::FocusHandoff => self.focus = PaneId::Handoff,
+            Action::Zoom => self.zoom = !self.zoom,
+            Action::Back => {
+                if self.zoom {
+                    self.zoom = false;
+                } else {
+                    self.notice = None;
+                }
+            }
+            Action::Open => match self.pane(self.focus).detail(&self.theme) {
+                Some(detail) => self.overlay = Some(Overlay::Detail { detail, scroll: 0 }),
+                None => self.notify(NoticeKind::Info, "nothing selected to open"),
+            },
+            Action::Note => self.open_form(EntryKind::Note),
+            Action::RecordChange => self.open_form(EntryKind::Change),
+            Action::Filter => {
+                let pane = self.focus;
+                let current = self.pane(pane).filter().unwrap_or_default();
+                if matches!(pane, PaneId::Logs | PaneId::Handoff) {
+                    self.overlay = Some(Overlay::Filter { pane, input: LineInput::with_text(&current), error: None });
+                } else {
+                    self.notify(NoticeKind::Info, format!("the {} pane has no filter", pane.name()));
+                }
+            }
+            Action::ReloadConfig => {
+                self.notify(NoticeKind::Info, "reloading config…");
+                return vec![Effect::Reload];
+            }
+            other => {
+                let page = self.page_of(self.focus);
+                if !self.pane_mut(self.focus).handle(other, page) {
+                    self.notify(NoticeKind::Info, format!("{} does nothing in the {} pane", other.name(), self.focus.name()));
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    fn open_form(&mut self, kind: EntryKind) {
+        let form = match self.draft.take() {
+            Some(draft) if draft.kind == kind => draft,
+            other => {
+                self.draft = other;
+                Box::new(EntryForm::new(kind, self.pane(self.focus).selection_refs()))
+            }
+        };
+        self.overlay = Some(Overlay::Form(form));
+    }
+
+    fn on_overlay_key(&mut self, overlay: Overlay, key: KeyEvent) -> Vec<Effect> {
+        let chord = KeyChord::from_event(&key);
+        let action = chord.and_then(|c| self.keymap.action_for(self.focus.section(), c));
+        match overlay {
+            Overlay::Help { scroll } | Overlay::Detail { scroll, .. }
+                if matches!(action, Some(Action::Back) | Some(Action::Quit) | Some(Action::Help)) || key.code == KeyCode::Esc =>
+            {
+                let _ = scroll;
+            }
+            Overlay::Help { scroll } => self.overlay = Some(Overlay::Help { scroll: scroll_by(scroll, action, 10) }),
+            Overlay::Detail { detail, scroll } => {
+                let page = self.area.height.saturating_sub(4) as usize;
+                let scroll = scroll_by(scroll, action, page).min(detail.lines.len().saturating_sub(1));
+                self.overlay = Some(Overlay::Detail { detail, scroll });
+            }
+            Overlay::Command { input, error } => return self.on_command_key(input, error, key),
+            Overlay::Filter { pane, mut input, .. } => match key.code {
+                KeyCode::Esc => {}
+                KeyCode::Enter => {
+                    if let Err(error) = self.pane_mut(pane).set_filter(&input.text) {
+                        self.overlay = Some(Overlay::Filter { pane, input, error: Some(error) });
+                    }
+                }
+                _ => {
+                    input.handle_key(&key);
+                    // Filter as the sheriff types; a half-typed regex waits for more.
+                    let error = self.pane_mut(pane).set_filter(&input.text).err();
+                    self.overlay = Some(Overlay::Filter { pane, input, error });
+                }
+            },
+            Overlay::Form(form) => return self.on_form_key(form, key),
+        }
+        Vec::new()
+    }
+
+    fn on_command_key(&mut self, mut input: LineInput, error: Option<String>, key: KeyEvent) -> Vec<Effect> {
+        match key.code {
+            KeyCode::Esc => Vec::new(),
+            KeyCode::Enter => {
+                let name = input.text.trim().to_string();
+                let name = match name.as_str() {
+                    "q" | "q!" | "exit" => "quit",
+                    other => other,
+                };
+                match Action::from_name(name) {
+                    Some(action) => self.dispatch(action),
+                    None => {
+                        let hint = crate::config::diagnostic::suggestion(name, Action::ALL.iter().map(|a| a.name()));
+                        let error = Some(format!("unknown command \"{name}\"{hint}; tab completes"));
+                        self.overlay = Some(Overlay::Command { input, error });
+                        Vec::new()
+                    }
+                }
+            }
+            KeyCode::Tab => {
+                let matches = command_completions(&input.text);
+                match common_prefix(&matches) {
+                    Some(common) if common.len() > input.text.trim().len() => input = LineInput::with_text(&common),
+                    _ => {}
+                }
+                self.overlay = Some(Overlay::Command { input, error: None });
+                Vec::new()
+            }
+            _ => {
+                let changed = input.handle_key(&key);
+                self.overlay = Some(Overlay::Command { input, error: if changed { None } else { error } });
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_form_key(&mut self, mut form: Box<EntryForm>, key: KeyEvent) -> Vec<Effect> {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let alt = key.modifiers.contains(KeyModifiers::ALT);
+        match key.code {
+            KeyCode::Esc => {
+                if !form.is_empty() {
+                    self.notify(NoticeKind::Info, "draft kept — n or c opens it again");
+                    self.draft = Some(form);
+                }
+                return Vec::new();
+            }
+            KeyCode::Char('s') if ctrl => return self.submit(form),
+            KeyCode::Enter if alt || ctrl => return self.submit(form),
+            KeyCode::Tab | KeyCode::BackTab if form.needs_why() => {
+                form.field = if form.field == FormField::What { FormField::Why } else { FormField::What };
+            }
+            KeyCode::Char('e') if ctrl => {
+                let field = form.field;
+                let text = form.text(field);
+                self.overlay = Some(Overlay::Form(form));
+                return vec![Effect::EditExternally { text, field }];
+            }
+            _ => {
+                form.problem = None;
+                form.field_mut().input(key);
+            }
+        }
+        self.overlay = Some(Overlay::Form(form));
+        Vec::new()
+    }
+
+    fn submit(&mut self, mut form: Box<EntryForm>) -> Vec<Effect> {
+        if let Err(problem) = form.validate() {
+            form.problem = Some(problem);
+            self.overlay = Some(Overlay::Form(form));
+            return Vec::new();
+        }
+        let mut entry = Entry::new(form.kind, self.author.as_str(), form.text(FormField::What)).with_refs(form.refs.clone());
+        if form.needs_why() {
+            entry = entry.with_why(form.text(FormField::Why));
+        }
+        entry.time = self.now;
+        self.pending.push(entry.clone());
+        self.notify(NoticeKind::Info, "saving…");
+        vec![Effect::AppendHandoff(entry)]
+    }
+
+    fn on_paste(&mut self, text: &str) {
+        match &mut self.overlay {
+            Some(Overlay::Form(form)) => {
+                form.field_mut().insert_str(text);
+            }
+            Some(Overlay::Command { input, .. }) => input.insert_str(text),
+            Some(Overlay::Filter { pane, input, error }) => {
+                input.insert_str(text);
+                let pane = *pane;
+                let filter = input.text.clone();
+                *error = None;
+                if let Err(e) = self.pane_mut(pane).set_filter(&filter) {
+                    if let Some(Overlay::Filter { error, .. }) = &mut self.overlay {
+                        *error = Some(e);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn on_mouse(&mut self, mouse: MouseEvent) -> Vec<Effect> {
+        if too_small(self.area) {
+            return Vec::new();
+        }
+        let scroll = match mouse.kind {
+            MouseEventKind::ScrollUp => Some(Action::Up),
+            MouseEventKind::ScrollDown => Some(Action::Down),
+            _ => None,
+        };
+        if let Some(Overlay::Detail { scroll: offset, detail }) = &mut self.overlay {
+            if let Some(action) = scroll {
+                *offset = scroll_by(*offset, Some(action), 3).min(detail.lines.len().saturating_sub(1));
+                self.dirty = true;
+            }
+            return Vec::new();
+        }
+        if self.overlay.is_some() {
+            return Vec::new();
+        }
+        let layout = screen_layout(self.area, self.focus, self.zoom);
+        let Some((pane, rect)) = layout.pane_at(mouse.column, mouse.row) else { return Vec::new() };
+        let page = inner(rect).height as usize;
+        match (mouse.kind, scroll) {
+            (MouseEventKind::Down(_), _) => {
+                self.focus = pane;
+                let body = inner(rect);
+                if body.contains((mouse.column, mouse.row).into()) {
+                    self.pane_mut(pane).click_row((mouse.row - body.y) as usize, page);
+                }
+                self.dirty = true;
+            }
+            (_, Some(action)) => {
+                for _ in 0..3 {
+                    self.pane_mut(pane).handle(action, page);
+                }
+                self.dirty = true;
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+}
+
+fn scroll_by(scroll: usize, action: Option<Action>, page: usize) -> usize {
+    match action {
+        Some(Action::Up) => scroll.saturating_sub(1),
+        Some(Action::Down) => scroll + 1,
+        Some(Action::PageUp) => scroll.saturating_sub(page),
+        Some(Action::PageDown) => scroll + page,
+        Some(Action::Top) => 0,
+        _ => scroll,
+    }
+}
+
+/// Action names the command bar offers for what has been typed.
+pub fn command_completions(typed: &str) -> Vec<&'static str> {
+    let typed = typed.trim();
+    let mut names: Vec<_> = Action::ALL.iter().map(|a| a.name()).filter(|n| n.starts_with(typed)).collect();
+    if names.is_empty() {
+        // Nothing starts so; offer names containing it ("follow" finds toggle_follow).
+        names = Action::ALL.iter().map(|a| a.name()).filter(|n| n.contains(typed)).collect();
+    }
+    names
+}
+
+fn common_prefix(names: &[&str]) -> Option<String> {
+    let first = names.first()?;
+    let mut prefix = first.to_string();
+    for name in &names[1..] {
+        while !name.starts_with(&prefix) {
+            prefix.pop();
+        }
+    }
+    Some(prefix)
+}
+
+fn form_from_entry(entry: &Entry) -> EntryForm {
+    let mut form = EntryForm::new(entry.kind, entry.refs.clone());
+    form.set_text(FormField::What, &entry.text);
+    if let Some(why) = &entry.why {
+        form.set_text(FormField::Why, why);
+    }
+    form
+}

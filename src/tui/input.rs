@@ -1,0 +1,184 @@
+//! Text input: a one-line editor for the command bar and filters, and the note/change form
+//! built on `ratatui-textarea` (cursor movement, paste, undo, multi-line).
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::TextArea;
+
+use crate::handoff::{EntryKind, Refs};
+
+/// A one-line editor with a cursor (in characters).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineInput {
+    pub text: String,
+    pub cursor: usize,
+}
+
+impl LineInput {
+    pub fn with_text(text: &str) -> Self {
+        LineInput { text: text.to_string(), cursor: text.chars().count() }
+    }
+
+    fn byte_at(&self, char_index: usize) -> usize {
+        self.text.char_indices().nth(char_index).map_or(self.text.len(), |(i, _)| i)
+    }
+
+    pub fn insert_str(&mut self, s: &str) {
+        let at = self.byte_at(self.cursor);
+        // A pasted newline would end a one-line input; keep it on one line.
+        let clean: String = s.chars().map(|c| if c == '\n' || c == '\r' { ' ' } else { c }).collect();
+        self.text.insert_str(at, &clean);
+        self.cursor += clean.chars().count();
+    }
+
+    /// Edits on a key; returns false for keys it does not use (enter, esc, tab…).
+    pub fn handle_key(&mut self, key: &KeyEvent) -> bool {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let len = self.text.chars().count();
+        match key.code {
+            KeyCode::Char('u') if ctrl => {
+                let at = self.byte_at(self.cursor);
+                self.text.replace_range(..at, "");
+                self.cursor = 0;
+            }
+            KeyCode::Char('w') if ctrl => {
+                let end = self.byte_at(self.cursor);
+                let before = &self.text[..end];
+                let start = before.trim_end().rfind(' ').map_or(0, |i| i + 1);
+                self.cursor -= self.text[start..end].chars().count();
+                self.text.replace_range(start..end, "");
+            }
+            KeyCode::Char('a') if ctrl => self.cursor = 0,
+            KeyCode::Char('e') if ctrl => self.cursor = len,
+            KeyCode::Char(c) if !ctrl => self.insert_str(&c.to_string()),
+            KeyCode::Backspace if self.cursor > 0 => {
+                self.cursor -= 1;
+                let at = self.byte_at(self.cursor);
+                self.text.remove(at);
+            }
+            KeyCode::Backspace => {}
+            KeyCode::Delete if self.cursor < len => {
+                let at = self.byte_at(self.cursor);
+                self.text.remove(at);
+            }
+            KeyCode::Delete => {}
+            KeyCode::Left => self.cursor = self.cursor.saturating_sub(1),
+            KeyCode::Right => self.cursor = (self.cursor + 1).min(len),
+            KeyCode::Home => self.cursor = 0,
+            KeyCode::End => self.cursor = len,
+            _ => return false,
+        }
+        true
+    }
+}
+
+/// Which field of the form has the cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormField {
+    What,
+    Why,
+}
+
+/// The note (`n`) or change (`c`) form. A change needs both what and why.
+#[derive(Debug, Clone)]
+pub struct EntryForm {
+    pub kind: EntryKind,
+    pub what: TextArea<'static>,
+    pub why: TextArea<'static>,
+    pub field: FormField,
+    /// What the entry is about: the item selected when the form opened.
+    pub refs: Refs,
+    /// Why the last submit was refused, shown in the form.
+    pub problem: Option<String>,
+}
+
+impl EntryForm {
+    pub fn new(kind: EntryKind, refs: Refs) -> Self {
+        EntryForm {
+            kind,
+            what: TextArea::default(),
+            why: TextArea::default(),
+            field: FormField::What,
+            refs,
+            problem: None,
+        }
+    }
+
+    pub fn needs_why(&self) -> bool {
+        self.kind == EntryKind::Change
+    }
+
+    pub fn field_mut(&mut self) -> &mut TextArea<'static> {
+        match self.field {
+            FormField::What => &mut self.what,
+            FormField::Why => &mut self.why,
+        }
+    }
+
+    pub fn text(&self, field: FormField) -> String {
+        let area = match field {
+            FormField::What => &self.what,
+            FormField::Why => &self.why,
+        };
+        area.lines().join("\n").trim().to_string()
+    }
+
+    pub fn set_text(&mut self, field: FormField, text: &str) {
+        let lines: Vec<String> = text.trim_end_matches('\n').lines().map(str::to_string).collect();
+        let mut area = TextArea::new(if lines.is_empty() { vec![String::new()] } else { lines });
+        area.move_cursor(ratatui_textarea::CursorMove::Bottom);
+        area.move_cursor(ratatui_textarea::CursorMove::End);
+        match field {
+            FormField::What => self.what = area,
+            FormField::Why => self.why = area,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.text(FormField::What).is_empty() && self.text(FormField::Why).is_empty()
+    }
+
+    /// Checks the form can become an entry; says what is missing otherwise.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.text(FormField::What).is_empty() {
+            return Err(match self.kind {
+                EntryKind::Change => "say what changed first".into(),
+                _ => "the note is empty".into(),
+            });
+        }
+        if self.needs_why() && self.text(FormField::Why).is_empty() {
+            return Err("a change needs its why: the next sheriff will ask".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn line_input_edits_at_the_cursor() {
+        let mut input = LineInput::with_text("heo");
+        input.handle_key(&key(KeyCode::Left));
+        input.handle_key(&key(KeyCode::Char('l')));
+        input.handle_key(&key(KeyCode::Char('l')));
+        assert_eq!(input.text, "hello");
+        input.handle_key(&KeyEvent::new(KeyCode::Char('w'), KeyModifiers::CONTROL));
+        assert_eq!((input.text.as_str(), input.cursor), ("o", 0));
+        input.insert_str("a\nb");
+        assert_eq!(input.text, "a bo");
+    }
+
+    #[test]
+    fn change_needs_why() {
+        let mut form = EntryForm::new(EntryKind::Change, Refs::default());
+        form.set_text(FormField::What, "restarted php-fpm");
+        assert!(form.validate().is_err());
+        form.set_text(FormField::Why, "workers stuck");
+        assert!(form.validate().is_ok());
+    }
+}

@@ -1,0 +1,211 @@
+//! Drift: for each drift target, the files that differ between its two environments.
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use super::{Action, Detail, DrawContext, ListView, Pane};
+use crate::config::Config;
+use crate::drift::{DriftFile, DriftReport, FileDrift};
+use crate::event::Event;
+use crate::handoff::Refs;
+use crate::tui::theme::{Slot, Theme};
+use crate::tui::widgets::fit;
+
+#[derive(Debug, Default)]
+pub struct DriftPane {
+    /// One per `[[drift]]`, in config order; None until first compared.
+    targets: Vec<(String, (String, String), Option<DriftReport>)>,
+    view: ListView,
+}
+
+/// A visible row: a target's header, or one of its files.
+enum Row<'a> {
+    Target(&'a str, &'a (String, String), Option<&'a DriftReport>),
+    File(&'a str, &'a DriftFile),
+}
+
+impl DriftPane {
+    pub fn configure(&mut self, config: &Config) {
+        let old = std::mem::take(&mut self.targets);
+        for spec in &config.drifts {
+            let report = old.iter().find(|(n, b, _)| *n == spec.name && *b == spec.between).and_then(|(_, _, r)| r.clone());
+            self.targets.push((spec.name.clone(), spec.between.clone(), report));
+        }
+    }
+
+    fn rows(&self) -> Vec<Row<'_>> {
+        let mut rows = Vec::new();
+        for (name, between, report) in &self.targets {
+            rows.push(Row::Target(name, between, report.as_ref()));
+            if let Some(report) = report {
+                // Same files stay out of the list; the header counts them.
+                rows.extend(report.drifted().map(|f| Row::File(name, f)));
+            }
+        }
+        rows
+    }
+
+    pub fn drifted_count(&self) -> usize {
+        self.targets.iter().filter_map(|(_, _, r)| r.as_ref()).map(|r| r.drifted().count()).sum()
+    }
+}
+
+impl Pane for DriftPane {
+    fn title(&self, theme: &Theme) -> Line<'static> {
+        let mut spans = vec![Span::raw("Drift ")];
+        let n = self.drifted_count();
+        if n > 0 {
+            spans.push(Span::styled(format!("{n}~ "), theme.style(Slot::StatusWarn)));
+        }
+        if let Some((_, (a, b), _)) = self.targets.first() {
+            if self.targets.iter().all(|(_, between, _)| between.0 == *a && between.1 == *b) {
+                spans.push(Span::raw(format!("{a} ↔ {b} ")));
+            }
+        }
+        Line::from(spans)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, ctx: &DrawContext) {
+        let theme = ctx.theme;
+        let rows = self.rows();
+        if rows.is_empty() {
+            let text = "No drift targets. Add [[drift]] sections to compare config between environments.";
+            frame.render_widget(Paragraph::new(text).style(theme.style(Slot::Muted)), area);
+            return;
+        }
+        let width = area.width as usize;
+        let lines: Vec<Line> = self
+            .view
+            .visible(rows.len(), area.height as usize)
+            .map(|i| {
+                let line = row_line(&rows[i], theme, width);
+                if ctx.focused && i == self.view.selected {
+                    line.style(theme.style(Slot::Selection))
+                } else {
+                    line
+                }
+            })
+            .collect();
+        frame.render_widget(Paragraph::new(lines), area);
+    }
+
+    fn on_event(&mut self, event: &Event) -> bool {
+        let Event::Drift(report) = event else { return false };
+        match self.targets.iter_mut().find(|(n, _, _)| *n == report.name) {
+            Some(target) => target.2 = Some(report.clone()),
+            None => self.targets.push((report.name.clone(), report.between.clone(), Some(report.clone()))),
+        }
+        let len = self.rows().len();
+        self.view.keep_visible(len, usize::MAX);
+        true
+    }
+
+    fn handle(&mut self, action: Action, page: usize) -> bool {
+        let len = self.rows().len();
+        self.view.apply(action, len, page)
+    }
+
+    fn hints(&self) -> &'static [Action] {
+        &[Action::Open, Action::RecordChange, Action::Note, Action::Zoom]
+    }
+
+    fn detail(&self, theme: &Theme) -> Option<Detail> {
+        let rows = self.rows();
+        match rows.get(self.view.selected)? {
+            Row::Target(name, (a, b), report) => {
+                let mut lines = vec![Line::raw(format!("{name}: {a} ↔ {b}"))];
+                match report {
+                    None => lines.push(Line::styled("not compared yet", theme.style(Slot::Muted))),
+                    Some(report) => {
+                        if let Some(err) = &report.error {
+                            lines.push(Line::styled(format!("error: {err}"), theme.style(Slot::Error)));
+                        }
+                        for file in &report.files {
+                            lines.push(file_line(file, theme, 200));
+                        }
+                    }
+                }
+                Some(Detail { title: format!("drift · {name}"), lines })
+            }
+            Row::File(name, file) => {
+                let lines = file.diff.lines().map(|l| diff_line(l, theme)).collect();
+                Some(Detail { title: format!("drift · {name} · {}", file.path), lines })
+            }
+        }
+    }
+
+    fn selection_refs(&self) -> Refs {
+        let rows = self.rows();
+        let drift = match rows.get(self.view.selected) {
+            Some(Row::Target(name, ..)) | Some(Row::File(name, _)) => Some(name.to_string()),
+            None => None,
+        };
+        Refs { drift, ..Refs::default() }
+    }
+
+    fn click_row(&mut self, row: usize, page: usize) {
+        let len = self.rows().len();
+        let index = self.view.visible(len, page).start + row;
+        if index < len {
+            self.view.selected = index;
+        }
+    }
+}
+
+fn row_line(row: &Row, theme: &Theme, width: usize) -> Line<'static> {
+    match row {
+        Row::Target(name, (a, b), report) => {
+            let (summary, slot) = match report {
+                None => ("comparing…".to_string(), Slot::Muted),
+                Some(r) if r.error.is_some() => (format!("error: {}", r.error.as_deref().unwrap_or("")), Slot::Error),
+                Some(r) => {
+                    let drifted = r.drifted().count();
+                    let same = r.files.len() - drifted;
+                    if drifted == 0 {
+                        (format!("{same} files, no drift"), Slot::StatusOk)
+                    } else {
+                        (format!("{drifted} differ, {same} same"), Slot::StatusWarn)
+                    }
+                }
+            };
+            let head = format!("{name} ({a} ↔ {b}) ");
+            Line::from(vec![
+                Span::styled(head.clone(), theme.style(Slot::Title)),
+                Span::styled(fit(&summary, width.saturating_sub(head.chars().count())), theme.style(slot)),
+            ])
+        }
+        Row::File(_, file) => file_line(file, theme, width),
+    }
+}
+
+fn file_line(file: &DriftFile, theme: &Theme, width: usize) -> Line<'static> {
+    let (symbol, summary) = match file.drift {
+        FileDrift::Same => ("=", "same".to_string()),
+        FileDrift::Changed { added, removed } => ("~", format!("+{added} −{removed}")),
+        FileDrift::OnlyLeft => ("<", "only on the left".to_string()),
+        FileDrift::OnlyRight => (">", "only on the right".to_string()),
+    };
+    let summary = file.note.clone().unwrap_or(summary);
+    let slot = if file.drift == FileDrift::Same { Slot::StatusOk } else { Slot::StatusWarn };
+    let path_w = (width / 2).clamp(8, 40);
+    Line::from(vec![
+        Span::styled(format!("  {symbol} "), theme.style(slot)),
+        Span::styled(format!("{} ", fit(&file.path, path_w)), theme.style(Slot::Text)),
+        Span::styled(fit(&summary, width.saturating_sub(path_w + 5)), theme.style(Slot::Muted)),
+    ])
+}
+
+fn diff_line(text: &str, theme: &Theme) -> Line<'static> {
+    let slot = if text.starts_with("+++") || text.starts_with("---") || text.starts_with("@@") {
+        Slot::DiffHeader
+    } else if text.starts_with('+') {
+        Slot::DiffAdded
+    } else if text.starts_with('-') {
+        Slot::DiffRemoved
+    } else {
+        Slot::DiffContext
+    };
+    Line::styled(text.to_string(), theme.style(slot))
+}

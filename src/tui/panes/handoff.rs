@@ -1,0 +1,328 @@
+//! Handoff: the shift's timeline. Human entries stand out; automatic ones (check states,
+//! bugs filed, drift accepted) fold into one line so they never drown the notes.
+
+use chrono::{DateTime, Local, Utc};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use super::{Action, Detail, DrawContext, ListView, Pane};
+use crate::event::Event;
+use crate::handoff::{Entry, EntryKind, Refs};
+use crate::tui::theme::{Slot, Theme};
+use crate::tui::widgets::{fit, truncate};
+
+/// Which entries the timeline shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HandoffFilter {
+    pub kind: Option<EntryKind>,
+    /// Only entries since the last `shift-start`.
+    pub this_shift: bool,
+    /// Words that must all appear; `author:NAME` and `env:NAME` match those fields.
+    pub text: String,
+    pub unfold_automatic: bool,
+}
+
+impl HandoffFilter {
+    fn matches(&self, entry: &Entry, shift_start: Option<DateTime<Utc>>) -> bool {
+        if self.kind.is_some_and(|k| k != entry.kind) {
+            return false;
+        }
+        if self.this_shift && shift_start.is_some_and(|start| entry.time < start) {
+            return false;
+        }
+        self.text.split_whitespace().all(|word| {
+            let word = word.to_lowercase();
+            if let Some(author) = word.strip_prefix("author:") {
+                entry.author.to_lowercase() == author
+            } else if let Some(env) = word.strip_prefix("env:") {
+                entry.refs.env.as_deref().is_some_and(|e| e.to_lowercase() == env)
+            } else {
+                entry.text.to_lowercase().contains(&word)
+                    || entry.why.as_deref().is_some_and(|w| w.to_lowercase().contains(&word))
+                    || entry.author.to_lowercase().contains(&word)
+            }
+        })
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct HandoffPane {
+    /// Oldest first, by time.
+    entries: Vec<Entry>,
+    filter: HandoffFilter,
+    view: ListView,
+    /// Lines of the log that could not be read (line number, why).
+    corrupt: Vec<(usize, String)>,
+}
+
+/// A visible row: one entry, or a run of automatic entries folded together.
+enum Row<'a> {
+    Entry(&'a Entry),
+    Folded(Vec<&'a Entry>),
+}
+
+impl HandoffPane {
+    pub fn add_entries(&mut self, entries: &[Entry]) {
+        let at_end = self.view.selected + 1 >= self.rows().len();
+        for entry in entries {
+            if self.entries.iter().any(|e| e.id == entry.id) {
+                continue;
+            }
+            let at = self.entries.partition_point(|e| e.time <= entry.time);
+            self.entries.insert(at, entry.clone());
+        }
+        if at_end {
+            let len = self.rows().len();
+            self.view.select(len.saturating_sub(1), len, usize::MAX);
+        }
+    }
+
+    pub fn shift_start(&self) -> Option<DateTime<Utc>> {
+        self.entries.iter().rev().find(|e| e.kind == EntryKind::ShiftStart).map(|e| e.time)
+    }
+
+    pub fn filter_state(&self) -> &HandoffFilter {
+        &self.filter
+    }
+
+    fn rows(&self) -> Vec<Row<'_>> {
+        let shift_start = self.shift_start();
+        let mut rows = Vec::new();
+        for entry in self.entries.iter().filter(|e| self.filter.matches(e, shift_start)) {
+            let fold = entry.kind.is_automatic() && !self.filter.unfold_automatic && self.filter.kind.is_none();
+            match (fold, rows.last_mut()) {
+                (true, Some(Row::Folded(run))) => run.push(entry),
+                (true, _) => rows.push(Row::Folded(vec![entry])),
+                (false, _) => rows.push(Row::Entry(entry)),
+            }
+        }
+        rows
+    }
+
+    fn selected_entry(&self) -> Option<&Entry> {
+        match self.rows().into_iter().nth(self.view.selected)? {
+            Row::Entry(e) => Some(e),
+            Row::Folded(run) => run.last().copied(),
+        }
+    }
+
+    fn reselect_last(&mut self) {
+        let len = self.rows().len();
+        self.view.select(len.saturating_sub(1), len, usize::MAX);
+    }
+}
+
+impl Pane for HandoffPane {
+    fn title(&self, _theme: &Theme) -> Line<'static> {
+        let mut title = String::from("Handoff");
+        if self.filter.this_shift {
+            match self.shift_start() {
+                Some(start) => title.push_str(&format!(" · shift since {}", start.with_timezone(&Local).format("%H:%M"))),
+                None => title.push_str(" · no shift started"),
+            }
+        }
+        if let Some(kind) = self.filter.kind {
+            title.push_str(&format!(" · {kind} only"));
+        }
+        if !self.filter.text.is_empty() {
+            title.push_str(&format!(" · /{}", self.filter.text));
+        }
+        title.push_str(&format!(" · {} entries", self.entries.len()));
+        if !self.corrupt.is_empty() {
+            title.push_str(&format!(" · {} unreadable", self.corrupt.len()));
+        }
+        Line::raw(title)
+    }
+
+    fn draw(&self, frame: &mut Frame, area: Rect, ctx: &DrawContext) {
+        let theme = ctx.theme;
+        let rows = self.rows();
+        if rows.is_empty() {
+            let text = if self.entries.is_empty() {
+                "The handoff log is empty. n adds a note, c records a change with its why."
+            } else {
+                "No entry matches the filter."
+            };
+            frame.render_widget(Paragraph::new(text).style(theme.style(Slot::Muted)), area);
+            return;
+        }
+        let width = area.width as usize;
+        let lines: Vec<Line> = self
+            .view
+            .visible(rows.len(), area.height as usize)
+            .map(|i| {
+                let line = row_line(&rows[i], theme, width, ctx.now);
+                if ctx.focused && i == self.view.selected {
+                    line.style(theme.style(Slot::Selection))
+                } else {
+                    line
+                }
+            })
+            .collect();
+        frame.render_widget(Paragraph::new(lines), area);
+    }
+
+    fn on_event(&mut self, event: &Event) -> bool {
+        match event {
+            Event::HandoffEntries(entries) => {
+                self.add_entries(entries);
+                true
+            }
+            Event::HandoffCorrupt { line, error } => {
+                self.corrupt.push((*line, error.clone()));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn handle(&mut self, action: Action, page: usize) -> bool {
+        match action {
+            Action::CycleKind => {
+                let kinds = EntryKind::ALL;
+                self.filter.kind = match self.filter.kind {
+                    None => Some(kinds[0]),
+                    Some(k) => kinds.iter().position(|x| *x == k).and_then(|i| kinds.get(i + 1)).copied(),
+                };
+                self.reselect_last();
+                true
+            }
+            Action::ThisShift => {
+                self.filter.this_shift = !self.filter.this_shift;
+                self.reselect_last();
+                true
+            }
+            Action::ToggleAutomatic => {
+                self.filter.unfold_automatic = !self.filter.unfold_automatic;
+                self.reselect_last();
+                true
+            }
+            Action::ClearFilter => {
+                self.filter = HandoffFilter::default();
+                self.reselect_last();
+                true
+            }
+            _ => {
+                let len = self.rows().len();
+                self.view.apply(action, len, page)
+            }
+        }
+    }
+
+    fn hints(&self) -> &'static [Action] {
+        &[Action::Note, Action::RecordChange, Action::CycleKind, Action::ThisShift, Action::Open]
+    }
+
+    fn detail(&self, theme: &Theme) -> Option<Detail> {
+        let rows = self.rows();
+        let entries: Vec<&Entry> = match rows.into_iter().nth(self.view.selected)? {
+            Row::Entry(e) => vec![e],
+            Row::Folded(run) => run,
+        };
+        let mut lines = Vec::new();
+        for entry in &entries {
+            lines.push(Line::from(vec![
+                Span::styled(entry.time.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S ").to_string(), theme.style(Slot::HandoffTime)),
+                Span::styled(format!("{} ", entry.author), theme.style(Slot::HandoffAuthor)),
+                Span::styled(entry.kind.to_string(), theme.style(kind_slot(entry.kind))),
+            ]));
+            lines.extend(entry.text.lines().map(|l| Line::raw(format!("  {l}"))));
+            if let Some(why) = &entry.why {
+                lines.push(Line::styled("  why:", theme.style(Slot::HandoffWhy)));
+                lines.extend(why.lines().map(|l| Line::styled(format!("    {l}"), theme.style(Slot::HandoffWhy))));
+            }
+            let refs = entry.refs.label();
+            if !refs.is_empty() {
+                lines.push(Line::styled(format!("  about: {refs}"), theme.style(Slot::Muted)));
+            }
+            if !entry.tags.is_empty() {
+                lines.push(Line::styled(format!("  tags: {}", entry.tags.join(", ")), theme.style(Slot::Muted)));
+            }
+            lines.push(Line::raw(""));
+        }
+        let title = match entries.as_slice() {
+            [one] => format!("{} · {}", one.kind, one.id),
+            many => format!("{} automatic entries", many.len()),
+        };
+        Some(Detail { title, lines })
+    }
+
+    fn selection_refs(&self) -> Refs {
+        self.selected_entry().map(|e| e.refs.clone()).unwrap_or_default()
+    }
+
+    fn click_row(&mut self, row: usize, page: usize) {
+        let len = self.rows().len();
+        let index = self.view.visible(len, page).start + row;
+        if index < len {
+            self.view.selected = index;
+        }
+    }
+
+    fn set_filter(&mut self, filter: &str) -> Result<(), String> {
+        self.filter.text = filter.trim().to_string();
+        self.reselect_last();
+        Ok(())
+    }
+
+    fn filter(&self) -> Option<String> {
+        Some(self.filter.text.clone()).filter(|t| !t.is_empty())
+    }
+}
+
+fn kind_slot(kind: EntryKind) -> Slot {
+    match kind {
+        EntryKind::Change | EntryKind::Incident => Slot::HandoffChange,
+        k if k.is_automatic() => Slot::HandoffAutomatic,
+        _ => Slot::HandoffNote,
+    }
+}
+
+fn when(time: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let local = time.with_timezone(&Local);
+    if (now - time).num_hours() < 20 {
+        local.format("%H:%M").to_string()
+    } else {
+        local.format("%b %d").to_string()
+    }
+}
+
+fn row_line(row: &Row, theme: &Theme, width: usize, now: DateTime<Utc>) -> Line<'static> {
+    match row {
+        Row::Entry(entry) => {
+            let kind = format!("{:<7}", truncate(entry.kind.as_str(), 7));
+            let head = format!("{} {} {} ", when(entry.time, now), fit(&entry.author, 8), kind);
+            let mut text = entry.text.lines().next().unwrap_or("").to_string();
+            if let Some(why) = &entry.why {
+                text.push_str(" · why: ");
+                text.push_str(why.lines().next().unwrap_or(""));
+            }
+            let rest = width.saturating_sub(head.chars().count());
+            Line::from(vec![
+                Span::styled(format!("{} ", when(entry.time, now)), theme.style(Slot::HandoffTime)),
+                Span::styled(format!("{} ", fit(&entry.author, 8)), theme.style(Slot::HandoffAuthor)),
+                Span::styled(format!("{kind} "), theme.style(kind_slot(entry.kind))),
+                Span::styled(truncate(&text, rest), theme.style(Slot::Text)),
+            ])
+        }
+        Row::Folded(run) => {
+            let mut counts: Vec<(EntryKind, usize)> = Vec::new();
+            for e in run {
+                match counts.iter_mut().find(|(k, _)| *k == e.kind) {
+                    Some((_, n)) => *n += 1,
+                    None => counts.push((e.kind, 1)),
+                }
+            }
+            let what: Vec<String> = counts.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
+            let last = run.last().map(|e| e.text.as_str()).unwrap_or("");
+            let text = format!("⋯ {} automatic ({}) latest: {last}", run.len(), what.join(", "));
+            let time = run.last().map(|e| when(e.time, now)).unwrap_or_default();
+            Line::from(vec![
+                Span::styled(format!("{time} "), theme.style(Slot::HandoffTime)),
+                Span::styled(truncate(&text, width.saturating_sub(6)), theme.style(Slot::HandoffAutomatic)),
+            ])
+        }
+    }
+}

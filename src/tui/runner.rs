@@ -1,0 +1,221 @@
+//! The event loop and the effects runner. Everything that waits (disk, network, child
+//! processes) runs here, off the render path and with a timeout; `App` stays pure.
+
+use std::io;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use crossterm::event::{Event as TermEvent, EventStream};
+use futures::StreamExt;
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+
+use super::app::{App, Effect, Msg, Reload};
+use super::keymap::Keymap;
+use super::terminal::{self, Tui};
+use super::theme::{ColorDepth, Theme};
+use super::ui;
+use crate::config::{self, Config};
+use crate::event::Event;
+use crate::handoff::{self, Log};
+use crate::workers;
+
+/// While data streams, draw at most this often (keys still draw at once).
+const FRAME: Duration = Duration::from_millis(100);
+/// A disk write that takes longer than this is reported as failed (and kept for retry).
+const SAVE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What the TUI runs on.
+pub struct Options {
+    pub config: Config,
+    /// Where `config` came from, for reloads (None: nothing to reload).
+    pub config_path: Option<PathBuf>,
+    pub look: Look,
+}
+
+/// The keymap and theme in force.
+pub struct Look {
+    pub keymap: Keymap,
+    pub theme: Theme,
+}
+
+/// Loads the keymap and theme a config names, with the user's files on top.
+pub fn load_look(config: &Config) -> Result<Look, String> {
+    let user_dir = crate::paths::config_dir();
+    let user_keymap = user_dir.as_ref().map(|d| d.join("keymap.toml")).filter(|p| p.exists());
+    let keymap = Keymap::load(&config.ui.keymap, user_keymap.as_deref()).map_err(join_errors)?;
+    let theme = Theme::load(&config.ui.theme, user_dir.as_deref(), ColorDepth::detect()).map_err(join_errors)?;
+    Ok(Look { keymap, theme })
+}
+
+fn join_errors(errors: Vec<config::diagnostic::ConfigError>) -> String {
+    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+}
+
+/// Runs the TUI until the sheriff quits or a signal ends it; the terminal is restored
+/// whatever happens.
+pub async fn run(options: Options) -> anyhow::Result<()> {
+    let mut tui = terminal::enter().context("cannot set up the terminal")?;
+    let result = event_loop(&mut tui, options).await;
+    terminal::restore();
+    result
+}
+
+async fn event_loop(tui: &mut Tui, options: Options) -> anyhow::Result<()> {
+    let Options { config, config_path, look } = options;
+    let (tx, mut rx) = unbounded_channel::<Event>();
+    let (msg_tx, mut msg_rx) = unbounded_channel::<Msg>();
+    let author = handoff::author(&config.handoff);
+    let mut log = Log::from_spec(&config.handoff);
+    let mut watch = handoff::watch(&log, tx.clone());
+    let mut workers = workers::start(&config, tx.clone());
+    let mut app = App::new(config, look.keymap, look.theme, author);
+    let size = tui.size()?;
+    app.update(Msg::Resize(size.width, size.height));
+
+    let mut term_events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut last_draw = Instant::now() - FRAME;
+    let mut urgent = true;
+
+    loop {
+        let due = last_draw + FRAME;
+        if app.dirty && (urgent || Instant::now() >= due) {
+            tui.draw(|frame| ui::draw(&app, frame))?;
+            app.dirty = false;
+            last_draw = Instant::now();
+        }
+        let draw_later = app.dirty;
+        urgent = false;
+        let msgs: Vec<Msg> = tokio::select! {
+            event = term_events.next() => match event {
+                Some(Ok(event)) => {
+                    urgent = true;
+                    term_msg(event).into_iter().collect()
+                }
+                Some(Err(err)) => return Err(err).context("reading the terminal"),
+                None => break,
+            },
+            Some(event) = rx.recv() => {
+                // Take whatever else is already queued so a burst costs one frame.
+                let mut batch = vec![Msg::Worker(event)];
+                while batch.len() < 2048 {
+                    match rx.try_recv() {
+                        Ok(event) => batch.push(Msg::Worker(event)),
+                        Err(_) => break,
+                    }
+                }
+                batch
+            }
+            Some(msg) = msg_rx.recv() => {
+                urgent = true;
+                vec![msg]
+            }
+            _ = tick.tick() => vec![Msg::Tick(chrono::Utc::now())],
+            _ = tokio::time::sleep_until(due.into()), if draw_later => Vec::new(),
+            _ = sigterm.recv() => break,
+            _ = sighup.recv() => break,
+            _ = sigint.recv() => break,
+        };
+        for msg in msgs {
+            for effect in app.update(msg) {
+                match effect {
+                    Effect::Quit => {}
+                    Effect::Reload => reload(config_path.clone(), msg_tx.clone()),
+                    Effect::StartWorkers(config) => {
+                        drop(workers);
+                        workers = workers::start(&config, tx.clone());
+                        let new_log = Log::from_spec(&config.handoff);
+                        if new_log != log {
+                            log = new_log;
+                            watch = handoff::watch(&log, tx.clone());
+                        }
+                    }
+                    Effect::AppendHandoff(entry) => append(log.clone(), entry, tx.clone()),
+                    Effect::EditExternally { text, field } => {
+                        // The editor owns the terminal meanwhile: stop reading keys from it.
+                        drop(term_events);
+                        let result = edit_externally(tui, &text).await;
+                        term_events = EventStream::new();
+                        app.update(Msg::Edited { field, result });
+                        urgent = true;
+                    }
+                }
+            }
+            if app.should_quit {
+                break;
+            }
+        }
+        if app.should_quit {
+            break;
+        }
+    }
+    drop(watch);
+    drop(workers);
+    Ok(())
+}
+
+fn term_msg(event: TermEvent) -> Option<Msg> {
+    match event {
+        TermEvent::Key(key) => Some(Msg::Key(key)),
+        TermEvent::Mouse(mouse) => Some(Msg::Mouse(mouse)),
+        TermEvent::Paste(text) => Some(Msg::Paste(text)),
+        TermEvent::Resize(w, h) => Some(Msg::Resize(w, h)),
+        _ => None,
+    }
+}
+
+/// Reloads config, keymap and theme on a blocking thread; a bad file keeps the old ones.
+fn reload(path: Option<PathBuf>, msgs: UnboundedSender<Msg>) {
+    tokio::task::spawn_blocking(move || {
+        let result = match path {
+            None => Err("this session has no config file to reload".to_string()),
+            Some(path) => config::load(&path).map_err(|errors| errors.to_string()).and_then(|config| {
+                let look = load_look(&config)?;
+                Ok(Box::new(Reload { config, keymap: look.keymap, theme: look.theme }))
+            }),
+        };
+        let _ = msgs.send(Msg::Reloaded(result));
+    });
+}
+
+/// Appends off the render path; the UI says "saved" only after the fsync returned.
+fn append(log: Log, entry: handoff::Entry, events: UnboundedSender<Event>) {
+    let id = entry.id.clone();
+    tokio::spawn(async move {
+        let task = tokio::task::spawn_blocking(move || log.append(entry));
+        let event = match tokio::time::timeout(SAVE_TIMEOUT, task).await {
+            Ok(Ok(Ok(saved))) => Event::HandoffSaved { id, redacted: !saved.masked.is_empty() },
+            Ok(Ok(Err(err))) => Event::HandoffFailed { id, error: err.to_string() },
+            Ok(Err(err)) => Event::HandoffFailed { id, error: format!("the writer stopped: {err}") },
+            Err(_) => Event::HandoffFailed { id, error: format!("the disk did not answer in {}s", SAVE_TIMEOUT.as_secs()) },
+        };
+        let _ = events.send(event);
+    });
+}
+
+/// Runs `$VISUAL`/`$EDITOR` (default `vi`) on a private temp file holding `text`.
+async fn edit_externally(tui: &mut Tui, text: &str) -> Result<String, String> {
+    let editor = std::env::var("VISUAL").or_else(|_| std::env::var("EDITOR")).unwrap_or_else(|_| "vi".into());
+    let file = tempfile::Builder::new().prefix("sheriff-").suffix(".md").tempfile().map_err(|e| e.to_string())?;
+    std::fs::write(file.path(), text).map_err(|e| e.to_string())?;
+    terminal::suspend();
+    // `$EDITOR` may carry arguments ("code --wait"), so the shell splits it.
+    let status = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("sh")
+        .arg(file.path())
+        .status()
+        .await;
+    terminal::resume(tui).map_err(|e: io::Error| e.to_string())?;
+    match status {
+        Ok(s) if s.success() => std::fs::read_to_string(file.path()).map_err(|e| e.to_string()),
+        Ok(s) => Err(format!("{editor} exited with {s}; the text is unchanged")),
+        Err(e) => Err(format!("cannot run {editor}: {e}")),
+    }
+}

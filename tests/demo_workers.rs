@@ -1,0 +1,263 @@
+//! The demo sandbox through the real workers, and the workers against real sockets and
+//! files: what `sheriff demo` shows in its first seconds, and the failures it must name.
+
+use std::collections::BTreeSet;
+use std::io::Write as _;
+use std::time::{Duration, Instant};
+
+use sheriff::checks::http::{self, HttpCheck};
+use sheriff::checks::{CheckResult, CheckStatus};
+use sheriff::demo::{Sandbox, PROD_DB_PASSWORD, STAGING_DB_PASSWORD};
+use sheriff::drift::{DriftReport, FileDrift};
+use sheriff::event::Event;
+use sheriff::logs::tail::{self, FileTail};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
+
+/// What the four panes have been fed so far.
+#[derive(Default)]
+struct Seen {
+    checks: Vec<CheckResult>,
+    log_sources: BTreeSet<String>,
+    drift: Option<DriftReport>,
+}
+
+impl Seen {
+    fn check(&self, target: &str, status: CheckStatus) -> bool {
+        self.checks
+            .iter()
+            .any(|c| c.check == "api" && c.target == target && c.status == status)
+    }
+
+    fn complete(&self) -> bool {
+        self.check("production", CheckStatus::Ok)
+            && self.check("staging", CheckStatus::Critical)
+            && self.log_sources.contains("app@production")
+            && self.log_sources.contains("nginx@staging")
+            && self.drift.is_some()
+    }
+}
+
+async fn collect_until(rx: &mut UnboundedReceiver<Event>, seen: &mut Seen, deadline: Duration) {
+    let until = tokio::time::Instant::now() + deadline;
+    while !seen.complete() {
+        let event = match tokio::time::timeout_at(until, rx.recv()).await {
+            Ok(Some(event)) => event,
+            _ => return,
+        };
+        match event {
+            Event::Check(c) => seen.checks.push(c),
+            Event::LogLines { source, lines } => {
+                assert!(lines.iter().all(|l| l.source == source));
+                if !lines.is_empty() {
+                    seen.log_sources.insert(source);
+                }
+            }
+            Event::Drift(d) => seen.drift = Some(d),
+            _ => {}
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_feeds_all_four_panes() {
+    let started = Instant::now();
+    let sandbox = Sandbox::create().await.expect("sandbox");
+    let took = started.elapsed();
+    // The budget is 50 ms; a loaded debug build on 2 shared cores gets some slack.
+    assert!(
+        took < Duration::from_millis(250),
+        "Sandbox::create took {took:?}"
+    );
+
+    let config = sheriff::config::load(sandbox.config_path()).expect("the demo config loads");
+    assert!(sandbox.dir().join("handoff.jsonl").is_file());
+    assert!(sandbox.dir().join("bugs").is_dir());
+
+    let (tx, mut rx) = unbounded_channel();
+    let workers = sheriff::workers::start(&config, tx);
+    assert_eq!(workers.len(), 2 + 2 + 1, "two checks, two logs, one drift");
+
+    let mut seen = Seen::default();
+    collect_until(&mut rx, &mut seen, Duration::from_secs(6)).await;
+    let summaries: Vec<String> = seen
+        .checks
+        .iter()
+        .map(|c| format!("{} {} {}", c.target, c.status, c.summary))
+        .collect();
+    assert!(seen.check("production", CheckStatus::Ok), "{summaries:#?}");
+    assert!(
+        seen.check("staging", CheckStatus::Critical),
+        "{summaries:#?}"
+    );
+    assert!(
+        seen.log_sources.contains("app@production"),
+        "{:?}",
+        seen.log_sources
+    );
+    assert!(
+        seen.log_sources.contains("nginx@staging"),
+        "{:?}",
+        seen.log_sources
+    );
+
+    let drift = seen.drift.expect("a drift report");
+    assert_eq!(drift.name, "app config");
+    assert_eq!(drift.error, None);
+    let file = |name: &str| drift.files.iter().find(|f| f.path == name).expect(name);
+    assert!(
+        matches!(file("nginx.conf").drift, FileDrift::Changed { added, removed } if added > 0 && removed > 0)
+    );
+    let app = file("app.env");
+    assert!(matches!(app.drift, FileDrift::Changed { .. }));
+    assert_eq!(app.note.as_deref(), Some("DB_PASSWORD differs (••)"));
+    assert_eq!(
+        file("sysctl.conf").drift,
+        FileDrift::Same,
+        "replace makes the domains equal"
+    );
+    for f in &drift.files {
+        for secret in [PROD_DB_PASSWORD, STAGING_DB_PASSWORD] {
+            assert!(
+                !f.diff.contains(secret),
+                "{} shows a secret:\n{}",
+                f.path,
+                f.diff
+            );
+            assert!(!f.note.as_deref().unwrap_or("").contains(secret));
+        }
+    }
+    assert!(
+        app.diff.contains("DB_PASSWORD"),
+        "the diff still says what differs:\n{}",
+        app.diff
+    );
+
+    drop(workers);
+    let dir = sandbox.dir().to_path_buf();
+    drop(sandbox);
+    assert!(!dir.exists(), "the sandbox removes its directory");
+}
+
+#[tokio::test]
+async fn tail_starts_over_after_truncation() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    std::fs::write(&path, "before 1\nbefore 2\n").unwrap();
+    let (tx, mut rx) = unbounded_channel();
+    let mut tail = FileTail::new("app", &path);
+    tail.poll = Duration::from_millis(20);
+    let task = tokio::spawn(tail::run(tail, tx));
+
+    let mut texts = Vec::new();
+    read_lines(&mut rx, &mut texts, 2).await;
+    assert_eq!(texts, ["before 1", "before 2"]);
+
+    // `> app.log` then a shorter write: the tail must notice the shrink and read from 0.
+    std::fs::write(&path, "").unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    file.write_all(b"after\n").unwrap();
+    read_lines(&mut rx, &mut texts, 3).await;
+    assert_eq!(texts, ["before 1", "before 2", "after"]);
+    task.abort();
+}
+
+/// Reads log lines until `texts` holds `want` of them, or 3 s pass.
+async fn read_lines(rx: &mut UnboundedReceiver<Event>, texts: &mut Vec<String>, want: usize) {
+    while texts.len() < want {
+        match tokio::time::timeout(Duration::from_secs(3), rx.recv()).await {
+            Ok(Some(Event::LogLines { lines, .. })) => {
+                texts.extend(lines.into_iter().map(|l| l.text))
+            }
+            Ok(Some(_)) => {}
+            _ => break,
+        }
+    }
+}
+
+fn check(url: String, timeout: Duration) -> HttpCheck {
+    HttpCheck {
+        name: "api".into(),
+        target: "test".into(),
+        url,
+        expect: vec!["status == 200".into()],
+        every: Duration::from_secs(60),
+        timeout,
+    }
+}
+
+#[tokio::test]
+async fn http_check_names_a_refused_connection() {
+    // Bind then close: nothing listens on the port any more.
+    let port = {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let client = http::client().unwrap();
+    let result = http::check_once(
+        &client,
+        &check(format!("http://127.0.0.1:{port}/"), Duration::from_secs(2)),
+    )
+    .await;
+    assert_eq!(result.status, CheckStatus::Critical);
+    assert_eq!(result.summary, "connection refused");
+}
+
+#[tokio::test]
+async fn http_check_times_out_on_a_silent_server() {
+    // Accepts and reads, never answers.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    let client = http::client().unwrap();
+    let started = Instant::now();
+    let result = http::check_once(
+        &client,
+        &check(format!("http://{addr}/"), Duration::from_millis(300)),
+    )
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(result.status, CheckStatus::Critical);
+    assert_eq!(result.summary, "timed out after 300ms");
+    server.abort();
+}
+
+#[tokio::test]
+async fn http_check_reports_status_latency_and_flaky_cycle() {
+    let sandbox = Sandbox::create().await.unwrap();
+    let client = http::client().unwrap();
+    let prod = check(
+        format!("http://{}/healthz", sandbox.production_addr()),
+        Duration::from_secs(1),
+    );
+    let ok = http::check_once(&client, &prod).await;
+    assert_eq!(ok.status, CheckStatus::Ok, "{}", ok.summary);
+    assert!(ok.summary.starts_with("200 in "), "{}", ok.summary);
+    assert!(ok.latency.is_some());
+    assert!(ok.detail.contains(r#"{"status":"ok"}"#), "{}", ok.detail);
+
+    // The staging service starts its cycle with a 503.
+    let staging = check(
+        format!("http://{}/healthz", sandbox.staging_addr()),
+        Duration::from_secs(1),
+    );
+    let bad = http::check_once(&client, &staging).await;
+    assert_eq!(bad.status, CheckStatus::Critical);
+    assert!(
+        bad.summary.starts_with("503 Service Unavailable in "),
+        "{}",
+        bad.summary
+    );
+}
