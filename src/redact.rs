@@ -237,6 +237,19 @@ mod tests {
     }
 
     #[test]
+    fn ordinary_prose_is_left_alone() {
+        for prose in [
+            "author: alex",
+            "reset the token yesterday afternoon",
+            "basic troubleshooting done",
+            "see https://wiki.example.org/runbooks/api",
+            "ssh deploy@web1.prod",
+        ] {
+            assert!(redact(prose).is_clean(), "{prose}");
+        }
+    }
+
+    #[test]
     fn clean_text_is_untouched_and_redaction_is_idempotent() {
         for clean in [
             "restarted php-fpm on web1",

@@ -520,3 +520,23 @@ fn config_check_refuses_a_missing_explicit_file() {
         "gone.toml: no such file: check the path given to --config\n"
     );
 }
+
+#[test]
+fn disk_thresholds_are_checked_against_the_defaults() {
+    let text = "[[check]]\nname = \"disk\"\ndisk = \"/\"\nwarn = \"95%\"\ncrit = \"9O%\"\n";
+    assert_errors(
+        text,
+        &[
+            (
+                4,
+                8,
+                "warn (95%) is above crit (90%): warn is the lower threshold",
+            ),
+            (
+                5,
+                8,
+                "bad percentage \"9O%\": use a number from 0 to 100 and %, e.g. \"80%\"",
+            ),
+        ],
+    );
+}

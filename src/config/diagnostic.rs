@@ -111,7 +111,8 @@ impl fmt::Display for ConfigErrors {
 ///
 /// ```
 /// use sheriff::config::diagnostic::line_col;
-/// assert_eq!(line_col("a = 1\nbé = 2\n", 10), (2, 6));
+/// // The "=" after the two-byte "é" is in column 4, not 5.
+/// assert_eq!(line_col("a = 1\nbé = 2\n", 10), (2, 4));
 /// ```
 pub fn line_col(text: &str, byte_offset: usize) -> (usize, usize) {
     let mut offset = byte_offset.min(text.len());

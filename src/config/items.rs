@@ -42,7 +42,7 @@ pub(crate) fn check(
     });
 
     let name = required_name(&mut f, "check", header.clone());
-    let target = target(&mut f, "check");
+    let target = target(&mut f);
 
     let kinds: Vec<(&str, Spanned<String>)> = {
         let mut found: Vec<_> = CHECK_KINDS
@@ -72,7 +72,7 @@ pub(crate) fn check(
              \"PLUGIN ARGS\" or command = \"COMMAND\"",
             name.get_ref()
         );
-        f.problems.at(header, message);
+        f.problems.at(header.clone(), message);
     }
 
     let kind_name = kinds.first().map(|(k, _)| *k);
@@ -88,15 +88,17 @@ pub(crate) fn check(
             }
         }
     }
-    if let (Some(w), Some(c)) = (&warn, &crit) {
-        if w.get_ref() > c.get_ref() {
-            let message = format!(
-                "warn ({}%) is above crit ({}%): warn is the lower threshold",
-                w.get_ref(),
-                c.get_ref()
-            );
-            f.problems.at(w.span(), message);
-        }
+    // Compared with the defaults filled in: warn = "95%" alone is above the default crit.
+    let warn_at = warn.as_ref().map_or(80.0, |w| *w.get_ref());
+    let crit_at = crit.as_ref().map_or(90.0, |c| *c.get_ref());
+    if warn_at > crit_at {
+        let at = warn
+            .as_ref()
+            .or(crit.as_ref())
+            .map_or(header.clone(), |v| v.span());
+        let message =
+            format!("warn ({warn_at}%) is above crit ({crit_at}%): warn is the lower threshold");
+        f.problems.at(at, message);
     }
 
     let kind = match kinds.into_iter().next() {
@@ -115,8 +117,8 @@ pub(crate) fn check(
         }
         Some(("disk", path)) => CheckKind::Disk {
             path: path.into_inner(),
-            warn: warn.map_or(80.0, Spanned::into_inner),
-            crit: crit.map_or(90.0, Spanned::into_inner),
+            warn: warn_at,
+            crit: crit_at,
         },
         Some(("nagios", command)) => CheckKind::Nagios {
             command: command.into_inner(),
@@ -312,10 +314,7 @@ fn required_name(f: &mut Fields<'_, '_>, what: &str, header: Range<usize>) -> Sp
 
 /// Where a check runs: `envs = [...]`, `on = "..."`, or neither (this machine). Returns the
 /// provisional target with the references `validate` checks.
-fn target(
-    f: &mut Fields<'_, '_>,
-    what: &str,
-) -> (Target, Vec<Spanned<String>>, Option<Spanned<String>>) {
+fn target(f: &mut Fields<'_, '_>) -> (Target, Vec<Spanned<String>>, Option<Spanned<String>>) {
     let envs = f.strings("envs");
     let on = f.string("on");
     if let (Some(envs_span), Some(on_span)) = (f.key_span("envs"), f.key_span("on")) {
@@ -324,10 +323,8 @@ fn target(
         } else {
             on_span
         };
-        let message = format!(
-            "set envs or on in a {what}, not both: envs runs it once per environment, on runs it on \
-             every host of one environment or on one host"
-        );
+        let message = "set envs or on in a check, not both: envs runs it once per environment, \
+                       on runs it on every host of one environment or on one host";
         f.problems.at(later, message);
     }
     match (envs, on) {

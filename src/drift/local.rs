@@ -76,43 +76,13 @@ fn failed(spec: &DriftSpec, error: String) -> DriftReport {
 
 /// Compares `spec.path` under the two envs' roots, file by file, sorted by path.
 pub fn compare(spec: &DriftSpec, left: &Environment, right: &Environment) -> DriftReport {
-    let (Some(left_root), Some(right_root)) = (&left.root, &right.root) else {
-        let remote = if left.root.is_none() {
-            &left.name
-        } else {
-            &right.name
+    let ((left_base, left_files), (right_base, right_files)) =
+        match (side(spec, left), side(spec, right)) {
+            (Ok(l), Ok(r)) => (l, r),
+            (Err(error), _) | (_, Err(error)) => return failed(spec, error),
         };
-        return failed(
-            spec,
-            format!("{remote} has no root: drift over ssh arrives with the transport"),
-        );
-    };
-    let left_base = under_root(
-        left_root,
-        &crate::config::template_vars(&spec.path, &left.vars),
-    );
-    let right_base = under_root(
-        right_root,
-        &crate::config::template_vars(&spec.path, &right.vars),
-    );
     let mut report = failed(spec, String::new());
     report.error = None;
-
-    let (left_files, right_files) = match (list(&left_base), list(&right_base)) {
-        (Ok(l), Ok(r)) => (l, r),
-        (Err(err), _) => {
-            return failed(
-                spec,
-                format!("{}: {}: {err}", left.name, left_base.display()),
-            )
-        }
-        (_, Err(err)) => {
-            return failed(
-                spec,
-                format!("{}: {}: {err}", right.name, right_base.display()),
-            )
-        }
-    };
     let names: BTreeSet<&String> = left_files.iter().chain(&right_files).collect();
     if names.len() > MAX_FILES {
         report.error = Some(format!(
@@ -128,6 +98,19 @@ pub fn compare(spec: &DriftSpec, left: &Environment, right: &Environment) -> Dri
         report.files.push(compare_file(spec, &sides));
     }
     report
+}
+
+/// Where `spec.path` is for `env`, and the files under it.
+fn side(spec: &DriftSpec, env: &Environment) -> Result<(PathBuf, Vec<String>), String> {
+    let Some(root) = &env.root else {
+        return Err(format!(
+            "{} has no root: drift over ssh arrives with the transport",
+            env.name
+        ));
+    };
+    let base = under_root(root, &crate::config::template_vars(&spec.path, &env.vars));
+    let files = list(&base).map_err(|err| format!("{}: {}: {err}", env.name, base.display()))?;
+    Ok((base, files))
 }
 
 /// One file's two copies.

@@ -170,7 +170,7 @@ fn row_line(row: &Row, theme: &Theme, width: usize) -> Line<'static> {
                     }
                 }
             };
-            let head = format!("{name} ({a} ↔ {b}) ");
+            let head = if width >= 60 { format!("{name} ({a} ↔ {b}) ") } else { format!("{name}: ") };
             Line::from(vec![
                 Span::styled(head.clone(), theme.style(Slot::Title)),
                 Span::styled(fit(&summary, width.saturating_sub(head.chars().count())), theme.style(slot)),
@@ -189,7 +189,7 @@ fn file_line(file: &DriftFile, theme: &Theme, width: usize) -> Line<'static> {
     };
     let summary = file.note.clone().unwrap_or(summary);
     let slot = if file.drift == FileDrift::Same { Slot::StatusOk } else { Slot::StatusWarn };
-    let path_w = (width / 2).clamp(8, 40);
+    let path_w = (file.path.chars().count() + 1).min(width / 2).clamp(8, 40);
     Line::from(vec![
         Span::styled(format!("  {symbol} "), theme.style(slot)),
         Span::styled(format!("{} ", fit(&file.path, path_w)), theme.style(Slot::Text)),

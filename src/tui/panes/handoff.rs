@@ -149,11 +149,16 @@ impl Pane for HandoffPane {
             return;
         }
         let width = area.width as usize;
-        let lines: Vec<Line> = self
-            .view
-            .visible(rows.len(), area.height as usize)
+        let visible = self.view.visible(rows.len(), area.height as usize);
+        let entries = visible.clone().filter_map(|i| match &rows[i] {
+            Row::Entry(e) => Some(*e),
+            Row::Folded(_) => None,
+        });
+        let (author_w, kind_w) = entries.fold((4, 4), |(a, k), e| (a.max(e.author.chars().count()), k.max(e.kind.as_str().len())));
+        let widths = (author_w.min(10), kind_w.min(if width < 60 { 6 } else { 11 }));
+        let lines: Vec<Line> = visible
             .map(|i| {
-                let line = row_line(&rows[i], theme, width, ctx.now);
+                let line = row_line(&rows[i], theme, widths, width, ctx.now);
                 if ctx.focused && i == self.view.selected {
                     line.style(theme.style(Slot::Selection))
                 } else {
@@ -289,11 +294,13 @@ fn when(time: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
-fn row_line(row: &Row, theme: &Theme, width: usize, now: DateTime<Utc>) -> Line<'static> {
+fn row_line(row: &Row, theme: &Theme, widths: (usize, usize), width: usize, now: DateTime<Utc>) -> Line<'static> {
+    let (author_w, kind_w) = widths;
     match row {
         Row::Entry(entry) => {
-            let kind = format!("{:<7}", truncate(entry.kind.as_str(), 7));
-            let head = format!("{} {} {} ", when(entry.time, now), fit(&entry.author, 8), kind);
+            let kind = fit(entry.kind.as_str(), kind_w);
+            let author = fit(&entry.author, author_w);
+            let head = format!("{} {author} {kind} ", when(entry.time, now));
             let mut text = entry.text.lines().next().unwrap_or("").to_string();
             if let Some(why) = &entry.why {
                 text.push_str(" · why: ");
@@ -302,7 +309,7 @@ fn row_line(row: &Row, theme: &Theme, width: usize, now: DateTime<Utc>) -> Line<
             let rest = width.saturating_sub(head.chars().count());
             Line::from(vec![
                 Span::styled(format!("{} ", when(entry.time, now)), theme.style(Slot::HandoffTime)),
-                Span::styled(format!("{} ", fit(&entry.author, 8)), theme.style(Slot::HandoffAuthor)),
+                Span::styled(format!("{author} "), theme.style(Slot::HandoffAuthor)),
                 Span::styled(format!("{kind} "), theme.style(kind_slot(entry.kind))),
                 Span::styled(truncate(&text, rest), theme.style(Slot::Text)),
             ])

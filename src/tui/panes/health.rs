@@ -134,6 +134,7 @@ impl Pane for HealthPane {
         }
         let name_w = self.rows.iter().map(|r| r.check.chars().count()).max().unwrap_or(4).clamp(4, 18);
         let target_w = self.rows.iter().map(|r| r.target.chars().count()).max().unwrap_or(4).clamp(4, 14);
+        let (name_w, target_w) = if area.width < 50 { (name_w.min(10), target_w.min(8)) } else { (name_w, target_w) };
         let width = area.width as usize;
         let mut lines = Vec::new();
         for i in self.view.visible(self.len(), area.height as usize) {
@@ -242,15 +243,19 @@ fn check_line(row: &Row, theme: &Theme, name_w: usize, target_w: usize, width: u
             (summary, r.latency.map(format_latency).unwrap_or_default())
         }
     };
-    let trend = sparkline(row.history.iter().filter_map(|r| r.latency.map(|l| l.as_secs_f64())), 8);
-    let fixed = 2 + name_w + 1 + target_w + 1 + 7 + trend.chars().count() + 1;
-    let summary_w = width.saturating_sub(fixed).max(8);
+    // Narrow panes drop the trend, then the latency, before cutting the summary.
+    let base = 2 + name_w + 1 + target_w + 1;
+    let show_trend = width >= base + 24 + 7 + 9;
+    let show_latency = width >= base + 20 + 7;
+    let trend = if show_trend { sparkline(row.history.iter().filter_map(|r| r.latency.map(|l| l.as_secs_f64())), 8) } else { String::new() };
+    let latency = if show_latency { format!("{latency:>6} ") } else { String::new() };
+    let summary_w = width.saturating_sub(base + latency.chars().count() + trend.chars().count() + 1).max(4);
     Line::from(vec![
         Span::styled(format!("{} ", status.symbol()), status_style),
         Span::styled(format!("{} ", fit(&row.check, name_w)), theme.style(Slot::Text)),
         Span::styled(format!("{} ", fit(&row.target, target_w)), theme.style(Slot::Muted)),
         Span::styled(format!("{} ", fit(&summary, summary_w)), if status == CheckStatus::Ok { theme.style(Slot::Text) } else { status_style }),
-        Span::styled(format!("{latency:>6} "), theme.style(Slot::Muted)),
+        Span::styled(latency, theme.style(Slot::Muted)),
         Span::styled(trend, theme.style(Slot::Muted)),
     ])
 }

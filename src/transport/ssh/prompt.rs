@@ -1,0 +1,163 @@
+//! Asking a person for a key passphrase (or a password, for hosts that opt in).
+//!
+//! The TUI implements [`PassphrasePrompt`] with an input overlay; headless commands use
+//! [`TtyPrompt`], which reads `/dev/tty` with echo off. A passphrase is asked once per key
+//! and kept only in this process's memory (wiped on drop) so reconnects do not ask again;
+//! it is never written anywhere or logged.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::fs::OpenOptions;
+use std::io::{BufRead, BufReader, Write};
+use std::os::fd::AsRawFd;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+/// A secret string: not printed by `Debug`, overwritten with zeros when dropped.
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Secret(value)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        // SAFETY: zero bytes are valid UTF-8; the string is dropped right after.
+        for b in unsafe { self.0.as_bytes_mut() } {
+            // Volatile so the wipe is not optimised away.
+            unsafe { std::ptr::write_volatile(b, 0) };
+        }
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(••)")
+    }
+}
+
+/// What is being asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptKind {
+    /// The passphrase of an encrypted private key file.
+    KeyPassphrase { key: PathBuf },
+    /// The login password of `user` (only for hosts with `password_auth = true`).
+    Password { user: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromptRequest {
+    /// The host being connected to (a key may serve several).
+    pub host: String,
+    pub kind: PromptKind,
+    /// True when the previous answer was wrong.
+    pub retry: bool,
+}
+
+impl PromptRequest {
+    /// `Passphrase for key '/home/u/.ssh/id_ed25519' (web1): `
+    pub fn text(&self) -> String {
+        let again = if self.retry { "Wrong; try again. " } else { "" };
+        match &self.kind {
+            PromptKind::KeyPassphrase { key } => format!(
+                "{again}Passphrase for key '{}' ({}): ",
+                key.display(),
+                self.host
+            ),
+            PromptKind::Password { user } => format!("{again}Password for {user}@{}: ", self.host),
+        }
+    }
+}
+
+/// Asks a person. Called on a host's own thread, so it may block until answered.
+pub trait PassphrasePrompt: Send + Sync {
+    /// The answer, or None when there is nobody to ask or the person declined.
+    fn ask(&self, request: &PromptRequest) -> Option<Secret>;
+}
+
+/// Reads from the controlling terminal with echo off; None without a terminal.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TtyPrompt;
+
+impl PassphrasePrompt for TtyPrompt {
+    fn ask(&self, request: &PromptRequest) -> Option<Secret> {
+        let mut tty = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/tty")
+            .ok()?;
+        let fd = tty.as_raw_fd();
+        // SAFETY: plain termios calls on a descriptor we own for this scope.
+        let saved = unsafe {
+            let mut t: libc::termios = std::mem::zeroed();
+            if libc::tcgetattr(fd, &mut t) != 0 {
+                return None;
+            }
+            let saved = t;
+            t.c_lflag &= !libc::ECHO;
+            t.c_lflag |= libc::ECHONL;
+            libc::tcsetattr(fd, libc::TCSANOW, &t);
+            saved
+        };
+        let _ = tty.write_all(request.text().as_bytes());
+        let _ = tty.flush();
+        let mut line = String::new();
+        let read = BufReader::new(&tty).read_line(&mut line);
+        // SAFETY: restores the settings read above.
+        unsafe { libc::tcsetattr(fd, libc::TCSANOW, &saved) };
+        read.ok()?;
+        let answer = line.trim_end_matches(['\n', '\r']).to_string();
+        drop(Secret::new(line));
+        Some(Secret::new(answer))
+    }
+}
+
+/// Never asks: for scripts and tests that must not block on a terminal.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoPrompt;
+
+impl PassphrasePrompt for NoPrompt {
+    fn ask(&self, _request: &PromptRequest) -> Option<Secret> {
+        None
+    }
+}
+
+/// Answers already given, per key file (or per `user@host` password), shared by all hosts
+/// of a pool. The lock is held while asking, so hosts sharing a key ask once, not at once.
+#[derive(Default)]
+pub(crate) struct Answers {
+    known: Mutex<HashMap<String, Secret>>,
+}
+
+impl Answers {
+    /// The cached answer for `slot`, or a fresh one from `prompt` (`retry`: the cached one
+    /// was wrong, forget it and ask again). Calls `use_it` with the answer.
+    pub fn with_answer<T>(
+        &self,
+        slot: &str,
+        prompt: &dyn PassphrasePrompt,
+        request: &PromptRequest,
+        use_it: impl FnOnce(&str) -> T,
+    ) -> Option<T> {
+        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        if request.retry {
+            known.remove(slot);
+        }
+        if !known.contains_key(slot) {
+            let answer = prompt.ask(request)?;
+            known.insert(slot.to_string(), answer);
+        }
+        known.get(slot).map(|s| use_it(s.expose()))
+    }
+
+    pub fn forget(&self, slot: &str) {
+        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
+        known.remove(slot);
+    }
+}

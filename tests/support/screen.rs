@@ -1,0 +1,139 @@
+//! A fixed, realistic screen for UI tests and benchmarks: the app on a small config, fed
+//! the same events the workers would send, at fixed times, so every draw is reproducible.
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use sheriff::checks::{CheckResult, CheckStatus};
+use sheriff::drift::{DriftFile, DriftReport, FileDrift};
+use sheriff::event::Event;
+use sheriff::handoff::{Entry, EntryKind, Refs};
+use sheriff::logs::{Level, LogLine};
+use sheriff::tui::app::{App, Msg};
+use sheriff::tui::keymap::Keymap;
+use sheriff::tui::theme::{ColorDepth, Theme};
+
+pub const CONFIG: &str = r#"
+[environments.production]
+hosts = ["web1.prod"]
+vars = { base = "http://127.0.0.1:1" }
+[environments.staging]
+hosts = ["web1.staging"]
+vars = { base = "http://127.0.0.1:2" }
+
+[hosts."web1.prod"]
+ssh = "deploy@10.0.0.5:22"
+[hosts."web1.staging"]
+ssh = "deploy@10.0.1.5:22"
+
+[[check]]
+name = "api"
+envs = ["production", "staging"]
+http = "{base}/healthz"
+
+[[check]]
+name = "disk /srv"
+on = "production"
+disk = "/srv"
+warn = "80%"
+crit = "90%"
+
+[[log]]
+name = "app"
+on = "production"
+file = "/var/log/app.log"
+
+[[drift]]
+name = "app config"
+path = "/etc/app/"
+between = ["production", "staging"]
+"#;
+
+pub fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, h, m, s).single().expect("valid time")
+}
+
+fn check(name: &str, target: &str, status: CheckStatus, summary: &str, ms: u64, time: DateTime<Utc>) -> Event {
+    Event::Check(CheckResult {
+        check: name.into(),
+        target: target.into(),
+        status,
+        summary: summary.into(),
+        detail: format!("GET /healthz\n{summary}"),
+        latency: Some(Duration::from_millis(ms)),
+        at: time,
+    })
+}
+
+fn entry(id: &str, time: DateTime<Utc>, kind: EntryKind, text: &str, why: Option<&str>) -> Entry {
+    let mut entry = Entry::new(kind, "alex", text);
+    entry.id = id.into();
+    entry.time = time;
+    entry.why = why.map(str::to_string);
+    entry.refs = Refs { env: Some("staging".into()), ..Refs::default() };
+    entry
+}
+
+/// The app on `CONFIG` after a few minutes of a shift, with `log_lines` log lines.
+pub fn app_with(log_lines: usize) -> App {
+    // Times are shown local; tests pin the zone so snapshots agree everywhere.
+    std::env::set_var("TZ", "UTC");
+    let config = sheriff::config::parse(CONFIG, Path::new("sheriff.toml")).expect("test config is valid");
+    let keymap = Keymap::builtin_default();
+    let theme = Theme::load("dark", None, ColorDepth::TrueColor).expect("dark theme");
+    let mut app = App::new(config, keymap, theme, "alex".into());
+    app.update(Msg::Tick(at(12, 5, 0)));
+    let mut events = Vec::new();
+    for (i, ms) in [40u64, 43, 51, 38, 45].iter().enumerate() {
+        events.push(check("api", "production", CheckStatus::Ok, "200 in 43ms", *ms, at(12, i as u32, 0)));
+        events.push(check("api", "staging", CheckStatus::Critical, "503 Service Unavailable", 900 + 100 * i as u64, at(12, i as u32, 0)));
+    }
+    events.push(Event::Check(CheckResult {
+        check: "disk /srv".into(),
+        target: "web1.prod".into(),
+        status: CheckStatus::Warning,
+        summary: "91% used, full in 3d".into(),
+        detail: String::new(),
+        latency: None,
+        at: at(12, 1, 0),
+    }));
+    let lines = (0..log_lines)
+        .map(|i| {
+            let level = match i % 7 {
+                0 => Some(Level::Error),
+                1 | 4 => Some(Level::Warn),
+                _ => Some(Level::Info),
+            };
+            LogLine {
+                source: "app@production".into(),
+                received: at(12, 1, 0) + chrono::Duration::milliseconds(i as i64 * 10),
+                level,
+                text: format!("{} request {i} upstream=10.0.0.{} took {}ms path=/api/orders/{i}", level.map_or("INFO", Level::as_str), i % 250, i % 900),
+            }
+        })
+        .collect();
+    events.push(Event::LogLines { source: "app@production".into(), lines });
+    events.push(Event::Drift(DriftReport {
+        name: "app config".into(),
+        between: ("production".into(), "staging".into()),
+        files: vec![
+            DriftFile { path: "nginx.conf".into(), drift: FileDrift::Changed { added: 3, removed: 1 }, note: None, diff: "--- production/nginx.conf\n+++ staging/nginx.conf\n@@ -1,2 +1,2 @@\n-worker_connections 1024;\n+worker_connections 512;\n".into() },
+            DriftFile { path: "app.env".into(), drift: FileDrift::Changed { added: 1, removed: 1 }, note: Some("DB_PASSWORD differs (••)".into()), diff: "-DB_PASSWORD=••••\n+DB_PASSWORD=••••\n".into() },
+            DriftFile { path: "sysctl.conf".into(), drift: FileDrift::Same, note: None, diff: String::new() },
+        ],
+        error: None,
+        at: at(12, 2, 0),
+    }));
+    events.push(Event::HandoffEntries(vec![
+        entry("e1", at(8, 0, 0), EntryKind::ShiftStart, "took over from sam", None),
+        entry("e2", at(11, 40, 0), EntryKind::Change, "restarted php-fpm on web1", Some("workers stuck after deploy 4.2")),
+        entry("e3", at(11, 45, 0), EntryKind::CheckState, "api staging: ok → critical", None),
+        entry("e4", at(11, 46, 0), EntryKind::CheckState, "disk /srv web1.prod: ok → warning", None),
+        entry("e5", at(11, 52, 0), EntryKind::Note, "staging 503s are the upstream pool, not the app", None),
+    ]));
+    for event in events {
+        app.update(Msg::Worker(event));
+    }
+    app
+}

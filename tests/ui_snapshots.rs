@@ -1,0 +1,92 @@
+//! The screen as a user sees it, drawn by ratatui's TestBackend and kept as insta snapshots.
+
+#[path = "support/screen.rs"]
+mod screen;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use sheriff::tui::app::{App, Msg};
+use sheriff::tui::ui;
+
+fn render(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
+    app.update(Msg::Resize(width, height));
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
+    terminal.draw(|frame| ui::draw(app, frame)).expect("draw");
+    terminal
+}
+
+fn press(app: &mut App, code: KeyCode) {
+    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+#[test]
+fn full_screen_80x24() {
+    let mut app = screen::app_with(200);
+    insta::assert_snapshot!(render(&mut app, 80, 24).backend());
+}
+
+#[test]
+fn full_screen_200x50() {
+    let mut app = screen::app_with(200);
+    insta::assert_snapshot!(render(&mut app, 200, 50).backend());
+}
+
+#[test]
+fn help_overlay_lists_the_focused_panes_keys() {
+    let mut app = screen::app_with(20);
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Char('?'));
+    insta::assert_snapshot!(render(&mut app, 100, 40).backend());
+}
+
+#[test]
+fn command_bar_completes_action_names() {
+    let mut app = screen::app_with(20);
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "fo");
+    insta::assert_snapshot!("command_bar_typed", render(&mut app, 100, 30).backend());
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "l");
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::Enter);
+    // `focus_logs` ran: the Logs pane has the focus (thick border).
+    let terminal = render(&mut app, 100, 30);
+    let top = terminal.backend().buffer().content().iter().take(100).map(|c| c.symbol()).collect::<String>();
+    assert!(top.contains("┏ Logs"), "Logs should be focused: {top}");
+}
+
+#[test]
+fn zoomed_pane_and_detail_view() {
+    let mut app = screen::app_with(20);
+    press(&mut app, KeyCode::Char('3'));
+    press(&mut app, KeyCode::Char('z'));
+    press(&mut app, KeyCode::Down);
+    insta::assert_snapshot!("drift_zoomed", render(&mut app, 80, 20).backend());
+    press(&mut app, KeyCode::Enter);
+    insta::assert_snapshot!("drift_detail", render(&mut app, 80, 20).backend());
+}
+
+#[test]
+fn change_form_asks_for_why() {
+    let mut app = screen::app_with(5);
+    press(&mut app, KeyCode::Char('c'));
+    type_text(&mut app, "drained web1.staging");
+    app.update(Msg::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)));
+    insta::assert_snapshot!("change_form_needs_why", render(&mut app, 80, 24).backend());
+}
+
+#[test]
+fn too_small_terminal_says_so() {
+    let mut app = screen::app_with(5);
+    let terminal = render(&mut app, 40, 10);
+    let text: String = terminal.backend().buffer().content().iter().map(|c| c.symbol()).collect();
+    assert!(text.contains("Terminal too small: 40x10"), "{text}");
+    assert!(text.contains("60x12"), "{text}");
+}
