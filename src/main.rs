@@ -64,7 +64,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Demo) => sheriff::cli::launch::run_demo(),
         Some(Command::Keys { actions }) => sheriff::cli::keys::run(cli.config.as_deref(), actions),
         Some(Command::Config { command: ConfigCommand::Check }) => {
-            sheriff::cli::config_check::run(cli.config.as_deref())
+            sheriff::cli::config_check::run_with(cli.config.as_deref(), &[sheriff::tui::check_look])
         }
         Some(Command::Note(args)) => sheriff::cli::handoff::note(cli.config.as_deref(), &args),
         Some(Command::Change(args)) => sheriff::cli::handoff::change(cli.config.as_deref(), &args),

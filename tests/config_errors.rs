@@ -137,24 +137,19 @@ fn unknown_environment_in_check_envs() {
 
 #[test]
 fn unknown_host_in_an_environment() {
+    // A near miss of a declared host is a typo; a name unlike any is an ~/.ssh/config alias.
     let text = "[environments.production]\nhosts = [\"web1.prod\", \"db1.prd\"]\n\
                 [hosts.\"web1.prod\"]\n[hosts.\"db1.prod\"]\n[environments.qa]\nhosts = [\"qa1\"]\n";
-    assert_errors(
-        text,
-        &[
-            (
-                2,
-                23,
-                "unknown host \"db1.prd\" (did you mean \"db1.prod\"?)",
-            ),
-            (
-                6,
-                10,
-                "unknown host \"qa1\": add a [hosts.qa1] section (it may be empty, to use \
-                 ~/.ssh/config)",
-            ),
-        ],
-    );
+    assert_errors(text, &[(2, 23, "unknown host \"db1.prd\" (did you mean \"db1.prod\"?)")]);
+}
+
+#[test]
+fn hosts_listed_only_in_an_environment_are_ssh_aliases() {
+    let text = "[environments.qa]\nhosts = [\"qa1\"]\n[[check]]\nname = \"up\"\non = \"qa1\"\ncommand = \"true\"\n";
+    let (_dir, _path, result) = load(text);
+    let config = result.expect("implicit host is valid");
+    assert_eq!(config.host("qa1").map(|h| h.ssh.clone()), Some(None));
+    assert_eq!(config.checks[0].target, config::Target::Host("qa1".into()));
 }
 
 #[test]

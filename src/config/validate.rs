@@ -34,7 +34,21 @@ pub(crate) fn resolve(mut parsed: Parsed, text: &str, problems: &mut Problems) -
         .iter()
         .map(|e| e.spec.name.clone())
         .collect();
-    let host_names: Vec<String> = parsed.hosts.iter().map(|h| h.spec.name.clone()).collect();
+    let declared: Vec<String> = parsed.hosts.iter().map(|h| h.spec.name.clone()).collect();
+    // A host an environment lists without a [hosts.NAME] section is reached by its name
+    // (an ~/.ssh/config alias), as in DESIGN.md's example; only a near miss of a declared
+    // host is taken for a typo.
+    let mut implicit: Vec<String> = Vec::new();
+    for env in &parsed.environments {
+        for host in &env.refs {
+            let name = host.get_ref();
+            let typo = did_you_mean(name, declared.iter().map(String::as_str)).is_some();
+            if !declared.contains(name) && !typo && !implicit.contains(name) {
+                implicit.push(name.clone());
+            }
+        }
+    }
+    let host_names: Vec<String> = declared.iter().chain(&implicit).cloned().collect();
     let names = Names {
         envs: &env_names,
         hosts: &host_names,
@@ -119,7 +133,12 @@ pub(crate) fn resolve(mut parsed: Parsed, text: &str, problems: &mut Problems) -
     Config {
         source: None,
         environments: parsed.environments.into_iter().map(|l| l.spec).collect(),
-        hosts: parsed.hosts.into_iter().map(|l| l.spec).collect(),
+        hosts: parsed
+            .hosts
+            .into_iter()
+            .map(|l| l.spec)
+            .chain(implicit.iter().map(|name| Host::named(name)))
+            .collect(),
         checks: parsed.checks.into_iter().map(|l| l.spec).collect(),
         logs: parsed.logs.into_iter().map(|l| l.spec).collect(),
         drifts: parsed.drifts.into_iter().map(|l| l.spec).collect(),

@@ -131,26 +131,23 @@ fn compare_file(spec: &DriftSpec, sides: &Sides) -> DriftFile {
     };
     let read = |p: &Path| std::fs::read(p).ok();
     let (a, b) = (read(&sides.left.1), read(&sides.right.1));
-    let (a, b) = match (a, b) {
-        (Some(a), Some(b)) => (a, b),
-        (Some(_), None) => {
-            file.drift = FileDrift::OnlyLeft;
-            file.note = Some(format!("only in {}", left_env.name));
-            return file;
-        }
-        (None, Some(_)) => {
-            file.drift = FileDrift::OnlyRight;
-            file.note = Some(format!("only in {}", right_env.name));
-            return file;
-        }
+    // A file on one side only is diffed against nothing, so its detail view shows it.
+    let (a, b, only) = match (a, b) {
+        (Some(a), Some(b)) => (a, b, None),
+        (Some(a), None) => (a, Vec::new(), Some((FileDrift::OnlyLeft, &left_env.name))),
+        (None, Some(b)) => (Vec::new(), b, Some((FileDrift::OnlyRight, &right_env.name))),
         (None, None) => {
             file.note = Some("unreadable on both sides".into());
             return file;
         }
     };
+    if let Some((drift, env)) = only {
+        file.drift = drift;
+        file.note = Some(format!("only in {env}"));
+    }
     let binary = |bytes: &[u8]| bytes[..bytes.len().min(8192)].contains(&0);
     if binary(&a) || binary(&b) || a.len() > MAX_DIFF_BYTES || b.len() > MAX_DIFF_BYTES {
-        if a != b {
+        if a != b && only.is_none() {
             file.drift = FileDrift::Changed {
                 added: 0,
                 removed: 0,
@@ -179,7 +176,9 @@ fn compare_file(spec: &DriftSpec, sides: &Sides) -> DriftFile {
             secrets.push((key.to_string(), value.to_string()));
         }
     }
-    file.drift = FileDrift::Changed { added, removed };
+    if only.is_none() {
+        file.drift = FileDrift::Changed { added, removed };
+    }
     let text = diff
         .unified_diff()
         .context_radius(3)
@@ -385,6 +384,12 @@ mod tests {
         assert!(!app.diff.contains("hunter2"), "{}", app.diff);
         assert!(app.diff.contains("+DEBUG=1"), "{}", app.diff);
         assert_eq!(report.files[1].drift, FileDrift::OnlyLeft);
+        assert_eq!(report.files[1].note.as_deref(), Some("only in production"));
+        assert!(
+            report.files[1].diff.contains("-x"),
+            "{}",
+            report.files[1].diff
+        );
     }
 
     #[test]

@@ -79,8 +79,8 @@ impl Share {
         &self.remote
     }
 
-    /// Make `dir` a git work tree tracking the remote, once. Works offline: the first sync
-    /// that reaches the remote merges whatever history it has.
+    /// Make `dir` a git work tree with the union merge rule, once; cheap when it already
+    /// is one. Works offline: the first sync that reaches the remote merges its history.
     pub fn ensure_repo(&self) -> Result<(), ShareError> {
         let io_err = |source| ShareError::Io {
             path: self.dir.clone(),
@@ -95,6 +95,11 @@ impl Share {
             fs::create_dir_all(self.dir.join(".git/info")).map_err(io_err)?;
             fs::write(&attributes, "*.jsonl merge=union\n").map_err(io_err)?;
         }
+        Ok(())
+    }
+
+    /// Point `origin` at the configured remote (the config may have changed it).
+    fn ensure_remote(&self) -> Result<(), ShareError> {
         let current = self
             .git(&["config", "--get", "remote.origin.url"], LOCAL_TIMEOUT)
             .ok();
@@ -164,6 +169,7 @@ impl Share {
     /// offline: it fails on the fetch and leaves local commits for the next call.
     pub fn sync(&self, author: &str, network_timeout: Duration) -> Result<SyncReport, ShareError> {
         self.ensure_repo()?;
+        self.ensure_remote()?;
         let mut report = SyncReport::default();
         // A push races teammates' pushes; on rejection, fetch and merge again.
         for _ in 0..3 {

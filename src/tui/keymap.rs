@@ -84,7 +84,7 @@ impl Keymap {
             })?;
             keymap.apply(parse_layer(&text, user)?);
         }
-        keymap.check_reachable()?;
+        keymap.check_reachable(user.unwrap_or(Path::new(preset_or_path)))?;
         Ok(keymap)
     }
 
@@ -110,7 +110,7 @@ impl Keymap {
     }
 
     /// A keymap that cannot quit or open help would trap the sheriff: refuse it.
-    fn check_reachable(&self) -> Result<(), Vec<ConfigError>> {
+    fn check_reachable(&self, blame: &Path) -> Result<(), Vec<ConfigError>> {
         let missing: Vec<_> = [Action::Quit, Action::Help, Action::Back]
             .into_iter()
             .filter(|a| self.keys_for(Section::Global, *a).is_empty())
@@ -120,7 +120,7 @@ impl Keymap {
             return Ok(());
         }
         Err(vec![ConfigError::new(
-            Path::new("keymap"),
+            blame,
             0,
             0,
             format!("no key in [global] for {}: bind one so it stays reachable", missing.join(", ")),

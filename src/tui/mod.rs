@@ -15,4 +15,4 @@ pub mod theme;
 pub mod ui;
 pub mod widgets;
 
-pub use runner::{load_look, run, Look, Options};
+pub use runner::{check_look, load_look, run, try_load_look, Look, Options};

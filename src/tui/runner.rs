@@ -16,7 +16,7 @@ use super::keymap::Keymap;
 use super::terminal::{self, Tui};
 use super::theme::{ColorDepth, Theme};
 use super::ui;
-use crate::config::{self, Config};
+use crate::config::{self, Config, ConfigError};
 use crate::event::Event;
 use crate::handoff::{self, Log};
 use crate::workers;
@@ -40,17 +40,26 @@ pub struct Look {
     pub theme: Theme,
 }
 
-/// Loads the keymap and theme a config names, with the user's files on top.
-pub fn load_look(config: &Config) -> Result<Look, String> {
+/// Loads the keymap and theme a config names, with the user's keymap file on top.
+pub fn try_load_look(config: &Config) -> Result<Look, Vec<ConfigError>> {
     let user_dir = crate::paths::config_dir();
     let user_keymap = user_dir.as_ref().map(|d| d.join("keymap.toml")).filter(|p| p.exists());
-    let keymap = Keymap::load(&config.ui.keymap, user_keymap.as_deref()).map_err(join_errors)?;
-    let theme = Theme::load(&config.ui.theme, user_dir.as_deref(), ColorDepth::detect()).map_err(join_errors)?;
-    Ok(Look { keymap, theme })
+    let keymap = Keymap::load(&config.ui.keymap, user_keymap.as_deref());
+    let theme = Theme::load(&config.ui.theme, user_dir.as_deref(), ColorDepth::detect());
+    match (keymap, theme) {
+        (Ok(keymap), Ok(theme)) => Ok(Look { keymap, theme }),
+        (keymap, theme) => Err(keymap.err().into_iter().chain(theme.err()).flatten().collect()),
+    }
 }
 
-fn join_errors(errors: Vec<config::diagnostic::ConfigError>) -> String {
-    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+/// `try_load_look` with the problems as one message, one per line.
+pub fn load_look(config: &Config) -> Result<Look, String> {
+    try_load_look(config).map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
+}
+
+/// For `sheriff config check`: the keymap and theme the config names must load too.
+pub fn check_look(config: &Config) -> Vec<ConfigError> {
+    try_load_look(config).err().unwrap_or_default()
 }
 
 /// Runs the TUI until the sheriff quits or a signal ends it; the terminal is restored
