@@ -190,6 +190,11 @@ impl<'a> Report<'a> {
                 EntryKind::Bug => r.bugs.push(e),
                 EntryKind::Ack | EntryKind::DriftAccepted => r.acks.push(e),
                 EntryKind::Note => r.notes.push(e),
+                // A shift marker with words ("took over from sam") is a note; a bare one
+                // only marks time.
+                EntryKind::ShiftStart | EntryKind::ShiftEnd if !e.text.trim().is_empty() => {
+                    r.notes.push(e)
+                }
                 EntryKind::CheckState | EntryKind::ShiftStart | EntryKind::ShiftEnd => {
                     r.automatic += 1
                 }
@@ -281,9 +286,16 @@ impl<'a> Report<'a> {
                 } else {
                     format!(" [{refs}]")
                 };
+                // Groups that hold more than one kind say which (`ack`, `shift-start`).
+                let kind = match e.kind {
+                    EntryKind::Note | EntryKind::Change | EntryKind::Incident | EntryKind::Bug => {
+                        String::new()
+                    }
+                    k => format!("{k}: "),
+                };
                 let _ = writeln!(
                     md,
-                    "- {} {}: {}{refs}",
+                    "- {} {}: {kind}{}{refs}",
                     when(&e.time),
                     e.author,
                     one_line(&e.text)
@@ -311,8 +323,13 @@ impl<'a> Report<'a> {
         if self.automatic > 0 {
             let _ = writeln!(
                 md,
-                "\n_{} automatic entries (check states, shift markers) folded._",
-                self.automatic
+                "\n_{} automatic {} (check states, shift markers) folded._",
+                self.automatic,
+                if self.automatic == 1 {
+                    "entry"
+                } else {
+                    "entries"
+                }
             );
         }
         md

@@ -101,7 +101,10 @@ fn draw_status_line(app: &App, frame: &mut Frame, area: Rect) {
         let names: Vec<_> = app.hosts_down.iter().map(|(h, s)| format!("{h} {}", s.label())).collect();
         right.push(Span::styled(format!("✖ {} ", names.join(", ")), theme.style(Slot::StatusCrit)));
     }
-    if let Some(notice) = &app.notice {
+    if let Some(notice) = app.notice.as_ref().filter(|n| n.kind == NoticeKind::Error) {
+        draw_error_box(app, frame, area, &notice.text);
+    }
+    if let Some(notice) = app.notice.as_ref().filter(|n| n.kind != NoticeKind::Error) {
         let slot = match notice.kind {
             NoticeKind::Info => Slot::Notice,
             NoticeKind::Success => Slot::StatusOk,
@@ -114,6 +117,23 @@ fn draw_status_line(app: &App, frame: &mut Frame, area: Rect) {
     let [left_area, right_area] = Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width)]).areas(area);
     frame.render_widget(Paragraph::new(Line::from(left)), left_area);
     frame.render_widget(Paragraph::new(Line::from(right)).alignment(Alignment::Right), right_area);
+}
+
+/// Errors (a failed save, a bad reload) get a box above the status line, wrapped, so the
+/// whole `file:line:col: message` can be read; esc dismisses it.
+fn draw_error_box(app: &App, frame: &mut Frame, status: Rect, text: &str) {
+    let width = status.width;
+    let inner_width = width.saturating_sub(2).max(1) as usize;
+    let rows: usize = text.lines().map(|l| l.chars().count().div_ceil(inner_width).max(1)).sum();
+    let height = (rows as u16 + 2).min(status.y / 2).max(3);
+    let rect = Rect { x: status.x, y: status.y.saturating_sub(height), width, height };
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.style(Slot::Error))
+        .title(Span::styled(" ✖ error · esc dismisses ", app.theme.style(Slot::Error)));
+    let paragraph = Paragraph::new(text.to_string()).block(block).wrap(Wrap { trim: false }).style(app.theme.style(Slot::Text));
+    frame.render_widget(paragraph, rect);
 }
 
 fn centered(area: Rect, width_pct: u16, height_pct: u16) -> Rect {

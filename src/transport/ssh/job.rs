@@ -66,6 +66,7 @@ pub(crate) struct Job {
     pending: VecDeque<StreamItem>,
     kill_started: Option<Instant>,
     killed: bool,
+    cancel_requested: bool,
     kill_grace: Duration,
     /// Set when a probe completes: its round trip.
     pub round_trip: Option<Duration>,
@@ -83,6 +84,7 @@ impl Job {
             pending: VecDeque::new(),
             kill_started: None,
             killed: false,
+            cancel_requested: false,
             kill_grace,
             round_trip: None,
         }
@@ -133,7 +135,23 @@ impl Job {
         }
     }
 
+    /// When a queued exec gives up waiting for a channel.
+    pub fn queued_deadline(&self) -> Option<Instant> {
+        match (&self.phase, &self.work) {
+            (Phase::Opening, Work::Exec { deadline, .. }) => Some(*deadline),
+            _ => None,
+        }
+    }
+
+    /// Stops the job as soon as possible (the remote command is signalled if it runs).
+    pub fn cancel(&mut self) {
+        self.cancel_requested = true;
+    }
+
     fn cancelled(&self) -> bool {
+        if self.cancel_requested {
+            return true;
+        }
         match &self.work {
             Work::Exec { reply, .. } => reply.as_ref().is_none_or(|r| r.is_closed()),
             Work::Stream { tx, .. } => tx.is_closed(),
@@ -189,6 +207,15 @@ impl Job {
         now: Instant,
         buf: &mut [u8],
     ) -> (Phase, Step) {
+        if self.cancelled() {
+            match phase {
+                Phase::Opening => return (Phase::Done, Step::Progress),
+                Phase::Starting(ch) | Phase::SendingEof(ch) => {
+                    return (Phase::Closing(ch), Step::Progress)
+                }
+                _ => {}
+            }
+        }
         match phase {
             Phase::Opening => match session.channel_session() {
                 Ok(ch) if self.is_probe() => (Phase::Closing(ch), Step::Progress),
