@@ -20,6 +20,9 @@ struct Cli {
 enum Command {
     /// The TUI on the embedded demo sandbox (no config, no servers needed).
     Demo,
+    /// Measure sheriff beside a peer doing the same work (see docs/performance.md).
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Print the effective keymap, each key with what it does.
     Keys {
         /// List every action name a keymap file can use.
@@ -39,6 +42,17 @@ enum Command {
     Shift(sheriff::cli::handoff::ShiftArgs),
     /// Print the shift report for the next sheriff.
     Handoff(sheriff::cli::handoff::HandoffArgs),
+}
+
+#[derive(Subcommand, Debug)]
+enum BenchCommand {
+    /// Draw the full 200x50 screen with many retained log lines.
+    Draw {
+        #[arg(long, default_value_t = 10_000)]
+        lines: usize,
+        #[arg(long, default_value_t = 2_000)]
+        frames: usize,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -62,6 +76,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => sheriff::cli::launch::run_tui(cli.config.as_deref()),
         Some(Command::Demo) => sheriff::cli::launch::run_demo(),
+        Some(Command::Bench(BenchCommand::Draw { lines, frames })) => sheriff::cli::bench::draw(lines, frames),
         Some(Command::Keys { actions }) => sheriff::cli::keys::run(cli.config.as_deref(), actions),
         Some(Command::Config { command: ConfigCommand::Check }) => {
             sheriff::cli::config_check::run_with(cli.config.as_deref(), &[sheriff::tui::check_look])

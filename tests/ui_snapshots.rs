@@ -1,7 +1,6 @@
 //! The screen as a user sees it, drawn by ratatui's TestBackend and kept as insta snapshots.
 
-#[path = "support/screen.rs"]
-mod screen;
+use sheriff::tui::sample as screen;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
@@ -10,6 +9,8 @@ use sheriff::tui::app::{App, Msg};
 use sheriff::tui::ui;
 
 fn render(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
+    // Times are shown local; pin the zone so snapshots agree everywhere.
+    std::env::set_var("TZ", "UTC");
     app.update(Msg::Resize(width, height));
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
     terminal.draw(|frame| ui::draw(app, frame)).expect("draw");

@@ -4,3 +4,4 @@ pub mod config_check;
 pub mod handoff;
 pub mod keys;
 pub mod launch;
+pub mod bench;

@@ -15,11 +15,35 @@ pub enum HostState {
     Unreachable(String),
     /// Waiting before the next reconnect attempt.
     Retrying { in_secs: u64, reason: String },
+    /// sheriff's config or `~/.ssh/config` cannot work for this host (says why).
+    ConfigError(String),
 }
 
 impl HostState {
     pub fn is_up(&self) -> bool {
         matches!(self, HostState::Up { .. })
+    }
+
+    /// Needs a person (a key to trust, a credential, a config fix): no automatic retry.
+    pub fn needs_attention(&self) -> bool {
+        matches!(
+            self,
+            HostState::AuthFailed(_)
+                | HostState::UnknownKey { .. }
+                | HostState::KeyMismatch { .. }
+                | HostState::ConfigError(_)
+        )
+    }
+
+    /// A status symbol that does not rely on colour: ✔ up, … connecting, ▲ retrying,
+    /// ✖ everything else.
+    pub fn symbol(&self) -> &'static str {
+        match self {
+            HostState::Up { .. } => "✔",
+            HostState::Connecting => "…",
+            HostState::Retrying { .. } => "▲",
+            _ => "✖",
+        }
     }
 
     /// A short word for the status line and `sheriff hosts`.
@@ -32,6 +56,7 @@ impl HostState {
             HostState::KeyMismatch { .. } => "HOST KEY CHANGED",
             HostState::Unreachable(_) => "unreachable",
             HostState::Retrying { .. } => "retrying",
+            HostState::ConfigError(_) => "config error",
         }
     }
 }
@@ -50,7 +75,10 @@ impl fmt::Display for HostState {
                 "HOST KEY CHANGED: expected {expected}, server sent {found}; refusing to connect"
             ),
             HostState::Unreachable(why) => write!(f, "unreachable: {why}"),
-            HostState::Retrying { in_secs, reason } => write!(f, "retrying in {in_secs}s ({reason})"),
+            HostState::Retrying { in_secs, reason } => {
+                write!(f, "retrying in {in_secs}s ({reason})")
+            }
+            HostState::ConfigError(why) => write!(f, "config error: {why}"),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod keymap;
 pub mod layout;
 pub mod panes;
 mod runner;
+pub mod sample;
 pub mod terminal;
 pub mod theme;
 pub mod ui;

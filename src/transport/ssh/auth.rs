@@ -15,7 +15,6 @@ use super::options::AgentChoice;
 use super::prompt::{Answers, PassphrasePrompt, PromptKind, PromptRequest};
 use super::resolve::ResolvedHost;
 
-pub use super::prompt::{NoPrompt, TtyPrompt};
 
 /// OpenSSH's default identities that libssh2 can use, in OpenSSH's order.
 const DEFAULT_IDENTITIES: [&str; 3] = ["id_rsa", "id_ecdsa", "id_ed25519"];

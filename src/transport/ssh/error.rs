@@ -221,21 +221,11 @@ pub fn humantime(d: Duration) -> String {
     }
 }
 
-/// libssh2's `LIBSSH2_ERROR_EAGAIN`.
-const EAGAIN: i32 = -37;
-
-/// libssh2's "would block": try again when the socket is ready.
-pub(crate) fn is_eagain(err: &ssh2::Error) -> bool {
-    err.code() == ssh2::ErrorCode::Session(EAGAIN)
-}
+/// libssh2's `LIBSSH2_ERROR_EAGAIN`: try again when the socket is ready.
+pub(crate) const EAGAIN: i32 = -37;
 
 /// Errors after which the session is unusable, so the host reconnects: socket, banner,
 /// MAC/decrypt, key exchange, protocol and timeout failures (libssh2's codes).
-pub(crate) fn is_fatal(err: &ssh2::Error) -> bool {
-    match err.code() {
-        ssh2::ErrorCode::Session(code) => {
-            matches!(code, -14..=-1 | -30 | -43 | -44 | -45 | -52) && code != -6
-        }
-        ssh2::ErrorCode::SFTP(_) => false,
-    }
+pub(crate) fn is_fatal_code(code: i32) -> bool {
+    matches!(code, -14..=-1 | -30 | -43 | -44 | -45 | -52) && code != -6
 }

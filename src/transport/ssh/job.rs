@@ -3,13 +3,13 @@
 //! `step` does whatever can be done without blocking and says whether anything moved.
 
 use std::collections::VecDeque;
-use std::io::{self, Read};
 use std::time::{Duration, Instant};
 
-use ssh2::{Channel, Session};
+use ssh2::Session;
 use tokio::sync::{mpsc, oneshot};
 
-use super::error::{is_eagain, is_fatal, SshError};
+use super::channel::{Io, RawChannel as Channel};
+use super::error::SshError;
 use super::pool::{ExecOutput, OutputStream, StreamItem};
 
 /// A line longer than this is passed on in pieces.
@@ -112,7 +112,7 @@ impl Job {
     pub fn needs_attention(&self) -> bool {
         match &self.phase {
             Phase::Running(ch) | Phase::Killing(ch) => {
-                !self.backpressured() && (ch.read_window().available > 0 || ch.eof())
+                !self.backpressured() && (ch.available() > 0 || ch.eof())
             }
             _ => false,
         }
@@ -217,43 +217,43 @@ impl Job {
             }
         }
         match phase {
-            Phase::Opening => match session.channel_session() {
-                Ok(ch) if self.is_probe() => (Phase::Closing(ch), Step::Progress),
-                Ok(ch) => (Phase::Starting(ch), Step::Progress),
-                Err(e) if is_eagain(&e) => (Phase::Opening, Step::Idle),
-                Err(e) if is_fatal(&e) => (Phase::Done, Step::Fatal(e.message().to_string())),
-                Err(e) => {
+            Phase::Opening => match Channel::open(session) {
+                Io::Done(ch) if self.is_probe() => (Phase::Closing(ch), Step::Progress),
+                Io::Done(ch) => (Phase::Starting(ch), Step::Progress),
+                Io::WouldBlock => (Phase::Opening, Step::Idle),
+                Io::Failed(e) if e.is_fatal() => (Phase::Done, Step::Fatal(e.message)),
+                Io::Failed(e) => {
                     let message = format!(
                         "the server refused a new channel ({}); is max_channels above its MaxSessions?",
-                        e.message()
+                        e.message
                     );
                     self.refuse(message);
                     (Phase::Done, Step::Progress)
                 }
             },
             Phase::Starting(mut ch) => match ch.exec(self.command()) {
-                Ok(()) => {
+                Io::Done(()) => {
                     if let Work::Stream { resumed, .. } = &self.work {
                         self.pending.push_back(StreamItem::Started { resumed: *resumed });
                         self.flush_pending();
                     }
                     (Phase::SendingEof(ch), Step::Progress)
                 }
-                Err(e) if is_eagain(&e) => (Phase::Starting(ch), Step::Idle),
-                Err(e) if is_fatal(&e) => (Phase::Done, Step::Fatal(e.message().to_string())),
-                Err(e) => {
+                Io::WouldBlock => (Phase::Starting(ch), Step::Idle),
+                Io::Failed(e) if e.is_fatal() => (Phase::Done, Step::Fatal(e.message)),
+                Io::Failed(e) => {
                     let message = format!(
                         "the server refused to run `{}`: {}",
                         self.command(),
-                        e.message()
+                        e.message
                     );
                     self.refuse(message);
                     (Phase::Closing(ch), Step::Progress)
                 }
             },
             Phase::SendingEof(mut ch) => match ch.send_eof() {
-                Err(e) if is_eagain(&e) => (Phase::SendingEof(ch), Step::Idle),
-                Err(e) if is_fatal(&e) => (Phase::Done, Step::Fatal(e.message().to_string())),
+                Io::WouldBlock => (Phase::SendingEof(ch), Step::Idle),
+                Io::Failed(e) if e.is_fatal() => (Phase::Done, Step::Fatal(e.message)),
                 // The remote command's stdin is closed: it cannot wait on a terminal.
                 _ => (Phase::Running(ch), Step::Progress),
             },
@@ -293,26 +293,20 @@ impl Job {
                 }
                 (Phase::Running(ch), step_of(progress))
             }
-            Phase::Signalling(mut ch, signal) => {
-                // RFC 4254 "signal" request; OpenSSH's sshd sends it to the command's whole
-                // process group.
-                match ch.process_startup("signal", Some(signal)) {
-                    Err(e) if is_eagain(&e) => (Phase::Signalling(ch, signal), Step::Idle),
-                    Err(e) if is_fatal(&e) => {
-                        (Phase::Done, Step::Fatal(e.message().to_string()))
-                    }
-                    Err(e) => {
-                        tracing::warn!(
-                            "{}: the server refused to signal `{}` ({}); it may keep running",
-                            self.host,
-                            self.command(),
-                            e.message()
-                        );
-                        (Phase::Closing(ch), Step::Progress)
-                    }
-                    Ok(()) => (Phase::Killing(ch), Step::Progress),
+            Phase::Signalling(mut ch, signal) => match ch.signal(signal) {
+                Io::WouldBlock => (Phase::Signalling(ch, signal), Step::Idle),
+                Io::Failed(e) if e.is_fatal() => (Phase::Done, Step::Fatal(e.message)),
+                Io::Failed(e) => {
+                    tracing::warn!(
+                        "{}: could not signal `{}` ({}); it may keep running",
+                        self.host,
+                        self.command(),
+                        e.message
+                    );
+                    (Phase::Closing(ch), Step::Progress)
                 }
-            }
+                Io::Done(()) => (Phase::Killing(ch), Step::Progress),
+            },
             Phase::Killing(mut ch) => {
                 let progress = match discard(&mut ch, buf) {
                     Ok(p) => p,
@@ -332,8 +326,8 @@ impl Job {
                 }
             }
             Phase::Closing(mut ch) => match ch.close() {
-                Err(e) if is_eagain(&e) => (Phase::Closing(ch), Step::Idle),
-                Err(e) if is_fatal(&e) => (Phase::Done, Step::Fatal(e.message().to_string())),
+                Io::WouldBlock => (Phase::Closing(ch), Step::Idle),
+                Io::Failed(e) if e.is_fatal() => (Phase::Done, Step::Fatal(e.message)),
                 _ => {
                     self.finish(&ch);
                     (Phase::Done, Step::Progress)
@@ -360,18 +354,15 @@ impl Job {
         let mut total = 0;
         for source in [OutputStream::Stdout, OutputStream::Stderr] {
             while total < READ_BUDGET && !self.backpressured() && self.kill_started.is_none() {
-                let got = match source {
-                    OutputStream::Stdout => ch.read(buf),
-                    OutputStream::Stderr => ch.stderr().read(buf),
-                };
-                match got {
-                    Ok(0) => break,
-                    Ok(n) => {
+                match ch.read(source, buf) {
+                    Io::Done(0) | Io::WouldBlock => break,
+                    Io::Done(n) => {
                         total += n;
                         self.take(source, &buf[..n]);
                     }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                    Err(e) => return Err(e.to_string()),
+                    Io::Failed(e) if e.is_fatal() => return Err(e.message),
+                    // A channel-level error (closed under us): treat as the end of output.
+                    Io::Failed(_) => break,
                 }
             }
         }
@@ -452,11 +443,11 @@ impl Job {
 
     /// The channel is closed: answer with the exit status, or end the stream.
     fn finish(&mut self, ch: &Channel) {
-        let signal = ch.exit_signal().ok().and_then(|s| s.exit_signal);
+        let signal = ch.exit_signal();
         let status = if signal.is_some() {
             None
         } else {
-            ch.exit_status().ok()
+            Some(ch.exit_status())
         };
         match &self.work {
             Work::Exec { .. } => {
@@ -508,18 +499,13 @@ fn line_item(source: OutputStream, line: &[u8]) -> StreamItem {
 /// Reads and drops output of a command being killed.
 fn discard(ch: &mut Channel, buf: &mut [u8]) -> Result<bool, String> {
     let mut progress = false;
-    for stderr in [false, true] {
+    for source in [OutputStream::Stdout, OutputStream::Stderr] {
         loop {
-            let got = if stderr {
-                ch.stderr().read(buf)
-            } else {
-                ch.read(buf)
-            };
-            match got {
-                Ok(0) => break,
-                Ok(_) => progress = true,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) => return Err(e.to_string()),
+            match ch.read(source, buf) {
+                Io::Done(0) | Io::WouldBlock => break,
+                Io::Done(_) => progress = true,
+                Io::Failed(e) if e.is_fatal() => return Err(e.message),
+                Io::Failed(_) => break,
             }
         }
     }

@@ -39,6 +39,7 @@ pub(crate) fn open(
     };
     let (ours, theirs) = UnixStream::pair().map_err(io_error)?;
     let (tx, rx) = std::sync::mpsc::channel();
+    let (jump_name, jump_address) = (jump.name.clone(), jump.address());
     let (jump, ctx) = (jump.clone(), ctx.clone());
     let (target_name, to_host) = (target_name.to_string(), to_host.to_string());
     let thread = std::thread::Builder::new()
@@ -74,8 +75,8 @@ pub(crate) fn open(
         Ok(Ok(())) => Ok((ours, JumpTunnel { _thread: thread })),
         Ok(Err(e)) => Err(e),
         Err(_) => Err(SshError::Unreachable {
-            host: jump.name.clone(),
-            address: jump.address(),
+            host: jump_name,
+            address: jump_address,
             reason: "the tunnel thread stopped before connecting".into(),
         }),
     }

@@ -207,13 +207,14 @@ pub fn verify(files: &[PathBuf], host: &str, port: u16, key: &HostKey) -> Verdic
 pub fn preferred_algorithms(known: &[KnownEntry], supported: &[&str]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for entry in known.iter().filter(|e| !e.revoked) {
-        let algs: &[&str] = match entry.key.key_type.as_str() {
-            "ssh-rsa" => &["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"],
-            other => std::slice::from_ref(&other),
+        let key_type = entry.key.key_type.as_str();
+        let algs: Vec<&str> = match key_type {
+            "ssh-rsa" => vec!["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"],
+            other => vec![other],
         };
         for alg in algs {
-            if supported.contains(alg) && !out.iter().any(|a| a == alg) {
-                out.push((*alg).to_string());
+            if supported.contains(&alg) && !out.iter().any(|a| a == alg) {
+                out.push(alg.to_string());
             }
         }
     }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::auth::{PassphrasePrompt, TtyPrompt};
+use super::prompt::{PassphrasePrompt, TtyPrompt};
 
 /// Which ssh-agent to ask first.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -18,7 +18,6 @@ pub(crate) struct Interest {
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Ready {
     pub read: bool,
-    pub write: bool,
     /// Hang-up or error: reading will tell what.
     pub closed: bool,
 }
@@ -54,7 +53,6 @@ pub(crate) fn wait(interests: &[Interest], timeout: Option<Duration>) -> io::Res
         .iter()
         .map(|p| Ready {
             read: p.revents & libc::POLLIN != 0,
-            write: p.revents & libc::POLLOUT != 0,
             closed: p.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0,
         })
         .collect())

@@ -76,11 +76,15 @@ impl Pane for DriftPane {
             return;
         }
         let width = area.width as usize;
+        let path_w = rows.iter().filter_map(|r| match r {
+            Row::File(_, f) => Some(f.path.chars().count() + 1),
+            Row::Target(..) => None,
+        }).max().unwrap_or(8);
         let lines: Vec<Line> = self
             .view
             .visible(rows.len(), area.height as usize)
             .map(|i| {
-                let line = row_line(&rows[i], theme, width);
+                let line = row_line(&rows[i], theme, path_w, width);
                 if ctx.focused && i == self.view.selected {
                     line.style(theme.style(Slot::Selection))
                 } else {
@@ -123,7 +127,7 @@ impl Pane for DriftPane {
                             lines.push(Line::styled(format!("error: {err}"), theme.style(Slot::Error)));
                         }
                         for file in &report.files {
-                            lines.push(file_line(file, theme, 200));
+                            lines.push(file_line(file, theme, 40, 200));
                         }
                     }
                 }
@@ -154,7 +158,7 @@ impl Pane for DriftPane {
     }
 }
 
-fn row_line(row: &Row, theme: &Theme, width: usize) -> Line<'static> {
+fn row_line(row: &Row, theme: &Theme, path_w: usize, width: usize) -> Line<'static> {
     match row {
         Row::Target(name, (a, b), report) => {
             let (summary, slot) = match report {
@@ -176,11 +180,11 @@ fn row_line(row: &Row, theme: &Theme, width: usize) -> Line<'static> {
                 Span::styled(fit(&summary, width.saturating_sub(head.chars().count())), theme.style(slot)),
             ])
         }
-        Row::File(_, file) => file_line(file, theme, width),
+        Row::File(_, file) => file_line(file, theme, path_w, width),
     }
 }
 
-fn file_line(file: &DriftFile, theme: &Theme, width: usize) -> Line<'static> {
+fn file_line(file: &DriftFile, theme: &Theme, path_w: usize, width: usize) -> Line<'static> {
     let (symbol, summary) = match file.drift {
         FileDrift::Same => ("=", "same".to_string()),
         FileDrift::Changed { added, removed } => ("~", format!("+{added} −{removed}")),
@@ -189,7 +193,7 @@ fn file_line(file: &DriftFile, theme: &Theme, width: usize) -> Line<'static> {
     };
     let summary = file.note.clone().unwrap_or(summary);
     let slot = if file.drift == FileDrift::Same { Slot::StatusOk } else { Slot::StatusWarn };
-    let path_w = (file.path.chars().count() + 1).min(width / 2).clamp(8, 40);
+    let path_w = path_w.min(width / 2).clamp(8, 40);
     Line::from(vec![
         Span::styled(format!("  {symbol} "), theme.style(slot)),
         Span::styled(format!("{} ", fit(&file.path, path_w)), theme.style(Slot::Text)),

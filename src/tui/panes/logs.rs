@@ -251,10 +251,12 @@ fn styled_line(line: &LogLine, theme: &Theme, filter: Option<&Regex>) -> Line<'s
         Some(Level::Debug) | Some(Level::Trace) => Slot::LogDebug,
         _ => Slot::LogInfo,
     };
-    let mut spans = vec![
-        Span::styled(line.received.with_timezone(&Local).format("%H:%M:%S ").to_string(), theme.style(Slot::LogTime)),
-        Span::styled(format!("{} ", line.source), theme.style(Slot::LogSource)),
-    ];
+    let mut spans = Vec::with_capacity(4);
+    // A line that carries its own timestamp needs no second one.
+    if !starts_with_timestamp(&line.text) {
+        spans.push(Span::styled(line.received.with_timezone(&Local).format("%H:%M:%S ").to_string(), theme.style(Slot::LogTime)));
+    }
+    spans.push(Span::styled(format!("{} ", line.source), theme.style(Slot::LogSource)));
     let text_style = theme.style(level_slot);
     match filter {
         Some(re) => {
@@ -269,4 +271,11 @@ fn styled_line(line: &LogLine, theme: &Theme, filter: Option<&Regex>) -> Line<'s
         None => spans.push(Span::styled(line.text.clone(), text_style)),
     }
     Line::from(spans)
+}
+
+/// "2026-11-23T…", "2026/11/23 …", "12:01:03 …": the line has its own time.
+fn starts_with_timestamp(text: &str) -> bool {
+    let b = text.as_bytes();
+    let digits = |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
+    (digits(0..4) && matches!(b.get(4), Some(b'-') | Some(b'/'))) || (digits(0..2) && b.get(2) == Some(&b':') && digits(3..5))
 }

@@ -1,18 +1,19 @@
-//! A fixed, realistic screen for UI tests and benchmarks: the app on a small config, fed
-//! the same events the workers would send, at fixed times, so every draw is reproducible.
+//! A fixed, realistic screen for UI tests and `sheriff bench`: the app on a small config,
+//! fed the same events the workers would send, at fixed times, so every draw is
+//! reproducible.
 
 use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
-use sheriff::checks::{CheckResult, CheckStatus};
-use sheriff::drift::{DriftFile, DriftReport, FileDrift};
-use sheriff::event::Event;
-use sheriff::handoff::{Entry, EntryKind, Refs};
-use sheriff::logs::{Level, LogLine};
-use sheriff::tui::app::{App, Msg};
-use sheriff::tui::keymap::Keymap;
-use sheriff::tui::theme::{ColorDepth, Theme};
+use crate::checks::{CheckResult, CheckStatus};
+use crate::drift::{DriftFile, DriftReport, FileDrift};
+use crate::event::Event;
+use crate::handoff::{Entry, EntryKind, Refs};
+use crate::logs::{Level, LogLine};
+use crate::tui::app::{App, Msg};
+use crate::tui::keymap::Keymap;
+use crate::tui::theme::{ColorDepth, Theme};
 
 pub const CONFIG: &str = r#"
 [environments.production]
@@ -51,7 +52,7 @@ between = ["production", "staging"]
 "#;
 
 pub fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 23, h, m, s).single().expect("valid time")
+    Utc.with_ymd_and_hms(2026, 11, 23, h, m, s).single().unwrap_or_default()
 }
 
 fn check(name: &str, target: &str, status: CheckStatus, summary: &str, ms: u64, time: DateTime<Utc>) -> Event {
@@ -76,12 +77,11 @@ fn entry(id: &str, time: DateTime<Utc>, kind: EntryKind, text: &str, why: Option
 }
 
 /// The app on `CONFIG` after a few minutes of a shift, with `log_lines` log lines.
+/// Times are shown in local time: set `TZ` first for output that agrees everywhere.
 pub fn app_with(log_lines: usize) -> App {
-    // Times are shown local; tests pin the zone so snapshots agree everywhere.
-    std::env::set_var("TZ", "UTC");
-    let config = sheriff::config::parse(CONFIG, Path::new("sheriff.toml")).expect("test config is valid");
+    let config = crate::config::parse(CONFIG, Path::new("sheriff.toml")).unwrap_or_default();
     let keymap = Keymap::builtin_default();
-    let theme = Theme::load("dark", None, ColorDepth::TrueColor).expect("dark theme");
+    let theme = Theme::builtin_default(ColorDepth::TrueColor);
     let mut app = App::new(config, keymap, theme, "alex".into());
     app.update(Msg::Tick(at(12, 5, 0)));
     let mut events = Vec::new();

@@ -1,0 +1,32 @@
+//! SSH to sheriff's hosts with the `ssh2` crate (libssh2), done carefully:
+//!
+//! - hosts from sheriff's config merged with `~/.ssh/config` ([`resolve`](resolve::resolve));
+//! - host keys checked against known_hosts files, hashed entries too ([`known_hosts`]);
+//!   unknown keys refused with the command to trust them, changed keys refused outright;
+//! - ssh-agent first, then key files, passwords only where a host opts in ([`auth`]);
+//! - one connection per host, owned by the host's own thread, with many channels on it
+//!   (`worker`, `job`), behind an async API ([`SshPool`]);
+//! - keepalive probes, command timeouts that kill the remote command, reconnects with
+//!   jittered exponential backoff, and every host state change sent as `Event::Host`.
+
+pub mod auth;
+mod channel;
+mod connect;
+mod error;
+mod job;
+mod jump;
+pub mod known_hosts;
+mod options;
+mod pool;
+mod prompt;
+pub mod resolve;
+pub mod ssh_config;
+mod wait;
+mod worker;
+
+pub use error::{humantime, SshError};
+pub use known_hosts::HostKey;
+pub use options::{AgentChoice, SshOptions};
+pub use pool::{ExecOutput, HostInfo, OutputStream, SshPool, StreamItem};
+pub use prompt::{NoPrompt, PassphrasePrompt, PromptKind, PromptRequest, Secret, TtyPrompt};
+pub use resolve::ResolvedHost;

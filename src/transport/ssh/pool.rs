@@ -1,0 +1,372 @@
+//! The async face of the SSH transport: one connection per host, many channels on it.
+//!
+//! ```no_run
+//! # async fn demo(hosts: Vec<sheriff::config::Host>) -> Result<(), sheriff::transport::ssh::SshError> {
+//! use std::time::Duration;
+//! use sheriff::transport::ssh::{SshOptions, SshPool};
+//! let pool = SshPool::new(&hosts, SshOptions::default(), None);
+//! let out = pool.exec("web1.prod", "uptime", Duration::from_secs(5)).await?;
+//! println!("{}", out.stdout_text());
+//! # Ok(()) }
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::connect::ConnectContext;
+use super::error::SshError;
+use super::job::Work;
+use super::known_hosts::shell_quote;
+use super::options::SshOptions;
+use super::prompt::Answers;
+use super::resolve::{resolve, ResolvedHost};
+use super::ssh_config::SshConfig;
+use super::wait::{waker, Waker};
+use super::worker::{Pacing, Request, Worker};
+use crate::config::Host;
+use crate::event::Event;
+use crate::transport::HostState;
+
+/// What a finished command left behind.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ExecOutput {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    /// None when the command was killed by a signal (see `exit_signal`).
+    pub exit_status: Option<i32>,
+    /// `TERM`, `KILL`…: the signal that ended the command, if one did.
+    pub exit_signal: Option<String>,
+}
+
+impl ExecOutput {
+    pub fn success(&self) -> bool {
+        self.exit_status == Some(0)
+    }
+
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputStream {
+    Stdout,
+    Stderr,
+}
+
+/// What a stream reports, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamItem {
+    /// The command started; `resumed`: again, after a reconnect (it may repeat lines).
+    Started { resumed: bool },
+    /// One line, without its newline.
+    Line { source: OutputStream, text: String },
+    /// The connection dropped; the command runs again once the host is back.
+    Interrupted { reason: String },
+    /// The command ended by itself; the stream is over.
+    Exited {
+        status: Option<i32>,
+        signal: Option<String>,
+    },
+    /// The command cannot run (host key, authentication, refused): the stream is over.
+    Failed(SshError),
+}
+
+/// A connected host, for `sheriff hosts`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostInfo {
+    pub host: String,
+    /// `user@hostname:port` (and the jump host).
+    pub address: String,
+    /// `ED25519`, `RSA`, `ECDSA`.
+    pub key_type: String,
+    /// `SHA256:…`
+    pub fingerprint: String,
+    /// One SSH round trip after authentication.
+    pub latency: Duration,
+}
+
+struct Slot {
+    resolved: Result<ResolvedHost, SshError>,
+    state: Arc<Mutex<HostState>>,
+    handle: Mutex<Option<Handle>>,
+}
+
+#[derive(Clone)]
+struct Handle {
+    tx: Sender<Request>,
+    waker: Arc<Waker>,
+}
+
+impl Handle {
+    fn send(&self, request: Request) -> bool {
+        let sent = self.tx.send(request).is_ok();
+        self.waker.wake();
+        sent
+    }
+}
+
+struct Inner {
+    hosts: BTreeMap<String, Slot>,
+    options: SshOptions,
+    ctx: ConnectContext,
+    events: Option<mpsc::UnboundedSender<Event>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        for slot in self.hosts.values() {
+            let handle = slot.handle.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(handle) = handle.as_ref() {
+                handle.send(Request::Shutdown);
+            }
+        }
+    }
+}
+
+/// SSH connections to sheriff's hosts. Cheap to clone; the last clone dropped closes every
+/// connection (running commands are signalled first).
+#[derive(Clone)]
+pub struct SshPool {
+    inner: Arc<Inner>,
+}
+
+impl SshPool {
+    /// A pool for `hosts`. Nothing connects until a host is first used (or `connect_all`).
+    /// `~/.ssh/config` is read now, from `options.home` or `$HOME`. Host state changes are
+    /// sent on `events` as `Event::Host`.
+    pub fn new(
+        hosts: &[Host],
+        options: SshOptions,
+        events: Option<mpsc::UnboundedSender<Event>>,
+    ) -> SshPool {
+        let home = options
+            .home
+            .clone()
+            .or_else(|| std::env::var_os("HOME").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("/"));
+        let config_path = options
+            .ssh_config
+            .clone()
+            .unwrap_or_else(|| home.join(".ssh/config"));
+        let ssh_config = SshConfig::load(&config_path, &home);
+        let find = |name: &str| hosts.iter().find(|h| h.name == name).cloned();
+        let map = hosts
+            .iter()
+            .map(|host| {
+                let resolved = resolve(host, &ssh_config, &options, &home, &find);
+                let state = match &resolved {
+                    Ok(_) => HostState::Connecting,
+                    Err(e) => e.host_state(),
+                };
+                let slot = Slot {
+                    resolved,
+                    state: Arc::new(Mutex::new(state)),
+                    handle: Mutex::new(None),
+                };
+                (host.name.clone(), slot)
+            })
+            .collect();
+        let ctx = ConnectContext {
+            prompt: options.prompt.clone(),
+            answers: Arc::new(Answers::default()),
+        };
+        SshPool {
+            inner: Arc::new(Inner {
+                hosts: map,
+                options,
+                ctx,
+                events,
+            }),
+        }
+    }
+
+    /// The configured host names, sorted.
+    pub fn hosts(&self) -> Vec<String> {
+        self.inner.hosts.keys().cloned().collect()
+    }
+
+    /// How sheriff will reach `host` (all config sources merged), or why it cannot.
+    pub fn resolved(&self, host: &str) -> Result<ResolvedHost, SshError> {
+        self.slot(host)?.resolved.clone()
+    }
+
+    /// The host's current state (Connecting before first use).
+    pub fn state(&self, host: &str) -> Option<HostState> {
+        let slot = self.inner.hosts.get(host)?;
+        let state = slot.state.lock().unwrap_or_else(|e| e.into_inner());
+        Some(state.clone())
+    }
+
+    /// Starts connecting to every host now (the TUI does this to fill Health).
+    pub fn connect_all(&self) {
+        for name in self.inner.hosts.keys() {
+            let _ = self.handle(name);
+        }
+    }
+
+    /// Waits for the host's current connection attempt: its key and latency, or the error.
+    pub async fn connect(&self, host: &str) -> Result<HostInfo, SshError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(host, Request::Connect(reply))?;
+        answer.await.map_err(|_| self.shutdown_error(host))?
+    }
+
+    /// Asks a host in a permanent failure state (unknown key, auth) to try again now.
+    pub fn retry(&self, host: &str) {
+        let _ = self.send(host, Request::Retry);
+    }
+
+    /// Runs `command` and collects its output. After `timeout` the caller gets
+    /// [`SshError::Timeout`] and the remote command is sent SIGTERM, then SIGKILL.
+    /// Dropping the future cancels the command the same way.
+    pub async fn exec(
+        &self,
+        host: &str,
+        command: &str,
+        timeout: Duration,
+    ) -> Result<ExecOutput, SshError> {
+        let cap = self.inner.options.max_output;
+        self.run(host, command.to_string(), timeout, cap, None).await
+    }
+
+    /// Runs a long-lived command and hands over its output line by line. If the connection
+    /// drops, the command runs again once the host is back (`Started { resumed: true }`).
+    /// Dropping the receiver stops the remote command.
+    pub fn stream(
+        &self,
+        host: &str,
+        command: &str,
+    ) -> Result<mpsc::Receiver<StreamItem>, SshError> {
+        let (tx, rx) = mpsc::channel(self.inner.options.stream_buffer.max(1));
+        let work = Work::Stream {
+            command: command.to_string(),
+            tx,
+            resumed: false,
+        };
+        self.send(host, Request::Work(work))?;
+        Ok(rx)
+    }
+
+    /// Reads a remote file of at most `cap` bytes (with `cat`, so it works on any server
+    /// that runs commands), within the pool's connect timeout.
+    pub async fn read_file(&self, host: &str, path: &str, cap: usize) -> Result<Vec<u8>, SshError> {
+        let command = format!("cat -- {}", shell_quote(path));
+        let timeout = self.inner.options.connect_timeout.max(Duration::from_secs(30));
+        let out = self
+            .run(host, command, timeout, cap, Some(path.to_string()))
+            .await?;
+        if out.success() {
+            return Ok(out.stdout);
+        }
+        let stderr = out.stderr_text();
+        let message = stderr
+            .trim()
+            .strip_prefix("cat: ")
+            .unwrap_or(stderr.trim())
+            .to_string();
+        Err(SshError::RemoteFile {
+            host: host.to_string(),
+            path: path.to_string(),
+            message: if message.is_empty() {
+                format!("cat exited with {:?}", out.exit_status)
+            } else {
+                message
+            },
+        })
+    }
+
+    async fn run(
+        &self,
+        host: &str,
+        command: String,
+        timeout: Duration,
+        cap: usize,
+        file: Option<String>,
+    ) -> Result<ExecOutput, SshError> {
+        let (reply, answer) = oneshot::channel();
+        let work = Work::Exec {
+            command,
+            timeout,
+            deadline: Instant::now() + timeout,
+            cap,
+            file,
+            reply: Some(reply),
+        };
+        self.send(host, Request::Work(work))?;
+        answer.await.map_err(|_| self.shutdown_error(host))?
+    }
+
+    fn slot(&self, host: &str) -> Result<&Slot, SshError> {
+        self.inner.hosts.get(host).ok_or_else(|| SshError::UnknownHost {
+            host: host.to_string(),
+        })
+    }
+
+    fn shutdown_error(&self, host: &str) -> SshError {
+        SshError::Shutdown {
+            host: host.to_string(),
+        }
+    }
+
+    fn send(&self, host: &str, request: Request) -> Result<(), SshError> {
+        let handle = self.handle(host)?;
+        if handle.send(request) {
+            Ok(())
+        } else {
+            Err(self.shutdown_error(host))
+        }
+    }
+
+    /// The host's thread, started on first use.
+    fn handle(&self, host: &str) -> Result<Handle, SshError> {
+        let slot = self.slot(host)?;
+        let resolved = slot.resolved.clone()?;
+        let mut handle = slot.handle.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(h) = handle.as_ref() {
+            return Ok(h.clone());
+        }
+        let spawn_error = |e: std::io::Error| SshError::Unreachable {
+            host: host.to_string(),
+            address: resolved.address(),
+            reason: format!("cannot start the host's thread: {e}"),
+        };
+        let (wake_tx, wake_rx) = waker().map_err(spawn_error)?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let options = &self.inner.options;
+        let worker = Worker {
+            host: resolved.clone(),
+            ctx: self.inner.ctx.clone(),
+            pacing: Pacing {
+                backoff_min: options.backoff_min,
+                backoff_max: options.backoff_max,
+                kill_grace: options.kill_grace,
+            },
+            rx,
+            wake: wake_rx,
+            state: slot.state.clone(),
+            events: self.inner.events.clone(),
+            streams: Vec::new(),
+            failures: 0,
+        };
+        std::thread::Builder::new()
+            .name(format!("ssh {host}"))
+            .spawn(move || worker.run())
+            .map_err(spawn_error)?;
+        let h = Handle {
+            tx,
+            waker: Arc::new(wake_tx),
+        };
+        *handle = Some(h.clone());
+        Ok(h)
+    }
+}
