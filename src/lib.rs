@@ -17,3 +17,7 @@ pub mod redact;
 pub mod transport;
 pub mod tui;
 pub mod workers;
+
+/// When the process started (set first thing in `main`), for the startup figures the TUI
+/// writes to its log ("first frame after N ms").
+pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();

@@ -42,6 +42,11 @@ enum Command {
     Shift(sheriff::cli::handoff::ShiftArgs),
     /// Print the shift report for the next sheriff.
     Handoff(sheriff::cli::handoff::HandoffArgs),
+    /// Connect to each host: ok, host key fingerprint, latency; exit 1 if any fails.
+    Hosts {
+        /// Only these hosts (default: every configured host).
+        names: Vec<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -62,6 +67,7 @@ enum ConfigCommand {
 }
 
 fn main() -> ExitCode {
+    sheriff::STARTED.get_or_init(std::time::Instant::now);
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -85,5 +91,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Change(args)) => sheriff::cli::handoff::change(cli.config.as_deref(), &args),
         Some(Command::Shift(args)) => sheriff::cli::handoff::shift(cli.config.as_deref(), &args),
         Some(Command::Handoff(args)) => sheriff::cli::handoff::handoff(cli.config.as_deref(), &args),
+        Some(Command::Hosts { names }) => sheriff::cli::hosts::run(cli.config.as_deref(), &names),
     }
 }

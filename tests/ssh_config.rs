@@ -39,7 +39,10 @@ async fn alias_user_port_and_identity_file_come_from_ssh_config() {
     assert_eq!(resolved.port, sshd.port);
     assert_eq!(resolved.user, TEST_USER);
     assert_eq!(resolved.identity_files, vec![home.key.clone()]);
-    let out = pool.exec("app", "id -un", STEP).await.expect("exec via alias");
+    let out = pool
+        .exec("app", "id -un", STEP)
+        .await
+        .expect("exec via alias");
     assert_eq!(out.stdout_text(), format!("{TEST_USER}\n"));
 }
 
@@ -78,12 +81,21 @@ async fn proxy_jump_goes_through_the_jump_host() {
     let pool = SshPool::new(&[alias("inner")], home.options(), None);
     let resolved = pool.resolved("inner").expect("resolves");
     let via = resolved.proxy_jump.as_ref().expect("a jump host");
-    assert_eq!((via.hostname.as_str(), via.port), (jump.addr.as_str(), jump.port));
+    assert_eq!(
+        (via.hostname.as_str(), via.port),
+        (jump.addr.as_str(), jump.port)
+    );
 
-    let out = pool.exec("inner", "echo inside", STEP).await.expect("exec via jump");
+    let out = pool
+        .exec("inner", "echo inside", STEP)
+        .await
+        .expect("exec via jump");
     assert_eq!(out.stdout_text(), "inside\n");
     for i in 0..5 {
-        let out = pool.exec("inner", &format!("echo {i}"), STEP).await.expect("exec");
+        let out = pool
+            .exec("inner", &format!("echo {i}"), STEP)
+            .await
+            .expect("exec");
         assert_eq!(out.stdout_text(), format!("{i}\n"));
     }
     let info = pool.connect("inner").await.expect("connected");
@@ -95,7 +107,9 @@ async fn proxy_jump_goes_through_the_jump_host() {
     let jump_log = jump.log();
     let tunnel = format!("target {} port {}", target.addr, target.port);
     assert!(
-        jump_log.lines().any(|l| l.contains("direct_tcpip") && l.contains(&tunnel)),
+        jump_log
+            .lines()
+            .any(|l| l.contains("direct_tcpip") && l.contains(&tunnel)),
         "jump log shows no tunnel to {tunnel}:\n{jump_log}"
     );
 }
@@ -126,13 +140,15 @@ fn openssh_reading(config: &Path, alias: &str) -> Vec<(String, String)> {
         .arg(alias)
         .output()
         .expect("ssh -G (openssh-client)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| l.split_once(' '))
-        .filter(|(k, _)| {
-            ["hostname", "user", "port", "identityfile", "proxyjump"].contains(k)
-        })
+        .filter(|(k, _)| ["hostname", "user", "port", "identityfile", "proxyjump"].contains(k))
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
 }
@@ -165,7 +181,11 @@ fn reads_ssh_config_as_openssh_does() {
             .map(|h| h.replace("%h", name))
             .unwrap_or_else(|| name.to_string());
         assert_eq!(vec![hostname], get("hostname"), "{name}: hostname");
-        assert_eq!(mine.user.into_iter().collect::<Vec<_>>(), get("user"), "{name}");
+        assert_eq!(
+            mine.user.into_iter().collect::<Vec<_>>(),
+            get("user"),
+            "{name}"
+        );
         assert_eq!(
             vec![mine.port.unwrap_or(22).to_string()],
             get("port"),

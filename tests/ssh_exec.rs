@@ -28,7 +28,11 @@ async fn next_item(rx: &mut tokio::sync::mpsc::Receiver<StreamItem>) -> StreamIt
 async fn exec_returns_stdout_stderr_and_exit_status() {
     let (_sshd, _home, pool) = pool_for("127.0.0.1");
     let out = pool
-        .exec("box", "echo out; echo err >&2; id -un", Duration::from_secs(10))
+        .exec(
+            "box",
+            "echo out; echo err >&2; id -un",
+            Duration::from_secs(10),
+        )
         .await
         .expect("exec");
     assert_eq!(out.stdout_text(), format!("out\n{}\n", sshd::TEST_USER));
@@ -73,7 +77,10 @@ async fn stream_delivers_lines_as_they_are_printed() {
             "for i in 1 2 3; do echo line$i; sleep 0.3; done; echo warn >&2; exit 4",
         )
         .expect("stream");
-    assert_eq!(next_item(&mut rx).await, StreamItem::Started { resumed: false });
+    assert_eq!(
+        next_item(&mut rx).await,
+        StreamItem::Started { resumed: false }
+    );
     let started = Instant::now();
     let first = next_item(&mut rx).await;
     assert_eq!(
@@ -119,15 +126,24 @@ async fn stream_delivers_lines_as_they_are_printed() {
 async fn dropping_a_stream_stops_the_remote_command() {
     let (_sshd, _home, pool) = pool_for("127.0.0.1");
     let mut rx = pool
-        .stream("box", "while :; do echo tick; sleep 0.1; done; : stream-drop-4711")
+        .stream(
+            "box",
+            "while :; do echo tick; sleep 0.1; done; : stream-drop-4711",
+        )
         .expect("stream");
-    assert_eq!(next_item(&mut rx).await, StreamItem::Started { resumed: false });
+    assert_eq!(
+        next_item(&mut rx).await,
+        StreamItem::Started { resumed: false }
+    );
     next_item(&mut rx).await;
     assert!(process_running("stream-drop-4711"));
     drop(rx);
     let deadline = Instant::now() + Duration::from_secs(5);
     while process_running("stream-drop-4711") {
-        assert!(Instant::now() < deadline, "the remote loop still runs 5s after drop");
+        assert!(
+            Instant::now() < deadline,
+            "the remote loop still runs 5s after drop"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -142,7 +158,10 @@ async fn read_file_with_a_cap() {
     assert_eq!(data, b"hello\nworld\n");
 
     let err = pool.read_file("box", &path, 5).await.unwrap_err();
-    assert!(matches!(err, SshError::FileTooLarge { cap: 5, .. }), "{err}");
+    assert!(
+        matches!(err, SshError::FileTooLarge { cap: 5, .. }),
+        "{err}"
+    );
 
     let err = pool
         .read_file("box", "/nonexistent/file", 1024)
@@ -188,7 +207,10 @@ async fn timeout_kills_the_remote_command() {
     assert!(matches!(err, SshError::Timeout { .. }), "{err}");
     let deadline = Instant::now() + Duration::from_secs(5);
     while process_running("ignore-term") {
-        assert!(Instant::now() < deadline, "the TERM-proof command survived SIGKILL");
+        assert!(
+            Instant::now() < deadline,
+            "the TERM-proof command survived SIGKILL"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // The connection is still good.

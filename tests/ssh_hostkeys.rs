@@ -57,7 +57,10 @@ async fn unknown_host_key_is_refused_with_fingerprint_and_trust_command() {
         .expect("sh");
     assert!(status.success(), "{trust_command}");
     pool.retry("web");
-    let out = pool.exec("web", "echo trusted", STEP).await.expect("exec after trust");
+    let out = pool
+        .exec("web", "echo trusted", STEP)
+        .await
+        .expect("exec after trust");
     assert_eq!(out.stdout_text(), "trusted\n");
 }
 
@@ -84,7 +87,10 @@ async fn changed_host_key_is_refused_loudly() {
         } => {
             assert!(expected.contains(&old), "{expected}");
             assert!(found.contains(&sshd.fingerprint()), "{found}");
-            assert!(remove_command.starts_with("ssh-keygen -R"), "{remove_command}");
+            assert!(
+                remove_command.starts_with("ssh-keygen -R"),
+                "{remove_command}"
+            );
         }
         other => panic!("expected HostKeyMismatch, got {other:?}"),
     }
@@ -143,5 +149,7 @@ async fn known_hosts_path_from_sheriff_config_is_used() {
     let mut host = home.host("web", &sshd);
     host.known_hosts = Some(extra);
     let pool = SshPool::new(&[host], home.options(), None);
-    pool.connect("web").await.expect("key from the host's known_hosts file");
+    pool.connect("web")
+        .await
+        .expect("key from the host's known_hosts file");
 }

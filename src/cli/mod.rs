@@ -2,6 +2,7 @@
 
 pub mod config_check;
 pub mod handoff;
+pub mod hosts;
 pub mod keys;
 pub mod launch;
 pub mod bench;

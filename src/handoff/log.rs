@@ -187,7 +187,7 @@ impl Log {
             loaded.corrupt.extend(read.corrupt);
         }
         // Stable, and close to linear on a file that is already in time order.
-        loaded.entries.sort_by(|a, b| a.time.cmp(&b.time));
+        loaded.entries.sort_by_key(|e| e.time);
         Ok(loaded)
     }
 }

@@ -59,10 +59,9 @@ pub fn watch(log: &Log, tx: UnboundedSender<Event>) -> WatchHandle {
         let mut first = true;
         loop {
             let (entries, corrupt) = state.scan();
-            if first || !entries.is_empty() {
-                if tx.send(Event::HandoffEntries(entries)).is_err() {
-                    return;
-                }
+            let send = first || !entries.is_empty();
+            if send && tx.send(Event::HandoffEntries(entries)).is_err() {
+                return;
             }
             for c in corrupt {
                 let error = format!("{}: {}", c.file.display(), c.error);
@@ -186,7 +185,7 @@ impl WatchState {
                 }
             }
         }
-        entries.sort_by(|a, b| a.time.cmp(&b.time));
+        entries.sort_by_key(|e| e.time);
         (entries, corrupt)
     }
 }

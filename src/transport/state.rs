@@ -5,16 +5,27 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq)]
 pub enum HostState {
     Connecting,
-    Up { latency: Duration },
+    Up {
+        latency: Duration,
+    },
     /// No identity was accepted; says which were tried and what the server allows.
     AuthFailed(String),
     /// The host key is not in any known_hosts file: refused, never trusted silently.
-    UnknownKey { fingerprint: String, trust_command: String },
+    UnknownKey {
+        fingerprint: String,
+        trust_command: String,
+    },
     /// The host key differs from the known one: refused loudly, never overridable here.
-    KeyMismatch { expected: String, found: String },
+    KeyMismatch {
+        expected: String,
+        found: String,
+    },
     Unreachable(String),
     /// Waiting before the next reconnect attempt.
-    Retrying { in_secs: u64, reason: String },
+    Retrying {
+        in_secs: u64,
+        reason: String,
+    },
     /// sheriff's config or `~/.ssh/config` cannot work for this host (says why).
     ConfigError(String),
 }
@@ -67,8 +78,14 @@ impl fmt::Display for HostState {
             HostState::Connecting => write!(f, "connecting"),
             HostState::Up { latency } => write!(f, "up ({} ms)", latency.as_millis()),
             HostState::AuthFailed(why) => write!(f, "auth failed: {why}"),
-            HostState::UnknownKey { fingerprint, trust_command } => {
-                write!(f, "unknown host key {fingerprint}; to trust it: {trust_command}")
+            HostState::UnknownKey {
+                fingerprint,
+                trust_command,
+            } => {
+                write!(
+                    f,
+                    "unknown host key {fingerprint}; to trust it: {trust_command}"
+                )
             }
             HostState::KeyMismatch { expected, found } => write!(
                 f,

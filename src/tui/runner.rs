@@ -90,13 +90,16 @@ async fn event_loop(tui: &mut Tui, options: Options) -> anyhow::Result<()> {
     let mut sigint = signal(SignalKind::interrupt())?;
     let mut last_draw = Instant::now() - FRAME;
     let mut urgent = true;
+    let mut startup = StartupFigures::default();
 
     loop {
         let due = last_draw + FRAME;
-        if app.dirty && (urgent || Instant::now() >= due) {
+        // Until every pane has had its first data, each arrival is drawn at once.
+        if app.dirty && (urgent || !startup.all_alive || Instant::now() >= due) {
             tui.draw(|frame| ui::draw(&app, frame))?;
             app.dirty = false;
             last_draw = Instant::now();
+            startup.drawn();
         }
         let draw_later = app.dirty;
         urgent = false;
@@ -111,10 +114,14 @@ async fn event_loop(tui: &mut Tui, options: Options) -> anyhow::Result<()> {
             },
             Some(event) = rx.recv() => {
                 // Take whatever else is already queued so a burst costs one frame.
+                startup.saw(&event);
                 let mut batch = vec![Msg::Worker(event)];
                 while batch.len() < 2048 {
                     match rx.try_recv() {
-                        Ok(event) => batch.push(Msg::Worker(event)),
+                        Ok(event) => {
+                            startup.saw(&event);
+                            batch.push(Msg::Worker(event));
+                        }
                         Err(_) => break,
                     }
                 }
@@ -166,6 +173,40 @@ async fn event_loop(tui: &mut Tui, options: Options) -> anyhow::Result<()> {
     drop(watch);
     drop(workers);
     Ok(())
+}
+
+/// Logs how long after process start the first frame, and the first frame with data in
+/// every pane, were drawn: the startup figures of docs/performance.md.
+#[derive(Default)]
+struct StartupFigures {
+    first_frame: bool,
+    /// Check, log lines, drift, handoff: which panes have had data.
+    fed: [bool; 4],
+    all_alive: bool,
+}
+
+impl StartupFigures {
+    fn saw(&mut self, event: &Event) {
+        match event {
+            Event::Check(_) => self.fed[0] = true,
+            Event::LogLines { .. } => self.fed[1] = true,
+            Event::Drift(_) => self.fed[2] = true,
+            Event::HandoffEntries(_) => self.fed[3] = true,
+            _ => {}
+        }
+    }
+
+    fn drawn(&mut self) {
+        let since_start = || crate::STARTED.get().map_or(0.0, |t| t.elapsed().as_secs_f64() * 1000.0);
+        if !self.first_frame {
+            self.first_frame = true;
+            tracing::info!(ms = since_start(), "first frame");
+        }
+        if !self.all_alive && self.fed.iter().all(|f| *f) {
+            self.all_alive = true;
+            tracing::info!(ms = since_start(), "every pane alive");
+        }
+    }
 }
 
 fn term_msg(event: TermEvent) -> Option<Msg> {

@@ -60,7 +60,16 @@ pub fn ensure_test_user() {
 /// Runs ssh-keygen to make an unencrypted (or `passphrase`) ed25519 key at `path`.
 pub fn keygen(path: &Path, passphrase: &str) {
     let status = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-C", "sheriff-test", "-N", passphrase, "-f"])
+        .args([
+            "-q",
+            "-t",
+            "ed25519",
+            "-C",
+            "sheriff-test",
+            "-N",
+            passphrase,
+            "-f",
+        ])
         .arg(path)
         .stdin(Stdio::null())
         .status()
@@ -117,9 +126,10 @@ impl Sshd {
         let mut keys = String::new();
         for key in authorized {
             let pub_file = pub_path(key);
-            keys.push_str(&fs::read_to_string(&pub_file).unwrap_or_else(|e| {
-                panic!("cannot read {}: {e}", pub_file.display())
-            }));
+            keys.push_str(
+                &fs::read_to_string(&pub_file)
+                    .unwrap_or_else(|e| panic!("cannot read {}: {e}", pub_file.display())),
+            );
         }
         let authorized_keys = dir.path().join("authorized_keys");
         fs::write(&authorized_keys, keys).expect("write authorized_keys");
@@ -259,6 +269,29 @@ impl Sshd {
         }
     }
 
+    /// Stops (SIGSTOP) the server and its connections: the TCP connections stay up but
+    /// nothing answers, like a hung host. `thaw` resumes them.
+    pub fn freeze(&self) {
+        self.signal_all(libc::SIGSTOP);
+    }
+
+    pub fn thaw(&self) {
+        self.signal_all(libc::SIGCONT);
+    }
+
+    fn signal_all(&self, signal: i32) {
+        if let Some(child) = self.child.as_ref() {
+            let pid = child.id() as i32;
+            // SAFETY: signalling processes this test started.
+            unsafe {
+                libc::kill(pid, signal);
+                for p in descendants(pid) {
+                    libc::kill(p, signal);
+                }
+            }
+        }
+    }
+
     /// Starts the server again on the same address, port and host key.
     pub fn restart(&mut self) {
         self.stop();
@@ -304,7 +337,12 @@ fn descendants(root: i32) -> Vec<i32> {
     let mut i = 0;
     while i < found.len() {
         let parent = found[i];
-        found.extend(parents.iter().filter(|(_, pp)| *pp == parent).map(|(p, _)| *p));
+        found.extend(
+            parents
+                .iter()
+                .filter(|(_, pp)| *pp == parent)
+                .map(|(p, _)| *p),
+        );
         i += 1;
     }
     found.remove(0);

@@ -15,7 +15,6 @@ use super::options::AgentChoice;
 use super::prompt::{Answers, PassphrasePrompt, PromptKind, PromptRequest};
 use super::resolve::ResolvedHost;
 
-
 /// OpenSSH's default identities that libssh2 can use, in OpenSSH's order.
 const DEFAULT_IDENTITIES: [&str; 3] = ["id_rsa", "id_ecdsa", "id_ed25519"];
 
@@ -41,7 +40,10 @@ pub(crate) fn authenticate(
             return Err(SshError::Unreachable {
                 host: host.name.clone(),
                 address: host.address(),
-                reason: format!("asking which authentication methods are allowed: {}", e.message()),
+                reason: format!(
+                    "asking which authentication methods are allowed: {}",
+                    e.message()
+                ),
             })
         }
     };
@@ -159,12 +161,7 @@ fn try_agent(
         let described = HostKey::from_blob(&blob)
             .map(|k| k.describe())
             .unwrap_or_else(|| "a key".into());
-        if host.identities_only
-            && !file_keys
-                .iter()
-                .flatten()
-                .any(|k| k.blob == blob)
-        {
+        if host.identities_only && !file_keys.iter().flatten().any(|k| k.blob == blob) {
             continue;
         }
         offered.push(blob);
@@ -221,9 +218,11 @@ fn try_key_file(
             },
             retry: attempt > 0,
         };
-        let outcome = ctx.answers.with_answer(&slot, ctx.prompt, &request, |pass| {
-            session.userauth_pubkey_file(&host.user, public, file, Some(pass))
-        });
+        let outcome = ctx
+            .answers
+            .with_answer(&slot, ctx.prompt, &request, |pass| {
+                session.userauth_pubkey_file(&host.user, public, file, Some(pass))
+            });
         match outcome {
             None => {
                 tried.push(format!(
@@ -237,7 +236,9 @@ fn try_key_file(
             Some(Err(e)) if is_wrong_passphrase(&e) => {
                 ctx.answers.forget(&slot);
                 if attempt + 1 == PASSPHRASE_TRIES {
-                    tried.push(format!("{shown}: wrong passphrase ({PASSPHRASE_TRIES} tries)"));
+                    tried.push(format!(
+                        "{shown}: wrong passphrase ({PASSPHRASE_TRIES} tries)"
+                    ));
                 }
             }
             Some(Err(e)) => {
@@ -263,9 +264,11 @@ fn try_password(
         },
         retry: false,
     };
-    match ctx.answers.with_answer(&slot, ctx.prompt, &request, |pass| {
-        session.userauth_password(&host.user, pass)
-    }) {
+    match ctx
+        .answers
+        .with_answer(&slot, ctx.prompt, &request, |pass| {
+            session.userauth_password(&host.user, pass)
+        }) {
         Some(Ok(())) if session.authenticated() => true,
         Some(_) => {
             ctx.answers.forget(&slot);
@@ -279,22 +282,34 @@ fn try_password(
     }
 }
 
+/// libssh2 asks the server about the public key first; a key the server would take but that
+/// cannot be decrypted fails in the signing step ("Callback returned error") or, without a
+/// `.pub` file, when loading (`LIBSSH2_ERROR_FILE`).
 fn is_wrong_passphrase(e: &ssh2::Error) -> bool {
-    // LIBSSH2_ERROR_FILE, LIBSSH2_ERROR_KEYFILE_AUTH_FAILED
-    matches!(e.code(), ssh2::ErrorCode::Session(-16 | -48))
+    match e.code() {
+        ssh2::ErrorCode::Session(-16 | -48) => true,
+        ssh2::ErrorCode::Session(-19) => e.message().contains("Callback returned error"),
+        _ => false,
+    }
 }
 
 fn describe_key_failure(file: &Path, e: &ssh2::Error) -> String {
     let key = public_key_of(file)
         .map(|k| format!(" ({})", k.describe()))
         .unwrap_or_default();
-    match e.code() {
-        ssh2::ErrorCode::Session(-16 | -48) => format!(
-            "{}{key}: could not be loaded ({})",
+    if is_wrong_passphrase(e) {
+        return format!(
+            "{}{key}: could not be loaded or used to sign ({})",
             file.display(),
             e.message()
-        ),
-        _ => format!("{}{key}: refused by the server", file.display()),
+        );
+    }
+    match e.code() {
+        // LIBSSH2_ERROR_AUTHENTICATION_FAILED, _PUBLICKEY_UNVERIFIED
+        ssh2::ErrorCode::Session(-18 | -19) => {
+            format!("{}{key}: refused by the server", file.display())
+        }
+        _ => format!("{}{key}: {}", file.display(), e.message()),
     }
 }
 

@@ -91,13 +91,17 @@ pub(crate) fn connect(host: &ResolvedHost, ctx: &ConnectContext) -> Result<Conne
 
     // Typing a passphrase does not count against the connect timeout; the round trip does.
     session.set_timeout(host.connect_timeout.as_millis().clamp(1, u32::MAX as u128) as u32);
-    let probe_started = Instant::now();
-    let mut channel = session
-        .channel_session()
-        .map_err(|e| unreachable(format!("opening a first channel: {}", e.message())))?;
-    let latency = probe_started.elapsed();
-    let _ = channel.close();
-    drop(channel);
+    // The first channel after authentication waits for sshd's post-login setup (tens of
+    // ms on loopback); the second open is one network round trip: that is the latency.
+    let mut latency = Duration::ZERO;
+    for _ in 0..2 {
+        let opened = Instant::now();
+        let mut channel = session
+            .channel_session()
+            .map_err(|e| unreachable(format!("opening a channel: {}", e.message())))?;
+        latency = opened.elapsed();
+        let _ = channel.close();
+    }
 
     Ok(Connection {
         session,
@@ -175,14 +179,12 @@ fn verify_host_key(host: &ResolvedHost, key: &HostKey) -> Result<(), SshError> {
                 .cloned()
                 .unwrap_or_else(|| host.home.join(".ssh/known_hosts"));
             if host.accept_new {
-                known_hosts::append(&file, name, host.port, key).map_err(|e| {
-                    SshError::Config {
-                        host: host.name.clone(),
-                        message: format!(
-                            "accept_new: cannot add the host key to {}: {e}",
-                            file.display()
-                        ),
-                    }
+                known_hosts::append(&file, name, host.port, key).map_err(|e| SshError::Config {
+                    host: host.name.clone(),
+                    message: format!(
+                        "accept_new: cannot add the host key to {}: {e}",
+                        file.display()
+                    ),
                 })?;
                 tracing::warn!(
                     "{}: trusted new host key {} (accept_new), added to {}",

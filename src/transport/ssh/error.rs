@@ -203,7 +203,9 @@ impl SshError {
     pub fn reason(&self) -> String {
         let text = self.to_string();
         let prefix = format!("{}: ", self.host());
-        text.strip_prefix(&prefix).map(str::to_string).unwrap_or(text)
+        text.strip_prefix(&prefix)
+            .map(str::to_string)
+            .unwrap_or(text)
     }
 }
 

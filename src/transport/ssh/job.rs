@@ -2,41 +2,17 @@
 //! close; or, on timeout or cancellation, SIGTERM, a grace period, SIGKILL, close. Each
 //! `step` does whatever can be done without blocking and says whether anything moved.
 
-use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use ssh2::Session;
-use tokio::sync::{mpsc, oneshot};
 
 use super::channel::{Io, RawChannel as Channel};
 use super::error::SshError;
-use super::pool::{ExecOutput, OutputStream, StreamItem};
+use super::pool::OutputStream;
+use super::work::Work;
 
-/// A line longer than this is passed on in pieces.
-const MAX_LINE: usize = 64 * 1024;
 /// Bytes one job may read per pass, so one chatty channel cannot starve the others.
 const READ_BUDGET: usize = 256 * 1024;
-
-/// What a caller asked for.
-pub(crate) enum Work {
-    Exec {
-        command: String,
-        timeout: Duration,
-        deadline: Instant,
-        cap: usize,
-        /// Set for `read_file`: over-cap output is `FileTooLarge` for this path.
-        file: Option<String>,
-        reply: Option<oneshot::Sender<Result<ExecOutput, SshError>>>,
-    },
-    Stream {
-        command: String,
-        tx: mpsc::Sender<StreamItem>,
-        resumed: bool,
-    },
-    /// Opens and closes a channel: a round trip that proves the server answers (keepalive)
-    /// and makes libssh2 read whatever the server sent while we were idle.
-    Probe,
-}
 
 enum Phase {
     Opening,
@@ -60,16 +36,11 @@ pub(crate) struct Job {
     pub work: Work,
     phase: Phase,
     host: String,
-    started: Instant,
-    stdout: Vec<u8>,
-    stderr: Vec<u8>,
-    pending: VecDeque<StreamItem>,
+    /// When the command was first signalled (timeout, over-cap output, cancellation).
     kill_started: Option<Instant>,
-    killed: bool,
+    sent_kill: bool,
     cancel_requested: bool,
     kill_grace: Duration,
-    /// Set when a probe completes: its round trip.
-    pub round_trip: Option<Duration>,
 }
 
 impl Job {
@@ -78,21 +49,16 @@ impl Job {
             work,
             phase: Phase::Opening,
             host: host.to_string(),
-            started: Instant::now(),
-            stdout: Vec::new(),
-            stderr: Vec::new(),
-            pending: VecDeque::new(),
             kill_started: None,
-            killed: false,
+            sent_kill: false,
             cancel_requested: false,
             kill_grace,
-            round_trip: None,
         }
     }
 
     /// Finished, and everything it produced was handed over.
     pub fn is_done(&self) -> bool {
-        matches!(self.phase, Phase::Done) && self.pending.is_empty()
+        matches!(self.phase, Phase::Done) && !self.work.has_pending()
     }
 
     pub fn is_opening(&self) -> bool {
@@ -100,12 +66,19 @@ impl Job {
     }
 
     pub fn is_probe(&self) -> bool {
-        matches!(self.work, Work::Probe)
+        self.work.is_probe()
+    }
+
+    pub fn backpressured(&self) -> bool {
+        self.work.backpressured()
     }
 
     /// Waiting for the server to answer a request: libssh2 may already hold the answer.
     pub fn awaiting_reply(&self) -> bool {
-        !matches!(self.phase, Phase::Running(_) | Phase::Killing(_) | Phase::Done)
+        !matches!(
+            self.phase,
+            Phase::Running(_) | Phase::Killing(_) | Phase::Done
+        )
     }
 
     /// Data or EOF is queued in libssh2 for this channel, so stepping again will move.
@@ -118,27 +91,19 @@ impl Job {
         }
     }
 
-    /// A stream whose reader is behind: leave data in the channel until it catches up.
-    pub fn backpressured(&self) -> bool {
-        match &self.work {
-            Work::Stream { tx, .. } => !self.pending.is_empty() || tx.capacity() == 0,
-            _ => false,
-        }
-    }
-
     /// The next moment a timer of this job fires.
     pub fn deadline(&self) -> Option<Instant> {
-        match (&self.phase, &self.work) {
-            (Phase::Killing(_), _) => self.kill_started.map(|t| t + self.kill_grace),
-            (Phase::Running(_), Work::Exec { deadline, .. }) => Some(*deadline),
+        match &self.phase {
+            Phase::Killing(_) => self.kill_started.map(|t| t + self.kill_grace),
+            Phase::Running(_) => self.work.deadline(),
             _ => None,
         }
     }
 
     /// When a queued exec gives up waiting for a channel.
     pub fn queued_deadline(&self) -> Option<Instant> {
-        match (&self.phase, &self.work) {
-            (Phase::Opening, Work::Exec { deadline, .. }) => Some(*deadline),
+        match &self.phase {
+            Phase::Opening => self.work.deadline(),
             _ => None,
         }
     }
@@ -149,54 +114,34 @@ impl Job {
     }
 
     fn cancelled(&self) -> bool {
-        if self.cancel_requested {
-            return true;
-        }
-        match &self.work {
-            Work::Exec { reply, .. } => reply.as_ref().is_none_or(|r| r.is_closed()),
-            Work::Stream { tx, .. } => tx.is_closed(),
-            Work::Probe => false,
-        }
-    }
-
-    /// Answers an exec now (on timeout, over-cap output or failure); later output is dropped.
-    fn answer(&mut self, result: Result<ExecOutput, SshError>) {
-        if let Work::Exec { reply, .. } = &mut self.work {
-            if let Some(reply) = reply.take() {
-                let _ = reply.send(result);
-            }
-        }
+        self.cancel_requested || self.work.abandoned()
     }
 
     /// Fails a job that never ran or lost its connection.
     pub fn fail(&mut self, error: SshError) {
-        self.answer(Err(error));
-    }
-
-    /// Takes the stream out of a job whose connection is gone, to run it again later.
-    pub fn into_stream(self) -> Option<(String, mpsc::Sender<StreamItem>)> {
-        match self.work {
-            Work::Stream { command, tx, .. } if !tx.is_closed() => Some((command, tx)),
-            _ => None,
-        }
+        self.work.answer(Err(error));
     }
 
     pub fn command(&self) -> &str {
-        match &self.work {
-            Work::Exec { command, .. } | Work::Stream { command, .. } => command,
-            Work::Probe => "(keepalive)",
-        }
+        self.work.command()
     }
 
     /// Does what can be done now without blocking.
     pub fn step(&mut self, session: &Session, now: Instant, buf: &mut [u8]) -> Step {
-        let flushed = self.flush_pending();
+        let flushed = self.work.flush();
         let phase = std::mem::replace(&mut self.phase, Phase::Done);
         let (next, step) = self.advance(phase, session, now, buf);
         self.phase = next;
         match step {
             Step::Idle if flushed => Step::Progress,
             other => other,
+        }
+    }
+
+    fn channel_error(&self, message: String) -> SshError {
+        SshError::Channel {
+            host: self.host.clone(),
+            message,
         }
     }
 
@@ -223,31 +168,28 @@ impl Job {
                 Io::WouldBlock => (Phase::Opening, Step::Idle),
                 Io::Failed(e) if e.is_fatal() => (Phase::Done, Step::Fatal(e.message)),
                 Io::Failed(e) => {
-                    let message = format!(
+                    let error = self.channel_error(format!(
                         "the server refused a new channel ({}); is max_channels above its MaxSessions?",
                         e.message
-                    );
-                    self.refuse(message);
+                    ));
+                    self.work.refuse(error);
                     (Phase::Done, Step::Progress)
                 }
             },
-            Phase::Starting(mut ch) => match ch.exec(self.command()) {
+            Phase::Starting(mut ch) => match ch.exec(self.work.command()) {
                 Io::Done(()) => {
-                    if let Work::Stream { resumed, .. } = &self.work {
-                        self.pending.push_back(StreamItem::Started { resumed: *resumed });
-                        self.flush_pending();
-                    }
+                    self.work.started();
                     (Phase::SendingEof(ch), Step::Progress)
                 }
                 Io::WouldBlock => (Phase::Starting(ch), Step::Idle),
                 Io::Failed(e) if e.is_fatal() => (Phase::Done, Step::Fatal(e.message)),
                 Io::Failed(e) => {
-                    let message = format!(
+                    let error = self.channel_error(format!(
                         "the server refused to run `{}`: {}",
-                        self.command(),
+                        self.work.command(),
                         e.message
-                    );
-                    self.refuse(message);
+                    ));
+                    self.work.refuse(error);
                     (Phase::Closing(ch), Step::Progress)
                 }
             },
@@ -259,34 +201,18 @@ impl Job {
             },
             Phase::Running(mut ch) => {
                 if self.cancelled() {
-                    self.kill_started = Some(now);
-                    return (Phase::Signalling(ch, "TERM"), Step::Progress);
+                    return self.stop(ch, now);
                 }
-                if let Work::Exec {
-                    deadline,
-                    timeout,
-                    command,
-                    ..
-                } = &self.work
-                {
-                    if now >= *deadline {
-                        let error = SshError::Timeout {
-                            host: self.host.clone(),
-                            command: command.clone(),
-                            after: *timeout,
-                        };
-                        self.answer(Err(error));
-                        self.kill_started = Some(now);
-                        return (Phase::Signalling(ch, "TERM"), Step::Progress);
-                    }
+                if self.work.deadline().is_some_and(|d| now >= d) {
+                    self.work.time_out(&self.host);
+                    return self.stop(ch, now);
                 }
-                let progress = match self.read(&mut ch, buf) {
-                    Ok(p) => p,
+                let (progress, over_cap) = match self.read(&mut ch, buf) {
+                    Ok(read) => read,
                     Err(fatal) => return (Phase::Done, Step::Fatal(fatal)),
                 };
-                if self.kill_started.is_some() {
-                    // Output over the cap: `read` answered the caller already.
-                    return (Phase::Signalling(ch, "TERM"), Step::Progress);
+                if over_cap {
+                    return self.stop(ch, now);
                 }
                 if ch.eof() && !self.backpressured() {
                     return (Phase::Closing(ch), Step::Progress);
@@ -300,7 +226,7 @@ impl Job {
                     tracing::warn!(
                         "{}: could not signal `{}` ({}); it may keep running",
                         self.host,
-                        self.command(),
+                        self.work.command(),
                         e.message
                     );
                     (Phase::Closing(ch), Step::Progress)
@@ -312,14 +238,16 @@ impl Job {
                     Ok(p) => p,
                     Err(fatal) => return (Phase::Done, Step::Fatal(fatal)),
                 };
-                let since = self.kill_started.map(|t| now.duration_since(t));
+                let grace_over = self
+                    .kill_started
+                    .is_some_and(|t| now.duration_since(t) >= self.kill_grace);
                 if ch.eof() {
                     (Phase::Closing(ch), Step::Progress)
-                } else if since >= Some(self.kill_grace) && !self.killed {
-                    self.killed = true;
+                } else if grace_over && !self.sent_kill {
+                    self.sent_kill = true;
                     self.kill_started = Some(now);
                     (Phase::Signalling(ch, "KILL"), Step::Progress)
-                } else if since >= Some(self.kill_grace) {
+                } else if grace_over {
                     (Phase::Closing(ch), Step::Progress)
                 } else {
                     (Phase::Killing(ch), step_of(progress))
@@ -329,7 +257,10 @@ impl Job {
                 Io::WouldBlock => (Phase::Closing(ch), Step::Idle),
                 Io::Failed(e) if e.is_fatal() => (Phase::Done, Step::Fatal(e.message)),
                 _ => {
-                    self.finish(&ch);
+                    let signal = ch.exit_signal();
+                    let status = signal.is_none().then(|| ch.exit_status());
+                    self.work
+                        .finish(status, signal, self.kill_started.is_some());
                     (Phase::Done, Step::Progress)
                 }
             },
@@ -337,147 +268,34 @@ impl Job {
         }
     }
 
-    /// The server said no (channel or exec refused): tell the caller, end a stream.
-    fn refuse(&mut self, message: String) {
-        let error = SshError::Channel {
-            host: self.host.clone(),
-            message,
-        };
-        if let Work::Stream { tx, .. } = &self.work {
-            let _ = tx.try_send(StreamItem::Failed(error.clone()));
-        }
-        self.answer(Err(error));
+    /// SIGTERM now, SIGKILL after the grace period, then close.
+    fn stop(&mut self, ch: Channel, now: Instant) -> (Phase, Step) {
+        self.kill_started = Some(now);
+        (Phase::Signalling(ch, "TERM"), Step::Progress)
     }
 
-    /// Reads what is queued on stdout and stderr, within the pass's budget.
-    fn read(&mut self, ch: &mut Channel, buf: &mut [u8]) -> Result<bool, String> {
+    /// Reads what is queued on stdout and stderr within the pass's budget: (anything read,
+    /// output went over the cap).
+    fn read(&mut self, ch: &mut Channel, buf: &mut [u8]) -> Result<(bool, bool), String> {
         let mut total = 0;
         for source in [OutputStream::Stdout, OutputStream::Stderr] {
-            while total < READ_BUDGET && !self.backpressured() && self.kill_started.is_none() {
+            while total < READ_BUDGET && !self.backpressured() {
                 match ch.read(source, buf) {
                     Io::Done(0) | Io::WouldBlock => break,
                     Io::Done(n) => {
                         total += n;
-                        self.take(source, &buf[..n]);
+                        if !self.work.take(&self.host, source, &buf[..n]) {
+                            return Ok((true, true));
+                        }
                     }
                     Io::Failed(e) if e.is_fatal() => return Err(e.message),
-                    // A channel-level error (closed under us): treat as the end of output.
+                    // A channel-level error (closed under us): the end of this output.
                     Io::Failed(_) => break,
                 }
             }
         }
-        Ok(total > 0)
+        Ok((total > 0, false))
     }
-
-    fn take(&mut self, source: OutputStream, data: &[u8]) {
-        match &self.work {
-            Work::Exec {
-                cap, file, command, ..
-            } => {
-                let out = match source {
-                    OutputStream::Stdout => &mut self.stdout,
-                    OutputStream::Stderr => &mut self.stderr,
-                };
-                out.extend_from_slice(data);
-                if out.len() > *cap {
-                    let error = match file {
-                        Some(path) => SshError::FileTooLarge {
-                            host: self.host.clone(),
-                            path: path.clone(),
-                            cap: *cap,
-                        },
-                        None => SshError::OutputTooLarge {
-                            host: self.host.clone(),
-                            command: command.clone(),
-                            cap: *cap,
-                        },
-                    };
-                    self.answer(Err(error));
-                    self.kill_started = Some(Instant::now());
-                }
-            }
-            Work::Stream { .. } => {
-                let partial = match source {
-                    OutputStream::Stdout => &mut self.stdout,
-                    OutputStream::Stderr => &mut self.stderr,
-                };
-                partial.extend_from_slice(data);
-                let mut lines = Vec::new();
-                while let Some(end) = partial.iter().position(|&b| b == b'\n') {
-                    let line: Vec<u8> = partial.drain(..=end).collect();
-                    lines.push(line);
-                }
-                while partial.len() >= MAX_LINE {
-                    lines.push(partial.drain(..MAX_LINE).collect());
-                }
-                for line in lines {
-                    self.pending.push_back(line_item(source, &line));
-                }
-                self.flush_pending();
-            }
-            Work::Probe => {}
-        }
-    }
-
-    /// Hands queued stream items to the reader as far as it has room.
-    fn flush_pending(&mut self) -> bool {
-        let Work::Stream { tx, .. } = &self.work else {
-            return false;
-        };
-        let mut moved = false;
-        while let Some(item) = self.pending.pop_front() {
-            match tx.try_send(item) {
-                Ok(()) => moved = true,
-                Err(mpsc::error::TrySendError::Full(item)) => {
-                    self.pending.push_front(item);
-                    break;
-                }
-                Err(mpsc::error::TrySendError::Closed(_)) => {
-                    self.pending.clear();
-                    break;
-                }
-            }
-        }
-        moved
-    }
-
-    /// The channel is closed: answer with the exit status, or end the stream.
-    fn finish(&mut self, ch: &Channel) {
-        let signal = ch.exit_signal();
-        let status = if signal.is_some() {
-            None
-        } else {
-            Some(ch.exit_status())
-        };
-        match &self.work {
-            Work::Exec { .. } => {
-                let output = ExecOutput {
-                    stdout: std::mem::take(&mut self.stdout),
-                    stderr: std::mem::take(&mut self.stderr),
-                    exit_status: status,
-                    exit_signal: signal,
-                };
-                self.answer(Ok(output));
-            }
-            Work::Stream { .. } => {
-                for source in [OutputStream::Stdout, OutputStream::Stderr] {
-                    let rest = match source {
-                        OutputStream::Stdout => std::mem::take(&mut self.stdout),
-                        OutputStream::Stderr => std::mem::take(&mut self.stderr),
-                    };
-                    if !rest.is_empty() {
-                        self.pending.push_back(line_item(source, &rest));
-                    }
-                }
-                if self.kill_started.is_none() {
-                    self.pending.push_back(StreamItem::Exited { status, signal });
-                }
-                self.flush_pending();
-            }
-            Work::Probe => self.round_trip = Some(self.started.elapsed()),
-        }
-    }
-
 }
 
 fn step_of(progress: bool) -> Step {
@@ -488,15 +306,7 @@ fn step_of(progress: bool) -> Step {
     }
 }
 
-fn line_item(source: OutputStream, line: &[u8]) -> StreamItem {
-    let mut text = String::from_utf8_lossy(line).into_owned();
-    while text.ends_with(['\n', '\r']) {
-        text.pop();
-    }
-    StreamItem::Line { source, text }
-}
-
-/// Reads and drops output of a command being killed.
+/// Reads and drops the output of a command being killed.
 fn discard(ch: &mut Channel, buf: &mut [u8]) -> Result<bool, String> {
     let mut progress = false;
     for source in [OutputStream::Stdout, OutputStream::Stderr] {

@@ -96,12 +96,20 @@ pub struct KnownEntry {
 /// What the known_hosts files say about a server's key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    Trusted { file: PathBuf, line: usize },
+    Trusted {
+        file: PathBuf,
+        line: usize,
+    },
     /// No entry names this host.
     Unknown,
     /// Entries name this host, none with this key.
-    Changed { known: Vec<KnownEntry> },
-    Revoked { file: PathBuf, line: usize },
+    Changed {
+        known: Vec<KnownEntry>,
+    },
+    Revoked {
+        file: PathBuf,
+        line: usize,
+    },
 }
 
 /// Every entry in `files` that names `host` on `port` (missing files are skipped).
@@ -230,8 +238,7 @@ pub fn preferred_algorithms(known: &[KnownEntry], supported: &[&str]) -> Vec<Str
 /// Single-quotes `s` for a POSIX shell.
 pub fn shell_quote(s: &str) -> String {
     if !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./:@%+=,".contains(c))
     {
         return s.to_string();
@@ -372,7 +379,11 @@ mod tests {
         let known = entries_for(&files, "h", 22);
         let prefs = preferred_algorithms(
             &known,
-            &["ecdsa-sha2-nistp256", "ssh-ed25519", "ssh-ed25519-cert-v01@openssh.com"],
+            &[
+                "ecdsa-sha2-nistp256",
+                "ssh-ed25519",
+                "ssh-ed25519-cert-v01@openssh.com",
+            ],
         );
         assert_eq!(prefs, vec!["ssh-ed25519", "ecdsa-sha2-nistp256"]);
     }

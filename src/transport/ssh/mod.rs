@@ -22,6 +22,7 @@ mod prompt;
 pub mod resolve;
 pub mod ssh_config;
 mod wait;
+mod work;
 mod worker;
 
 pub use error::{humantime, SshError};

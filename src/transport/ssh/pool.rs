@@ -14,13 +14,13 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot};
 
 use super::connect::ConnectContext;
 use super::error::SshError;
-use super::job::Work;
+use super::work::Work;
 use super::known_hosts::shell_quote;
 use super::options::SshOptions;
 use super::prompt::Answers;
@@ -236,7 +236,8 @@ impl SshPool {
         timeout: Duration,
     ) -> Result<ExecOutput, SshError> {
         let cap = self.inner.options.max_output;
-        self.run(host, command.to_string(), timeout, cap, None).await
+        self.run(host, command.to_string(), timeout, cap, None)
+            .await
     }
 
     /// Runs a long-lived command and hands over its output line by line. If the connection
@@ -248,11 +249,7 @@ impl SshPool {
         command: &str,
     ) -> Result<mpsc::Receiver<StreamItem>, SshError> {
         let (tx, rx) = mpsc::channel(self.inner.options.stream_buffer.max(1));
-        let work = Work::Stream {
-            command: command.to_string(),
-            tx,
-            resumed: false,
-        };
+        let work = Work::stream(command.to_string(), tx, false);
         self.send(host, Request::Work(work))?;
         Ok(rx)
     }
@@ -261,7 +258,11 @@ impl SshPool {
     /// that runs commands), within the pool's connect timeout.
     pub async fn read_file(&self, host: &str, path: &str, cap: usize) -> Result<Vec<u8>, SshError> {
         let command = format!("cat -- {}", shell_quote(path));
-        let timeout = self.inner.options.connect_timeout.max(Duration::from_secs(30));
+        let timeout = self
+            .inner
+            .options
+            .connect_timeout
+            .max(Duration::from_secs(30));
         let out = self
             .run(host, command, timeout, cap, Some(path.to_string()))
             .await?;
@@ -294,22 +295,41 @@ impl SshPool {
         file: Option<String>,
     ) -> Result<ExecOutput, SshError> {
         let (reply, answer) = oneshot::channel();
-        let work = Work::Exec {
-            command,
-            timeout,
-            deadline: Instant::now() + timeout,
-            cap,
-            file,
-            reply: Some(reply),
-        };
+        let work = Work::exec(command, timeout, cap, file, reply);
         self.send(host, Request::Work(work))?;
-        answer.await.map_err(|_| self.shutdown_error(host))?
+        // The host thread answers at the deadline; this covers a thread still busy
+        // connecting (dropping `answer` then cancels the queued command).
+        let grace = self.inner.options.kill_grace.max(Duration::from_millis(200));
+        match tokio::time::timeout(timeout + grace, answer).await {
+            Ok(result) => result.map_err(|_| self.shutdown_error(host))?,
+            Err(_) => {
+                let state = self
+                    .state(host)
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "unknown".into());
+                let address = self
+                    .resolved(host)
+                    .map(|r| r.address())
+                    .unwrap_or_default();
+                Err(SshError::Unreachable {
+                    host: host.to_string(),
+                    address,
+                    reason: format!(
+                        "no answer within {} (the host is {state})",
+                        super::error::humantime(timeout)
+                    ),
+                })
+            }
+        }
     }
 
     fn slot(&self, host: &str) -> Result<&Slot, SshError> {
-        self.inner.hosts.get(host).ok_or_else(|| SshError::UnknownHost {
-            host: host.to_string(),
-        })
+        self.inner
+            .hosts
+            .get(host)
+            .ok_or_else(|| SshError::UnknownHost {
+                host: host.to_string(),
+            })
     }
 
     fn shutdown_error(&self, host: &str) -> SshError {

@@ -47,7 +47,10 @@ impl ResolvedHost {
     pub fn address(&self) -> String {
         let mut s = format!("{}@{}:{}", self.user, self.hostname, self.port);
         if let Some(jump) = &self.proxy_jump {
-            s.push_str(&format!(" via {}@{}:{}", jump.user, jump.hostname, jump.port));
+            s.push_str(&format!(
+                " via {}@{}:{}",
+                jump.user, jump.hostname, jump.port
+            ));
         }
         s
     }
@@ -234,9 +237,9 @@ fn resolve_inner(
             }
             let resolved = resolve_inner(&jump, ssh_config, options, home, sheriff_host, false)
                 .map_err(|e| match e {
-                    SshError::Config { message, .. } => config_error(format!(
-                        "jump host {spec}: {message}"
-                    )),
+                    SshError::Config { message, .. } => {
+                        config_error(format!("jump host {spec}: {message}"))
+                    }
                     other => other,
                 })?;
             Some(Box::new(resolved))
@@ -312,8 +315,14 @@ mod tests {
         assert_eq!(r.port, 22);
         assert_eq!(r.identity_files, vec![PathBuf::from("/home/u/.ssh/db_key")]);
         let jump = r.proxy_jump.as_ref().unwrap();
-        assert_eq!((jump.user.as_str(), jump.hostname.as_str()), ("jumper", "bastion"));
-        assert_eq!(r.known_hosts_files[0], PathBuf::from("/home/u/.ssh/known_hosts"));
+        assert_eq!(
+            (jump.user.as_str(), jump.hostname.as_str()),
+            ("jumper", "bastion")
+        );
+        assert_eq!(
+            r.known_hosts_files[0],
+            PathBuf::from("/home/u/.ssh/known_hosts")
+        );
 
         host.user = Some("override".into());
         host.proxy_jump = Some("none".into());
@@ -326,7 +335,13 @@ mod tests {
     fn chained_jumps_are_refused() {
         let home = Path::new("/h");
         let cfg = SshConfig::parse("Host a\n ProxyJump b,c\n", Path::new("c"), home);
-        let err = resolve(&Host::named("a"), &cfg, &SshOptions::default(), home, &|_| None);
+        let err = resolve(
+            &Host::named("a"),
+            &cfg,
+            &SshOptions::default(),
+            home,
+            &|_| None,
+        );
         assert!(matches!(err, Err(SshError::Config { .. })), "{err:?}");
     }
 }

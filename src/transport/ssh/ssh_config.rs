@@ -27,7 +27,10 @@ enum Condition {
     /// `Host a b !c`: whitespace-separated patterns.
     Hosts(Vec<String>),
     /// `Match host a,b` (against the HostName found so far) or `Match originalhost a,b`.
-    MatchHost { patterns: String, original: bool },
+    MatchHost {
+        patterns: String,
+        original: bool,
+    },
     /// A `Match` sheriff cannot evaluate.
     Never,
 }
@@ -230,10 +233,7 @@ impl SshConfigHost {
                 Err(_) => bad(&mut self.notes, "is not a number of seconds"),
             },
             "serveraliveinterval" => match first.parse::<u64>() {
-                Ok(secs) => set_once(
-                    &mut self.server_alive_interval,
-                    Duration::from_secs(secs),
-                ),
+                Ok(secs) => set_once(&mut self.server_alive_interval, Duration::from_secs(secs)),
                 Err(_) => bad(&mut self.notes, "is not a number of seconds"),
             },
             "serveralivecountmax" => match first.parse::<u32>() {
@@ -241,9 +241,7 @@ impl SshConfigHost {
                 Err(_) => bad(&mut self.notes, "is not a number"),
             },
             "userknownhostsfile" => set_once(&mut self.user_known_hosts_files, d.args.clone()),
-            "globalknownhostsfile" => {
-                set_once(&mut self.global_known_hosts_files, d.args.clone())
-            }
+            "globalknownhostsfile" => set_once(&mut self.global_known_hosts_files, d.args.clone()),
             "hostkeyalias" => set_once(&mut self.host_key_alias, first),
             "identityagent" => set_once(&mut self.identity_agent, first),
             _ => {}

@@ -12,7 +12,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::connect::{connect, ConnectContext, Connection};
 use super::error::{humantime, SshError};
-use super::job::{Job, Step, Work};
+use super::job::{Job, Step};
+use super::work::Work;
 use super::pool::{HostInfo, StreamItem};
 use super::resolve::ResolvedHost;
 use super::wait::{wait, Interest, WakeReceiver};
@@ -203,11 +204,7 @@ impl Worker {
         let mut queue: VecDeque<Job> = VecDeque::new();
         let mut active: Vec<Job> = Vec::new();
         for (command, tx, ran) in self.streams.drain(..) {
-            let work = Work::Stream {
-                command,
-                tx,
-                resumed: ran,
-            };
+            let work = Work::stream(command, tx, ran);
             queue.push_back(Job::new(work, &self.host.name, self.pacing.kill_grace));
         }
         let mut buf = vec![0u8; 32 * 1024];
@@ -218,7 +215,8 @@ impl Worker {
 
         let lost = loop {
             if shutting_down.is_none() && !self.intake(&mut queue, info) {
-                shutting_down = Some(Instant::now() + self.pacing.kill_grace * 2 + Duration::from_secs(1));
+                shutting_down =
+                    Some(Instant::now() + self.pacing.kill_grace * 2 + Duration::from_secs(1));
                 for job in queue.drain(..) {
                     drop(job);
                 }
@@ -274,11 +272,18 @@ impl Worker {
             }
             let quiet = now.duration_since(last_heard);
             if quiet >= give_up {
-                break Some(format!("no answer from the server for {}", humantime(quiet)));
+                break Some(format!(
+                    "no answer from the server for {}",
+                    humantime(quiet)
+                ));
             }
             let probing = active.iter().chain(queue.iter()).any(Job::is_probe);
             if quiet >= keepalive && !probing && shutting_down.is_none() {
-                queue.push_front(Job::new(Work::Probe, &self.host.name, self.pacing.kill_grace));
+                queue.push_front(Job::new(
+                    Work::Probe,
+                    &self.host.name,
+                    self.pacing.kill_grace,
+                ));
                 continue;
             }
             let mut timeout = [
@@ -324,7 +329,11 @@ impl Worker {
             if (ready[0].read || ready[0].closed) && active.is_empty() && !probing {
                 // Something arrived while idle (a keepalive, a rekey, a disconnect): a probe
                 // makes libssh2 read and handle it.
-                queue.push_front(Job::new(Work::Probe, &self.host.name, self.pacing.kill_grace));
+                queue.push_front(Job::new(
+                    Work::Probe,
+                    &self.host.name,
+                    self.pacing.kill_grace,
+                ));
             }
         };
 
@@ -354,9 +363,10 @@ impl Worker {
                 }
             }
             None => {
-                drop(active);
+                // Channels still open after the grace period are closed, briefly blocking.
                 session.set_blocking(true);
                 session.set_timeout(1000);
+                drop(active);
                 let _ = session.disconnect(None, "sheriff is closing", None);
             }
         }
@@ -364,7 +374,7 @@ impl Worker {
     }
 
     fn keep_stream(&mut self, job: Job, reason: &str, ran: bool) {
-        if let Some((command, tx)) = job.into_stream() {
+        if let Some((command, tx)) = job.work.into_stream() {
             let _ = tx.try_send(StreamItem::Interrupted {
                 reason: format!("connection lost: {reason}"),
             });

@@ -1,0 +1,181 @@
+//! sheriff's SSH transport beside OpenSSH on the same throwaway sshd, in one run:
+//!
+//! - 100 sequential `true` over sheriff's one connection, against OpenSSH `ssh` with
+//!   ControlMaster/ControlPersist (one multiplexed connection too), and plain `ssh`;
+//! - 100 concurrent `true` on one host through sheriff.
+//!
+//! Run: `cargo bench --bench ssh` (as root: it starts sshd and creates the `sheriff-test`
+//! user with shell /bin/sh, like the tests). Results go to docs/performance.md.
+
+#[path = "../tests/support/sshd.rs"]
+mod sshd;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use sheriff::transport::ssh::SshPool;
+use sshd::{Sshd, TestHome};
+
+const RUNS: usize = 100;
+const STEP: Duration = Duration::from_secs(30);
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// Median and mean of per-command times, in ms.
+fn stats(samples: &mut [Duration]) -> (f64, f64) {
+    samples.sort();
+    let median = ms(samples[samples.len() / 2]);
+    let mean = ms(samples.iter().sum::<Duration>()) / samples.len() as f64;
+    (median, mean)
+}
+
+fn openssh(home: &TestHome, sshd: &Sshd, control: Option<&Path>) -> Command {
+    let mut cmd = Command::new("ssh");
+    cmd.arg("-F")
+        .arg("/dev/null")
+        .args(["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"])
+        .arg("-o")
+        .arg(format!(
+            "UserKnownHostsFile={}",
+            home.known_hosts().display()
+        ))
+        .arg("-i")
+        .arg(&home.key)
+        .arg("-p")
+        .arg(sshd.port.to_string());
+    if let Some(path) = control {
+        cmd.args(["-o", "ControlMaster=auto", "-o", "ControlPersist=60"])
+            .arg("-o")
+            .arg(format!("ControlPath={}", path.display()));
+    }
+    cmd.arg(format!("{}@{}", sshd::TEST_USER, sshd.addr))
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn run_openssh(home: &TestHome, sshd: &Sshd, control: Option<&Path>, runs: usize) -> Vec<Duration> {
+    (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            let status = openssh(home, sshd, control)
+                .arg("true")
+                .status()
+                .expect("ssh (openssh-client)");
+            assert!(status.success(), "ssh true failed");
+            started.elapsed()
+        })
+        .collect()
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing to filter here.
+    let home = TestHome::new();
+    let sshd = Sshd::start("127.0.0.1", &[&home.key]);
+    home.trust(&sshd);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let pool = SshPool::new(&[home.host("bench", &sshd)], home.options(), None);
+
+    let connect_started = Instant::now();
+    let info = runtime
+        .block_on(pool.connect("bench"))
+        .expect("sheriff connects");
+    let connect_time = connect_started.elapsed();
+
+    // Warm up both sides before measuring.
+    runtime.block_on(async {
+        for _ in 0..10 {
+            pool.exec("bench", "true", STEP).await.expect("warm-up");
+        }
+    });
+    let mut sheriff_seq: Vec<Duration> = runtime.block_on(async {
+        let mut samples = Vec::with_capacity(RUNS);
+        for _ in 0..RUNS {
+            let started = Instant::now();
+            let out = pool.exec("bench", "true", STEP).await.expect("exec true");
+            assert!(out.success());
+            samples.push(started.elapsed());
+        }
+        samples
+    });
+
+    let control_dir = tempfile::tempdir().expect("tempdir");
+    let control = control_dir.path().join("cm");
+    let master_started = Instant::now();
+    run_openssh(&home, &sshd, Some(&control), 1);
+    let master_time = master_started.elapsed();
+    run_openssh(&home, &sshd, Some(&control), 10);
+    let mut openssh_mux = run_openssh(&home, &sshd, Some(&control), RUNS);
+    let _ = openssh(&home, &sshd, Some(&control))
+        .args(["-O", "exit"])
+        .stderr(Stdio::null())
+        .status();
+    let mut openssh_plain = run_openssh(&home, &sshd, None, 20);
+
+    let concurrent = runtime.block_on(async {
+        let started = Instant::now();
+        let runs = (0..RUNS).map(|_| {
+            let pool = pool.clone();
+            async move { pool.exec("bench", "true", STEP).await }
+        });
+        for result in futures::future::join_all(runs).await {
+            assert!(result.expect("concurrent exec").success());
+        }
+        started.elapsed()
+    });
+
+    let (s_med, s_mean) = stats(&mut sheriff_seq);
+    let (m_med, m_mean) = stats(&mut openssh_mux);
+    let (p_med, p_mean) = stats(&mut openssh_plain);
+    println!(
+        "ssh transport benchmark: sshd on {}:{} (OpenSSH), user {} (/bin/sh)",
+        sshd.addr,
+        sshd.port,
+        sshd::TEST_USER
+    );
+    println!(
+        "connect (TCP+kex+auth+first channel): sheriff {:.1} ms, OpenSSH master {:.1} ms; first-channel round trip {:.2} ms",
+        ms(connect_time),
+        ms(master_time),
+        ms(info.latency)
+    );
+    println!(
+        "{:<44} {:>10} {:>10}",
+        "100 sequential `true`", "median ms", "mean ms"
+    );
+    println!(
+        "{:<44} {:>10.2} {:>10.2}",
+        "sheriff (one ssh2 session, TCP_NODELAY)", s_med, s_mean
+    );
+    println!(
+        "{:<44} {:>10.2} {:>10.2}",
+        "OpenSSH ssh, ControlMaster/ControlPersist", m_med, m_mean
+    );
+    println!(
+        "{:<44} {:>10.2} {:>10.2}",
+        "OpenSSH ssh, new connection each (20 runs)", p_med, p_mean
+    );
+    println!(
+        "sheriff / OpenSSH-with-master per command (mean): {:.2}x  (floor: <= 1.00x)",
+        s_mean / m_mean
+    );
+    println!(
+        "100 concurrent `true` on one host through sheriff: {:.1} ms wall (floor: <= 1000 ms), {} logins on sshd",
+        ms(concurrent),
+        sshd.logins()
+    );
+    assert!(
+        s_mean <= m_mean,
+        "floor missed: sheriff {s_mean:.2} ms > OpenSSH master {m_mean:.2} ms"
+    );
+    assert!(
+        concurrent <= Duration::from_secs(1),
+        "floor missed: 100 concurrent took {concurrent:?}"
+    );
+}
