@@ -231,6 +231,21 @@ impl Sshd {
         self.log().matches("Accepted publickey for").count()
     }
 
+    /// Established TCP connections to this server, counted from the client side in
+    /// /proc/net/tcp (what `ss -tn state established dport = :PORT` shows).
+    pub fn established_connections(&self) -> usize {
+        let text = fs::read_to_string("/proc/net/tcp").expect("read /proc/net/tcp");
+        let remote = format!(":{:04X}", self.port);
+        text.lines()
+            .skip(1)
+            .filter(|line| {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                // fields: sl local_address rem_address st ...; st 01 = ESTABLISHED
+                fields.len() > 3 && fields[2].ends_with(&remote) && fields[3] == "01"
+            })
+            .count()
+    }
+
     /// `ssh_host_ed25519_key.pub` contents: `ssh-ed25519 AAAA… comment`.
     pub fn host_public_key(&self) -> String {
         fs::read_to_string(pub_path(&self.host_key)).expect("host key .pub")

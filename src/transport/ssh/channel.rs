@@ -186,12 +186,12 @@ impl RawChannel {
     }
 
     /// Bytes libssh2 has received for this channel and not yet handed out.
-    pub fn available(&self) -> u64 {
+    pub fn available(&self) -> c_ulong {
         let _guard = self.session.raw();
         let (mut avail, mut initial): (c_ulong, c_ulong) = (0, 0);
         // SAFETY: valid channel and out-pointers.
         unsafe { raw::libssh2_channel_window_read_ex(self.ptr, &mut avail, &mut initial) };
-        avail as u64
+        avail
     }
 
     /// Sends EOF and CLOSE and waits for the server's CLOSE (call again after

@@ -164,6 +164,11 @@ impl SshPool {
             .iter()
             .map(|host| {
                 let resolved = resolve(host, &ssh_config, &options, &home, &find);
+                if let Ok(r) = &resolved {
+                    for note in &r.notes {
+                        tracing::info!("{}: ~/.ssh/config: {note}", host.name);
+                    }
+                }
                 let state = match &resolved {
                     Ok(_) => HostState::Connecting,
                     Err(e) => e.host_state(),

@@ -134,7 +134,12 @@ impl Pane for HealthPane {
         }
         let name_w = self.rows.iter().map(|r| r.check.chars().count()).max().unwrap_or(4).clamp(4, 18);
         let target_w = self.rows.iter().map(|r| r.target.chars().count()).max().unwrap_or(4).clamp(4, 14);
-        let (name_w, target_w) = if area.width < 50 { (name_w.min(10), target_w.min(8)) } else { (name_w, target_w) };
+        // Keep at least 20 columns for the summary: names give way first.
+        let (name_w, target_w) = if (area.width as usize) < 2 + name_w + target_w + 2 + 20 {
+            (name_w.min(10), target_w.min(8))
+        } else {
+            (name_w, target_w)
+        };
         let width = area.width as usize;
         let mut lines = Vec::new();
         for i in self.view.visible(self.len(), area.height as usize) {
