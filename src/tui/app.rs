@@ -49,7 +49,7 @@ pub enum Effect {
     /// Start workers for this config, stopping the previous ones.
     StartWorkers(Box<Config>),
     /// Append to the handoff log (locked, fsynced); answers with `HandoffSaved`/`Failed`.
-    AppendHandoff(Entry),
+    AppendHandoff(Box<Entry>),
     /// Suspend the screen and edit this text in `$EDITOR`; answers with `Msg::Edited`.
     EditExternally { text: String, field: FormField },
 }
@@ -459,7 +459,7 @@ impl App {
         entry.time = self.now;
         self.pending.push(entry.clone());
         self.notify(NoticeKind::Info, "saving…");
-        vec![Effect::AppendHandoff(entry)]
+        vec![Effect::AppendHandoff(Box::new(entry))]
     }
 
     fn on_paste(&mut self, text: &str) {

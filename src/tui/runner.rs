@@ -151,7 +151,7 @@ async fn event_loop(tui: &mut Tui, options: Options) -> anyhow::Result<()> {
                             watch = handoff::watch(&log, tx.clone());
                         }
                     }
-                    Effect::AppendHandoff(entry) => append(log.clone(), entry, tx.clone()),
+                    Effect::AppendHandoff(entry) => append(log.clone(), *entry, tx.clone()),
                     Effect::EditExternally { text, field } => {
                         // The editor owns the terminal meanwhile: stop reading keys from it.
                         drop(term_events);

@@ -12,7 +12,7 @@ use ssh2::Session;
 use super::error::SshError;
 use super::known_hosts::HostKey;
 use super::options::AgentChoice;
-use super::prompt::{Answers, PassphrasePrompt, PromptKind, PromptRequest};
+use super::prompt::{Answers, PassphrasePrompt, PromptKind, PromptRequest, Unlock};
 use super::resolve::ResolvedHost;
 
 /// OpenSSH's default identities that libssh2 can use, in OpenSSH's order.
@@ -209,45 +209,39 @@ fn try_key_file(
             }
         };
     }
-    let slot = format!("key:{}", file.display());
-    for attempt in 0..PASSPHRASE_TRIES {
-        let request = PromptRequest {
-            host: host.name.clone(),
-            kind: PromptKind::KeyPassphrase {
-                key: file.to_path_buf(),
-            },
-            retry: attempt > 0,
-        };
-        let outcome = ctx
-            .answers
-            .with_answer(&slot, ctx.prompt, &request, |pass| {
-                session.userauth_pubkey_file(&host.user, public, file, Some(pass))
-            });
-        match outcome {
-            None => {
-                tried.push(format!(
-                    "{shown}: encrypted and no passphrase was given (no terminal to ask? \
-                     add it to ssh-agent: ssh-add {shown})"
-                ));
-                return false;
-            }
-            Some(Ok(())) if session.authenticated() => return true,
-            Some(Ok(())) => return false,
-            Some(Err(e)) if is_wrong_passphrase(&e) => {
-                ctx.answers.forget(&slot);
-                if attempt + 1 == PASSPHRASE_TRIES {
-                    tried.push(format!(
-                        "{shown}: wrong passphrase ({PASSPHRASE_TRIES} tries)"
-                    ));
-                }
-            }
-            Some(Err(e)) => {
-                tried.push(describe_key_failure(file, &e));
-                return false;
-            }
+    let request = PromptRequest {
+        host: host.name.clone(),
+        kind: PromptKind::KeyPassphrase {
+            key: file.to_path_buf(),
+        },
+        retry: false,
+    };
+    let outcome = ctx.answers.unlock(
+        &format!("key:{}", file.display()),
+        ctx.prompt,
+        request,
+        PASSPHRASE_TRIES,
+        |pass| session.userauth_pubkey_file(&host.user, public, file, Some(pass)),
+        is_wrong_passphrase,
+    );
+    match outcome {
+        Unlock::Used(Ok(())) => session.authenticated(),
+        Unlock::Used(Err(e)) => {
+            tried.push(describe_key_failure(file, &e));
+            false
+        }
+        Unlock::NoAnswer => {
+            tried.push(format!(
+                "{shown}: encrypted and no passphrase was given (no terminal to ask? \
+                 add it to ssh-agent: ssh-add {shown})"
+            ));
+            false
+        }
+        Unlock::WrongAnswers => {
+            tried.push(format!("{shown}: wrong passphrase ({PASSPHRASE_TRIES} tries)"));
+            false
         }
     }
-    false
 }
 
 fn try_password(
@@ -256,7 +250,6 @@ fn try_password(
     ctx: &AuthContext<'_>,
     tried: &mut Vec<String>,
 ) -> bool {
-    let slot = format!("password:{}@{}:{}", host.user, host.hostname, host.port);
     let request = PromptRequest {
         host: host.name.clone(),
         kind: PromptKind::Password {
@@ -264,21 +257,35 @@ fn try_password(
         },
         retry: false,
     };
-    match ctx
-        .answers
-        .with_answer(&slot, ctx.prompt, &request, |pass| {
-            session.userauth_password(&host.user, pass)
-        }) {
-        Some(Ok(())) if session.authenticated() => true,
-        Some(_) => {
-            ctx.answers.forget(&slot);
-            tried.push("password: refused".into());
+    let outcome = ctx.answers.unlock(
+        &format!("password:{}@{}:{}", host.user, host.hostname, host.port),
+        ctx.prompt,
+        request,
+        PASSPHRASE_TRIES,
+        |pass| session.userauth_password(&host.user, pass),
+        |e| !super::error::is_fatal_code(session_code(e)),
+    );
+    match outcome {
+        Unlock::Used(Ok(())) => session.authenticated(),
+        Unlock::Used(Err(e)) => {
+            tried.push(format!("password: {}", e.message()));
             false
         }
-        None => {
+        Unlock::NoAnswer => {
             tried.push("password: nobody to ask for it".into());
             false
         }
+        Unlock::WrongAnswers => {
+            tried.push(format!("password: refused ({PASSPHRASE_TRIES} tries)"));
+            false
+        }
+    }
+}
+
+fn session_code(e: &ssh2::Error) -> i32 {
+    match e.code() {
+        ssh2::ErrorCode::Session(code) => code,
+        ssh2::ErrorCode::SFTP(_) => 0,
     }
 }
 

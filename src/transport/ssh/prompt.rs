@@ -128,36 +128,60 @@ impl PassphrasePrompt for NoPrompt {
     }
 }
 
-/// Answers already given, per key file (or per `user@host` password), shared by all hosts
-/// of a pool. The lock is held while asking, so hosts sharing a key ask once, not at once.
+/// How asking went.
+pub(crate) enum Unlock<T, E> {
+    /// An answer (cached or fresh) was used; the outcome of using it.
+    Used(Result<T, E>),
+    /// Nobody answered.
+    NoAnswer,
+    /// Every answer was wrong.
+    WrongAnswers,
+}
+
+/// Answers that worked, per key file (or per `user@host` password), shared by all hosts of
+/// a pool. The lock is held while asking and trying, so hosts sharing a key ask once, not
+/// at once, and a wrong answer is never handed to another host.
 #[derive(Default)]
 pub(crate) struct Answers {
     known: Mutex<HashMap<String, Secret>>,
 }
 
 impl Answers {
-    /// The cached answer for `slot`, or a fresh one from `prompt` (`retry`: the cached one
-    /// was wrong, forget it and ask again). Calls `use_it` with the answer.
-    pub fn with_answer<T>(
+    /// Tries the answer that worked before for `slot`, else asks up to `tries` times;
+    /// `wrong` tells a wrong answer from other failures. Only answers that work are kept.
+    pub fn unlock<T, E>(
         &self,
         slot: &str,
         prompt: &dyn PassphrasePrompt,
-        request: &PromptRequest,
-        use_it: impl FnOnce(&str) -> T,
-    ) -> Option<T> {
+        mut request: PromptRequest,
+        tries: usize,
+        mut attempt: impl FnMut(&str) -> Result<T, E>,
+        wrong: impl Fn(&E) -> bool,
+    ) -> Unlock<T, E> {
         let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
-        if request.retry {
-            known.remove(slot);
+        if let Some(secret) = known.get(slot) {
+            match attempt(secret.expose()) {
+                Err(e) if wrong(&e) => {
+                    known.remove(slot);
+                    request.retry = true;
+                }
+                other => return Unlock::Used(other),
+            }
         }
-        if !known.contains_key(slot) {
-            let answer = prompt.ask(request)?;
-            known.insert(slot.to_string(), answer);
+        for _ in 0..tries {
+            let Some(answer) = prompt.ask(&request) else {
+                return Unlock::NoAnswer;
+            };
+            match attempt(answer.expose()) {
+                Err(e) if wrong(&e) => request.retry = true,
+                other => {
+                    if other.is_ok() {
+                        known.insert(slot.to_string(), answer);
+                    }
+                    return Unlock::Used(other);
+                }
+            }
         }
-        known.get(slot).map(|s| use_it(s.expose()))
-    }
-
-    pub fn forget(&self, slot: &str) {
-        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
-        known.remove(slot);
+        Unlock::WrongAnswers
     }
 }

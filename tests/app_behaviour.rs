@@ -1,0 +1,174 @@
+//! `App::update` without a terminal: what the sheriff would notice after keys and clicks.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use sheriff::event::Event;
+use sheriff::handoff::EntryKind;
+use sheriff::tui::app::{App, Effect, Msg, NoticeKind, Overlay};
+use sheriff::tui::panes::{Pane, PaneId};
+use sheriff::tui::sample;
+
+fn app() -> App {
+    let mut app = sample::app_with(50);
+    app.update(Msg::Resize(120, 40));
+    app
+}
+
+fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
+    app.update(Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)))
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+fn click(app: &mut App, column: u16, row: u16) {
+    app.update(Msg::Mouse(MouseEvent { kind: MouseEventKind::Down(MouseButton::Left), column, row, modifiers: KeyModifiers::NONE }));
+}
+
+#[test]
+fn clicking_a_pane_focuses_it_and_selects_the_row() {
+    let mut app = app();
+    // Drift is bottom left; its second row is the first drifted file.
+    click(&mut app, 5, 24);
+    assert_eq!(app.focus, PaneId::Drift);
+    let refs = app.pane(PaneId::Drift).selection_refs();
+    assert_eq!(refs.drift.as_deref(), Some("app config"));
+    click(&mut app, 100, 5);
+    assert_eq!(app.focus, PaneId::Logs);
+}
+
+#[test]
+fn wheel_scroll_pauses_the_log_follow() {
+    let mut app = app();
+    assert!(app.logs.is_following());
+    app.update(Msg::Mouse(MouseEvent { kind: MouseEventKind::ScrollUp, column: 100, row: 5, modifiers: KeyModifiers::NONE }));
+    assert!(!app.logs.is_following());
+    press(&mut app, KeyCode::Tab);
+    press(&mut app, KeyCode::End);
+    assert!(app.logs.is_following(), "going to the end follows again");
+}
+
+#[test]
+fn unknown_command_says_so_with_a_suggestion() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "zom");
+    press(&mut app, KeyCode::Enter);
+    match &app.overlay {
+        Some(Overlay::Command { error: Some(error), .. }) => {
+            assert_eq!(error, "unknown command \"zom\" (did you mean \"zoom\"?); tab completes")
+        }
+        other => panic!("expected the command bar with an error, got {other:?}"),
+    }
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "q");
+    assert!(matches!(press(&mut app, KeyCode::Enter).as_slice(), [Effect::Quit]));
+}
+
+#[test]
+fn a_bad_log_filter_is_reported_and_a_good_one_applies_as_typed() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('2'));
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "request 4(");
+    match &app.overlay {
+        Some(Overlay::Filter { error: Some(error), .. }) => assert!(error.starts_with("bad regex"), "{error}"),
+        other => panic!("expected a filter error, got {other:?}"),
+    }
+    press(&mut app, KeyCode::Backspace);
+    press(&mut app, KeyCode::Enter);
+    assert!(app.overlay.is_none());
+    assert_eq!(app.logs.filter().as_deref(), Some("request 4"));
+    let title: String = app.logs.title(&app.theme).spans.iter().map(|s| s.content.to_string()).collect();
+    assert!(title.contains("/request 4/ 11 match"), "{title}");
+}
+
+#[test]
+fn an_abandoned_note_is_kept_as_a_draft() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('n'));
+    type_text(&mut app, "half a thought");
+    press(&mut app, KeyCode::Esc);
+    assert!(app.overlay.is_none());
+    assert_eq!(app.notice.as_ref().map(|n| n.text.as_str()), Some("draft kept — n or c opens it again"));
+    press(&mut app, KeyCode::Char('n'));
+    match &app.overlay {
+        Some(Overlay::Form(form)) => assert_eq!(form.text(sheriff::tui::input::FormField::What), "half a thought"),
+        other => panic!("expected the note form, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_change_is_saved_only_when_the_store_says_so_and_a_failure_keeps_the_text() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('1'));
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Char('c'));
+    type_text(&mut app, "drained staging");
+    press(&mut app, KeyCode::Tab);
+    type_text(&mut app, "503s");
+    let effects = ctrl(&mut app, 's');
+    let entry = match effects.as_slice() {
+        [Effect::AppendHandoff(entry)] => entry.clone(),
+        other => panic!("expected an append, got {other:?}"),
+    };
+    assert_eq!(entry.kind, EntryKind::Change);
+    assert_eq!(entry.why.as_deref(), Some("503s"));
+    assert_eq!(entry.refs.check.as_deref(), Some("api"), "linked to the selected check");
+    assert_eq!(entry.refs.env.as_deref(), Some("staging"));
+    assert_eq!(app.notice.as_ref().map(|n| n.text.as_str()), Some("saving…"));
+
+    app.update(Msg::Worker(Event::HandoffFailed { id: entry.id.clone(), error: "disk full".into() }));
+    let notice = app.notice.clone().expect("a notice");
+    assert_eq!(notice.kind, NoticeKind::Error);
+    assert!(notice.text.contains("disk full"), "{}", notice.text);
+    press(&mut app, KeyCode::Char('c'));
+    match &app.overlay {
+        Some(Overlay::Form(form)) => assert_eq!(form.text(sheriff::tui::input::FormField::Why), "503s"),
+        other => panic!("expected the change form back, got {other:?}"),
+    }
+    let effects = ctrl(&mut app, 's');
+    let retry = match effects.as_slice() {
+        [Effect::AppendHandoff(entry)] => entry.clone(),
+        other => panic!("expected an append, got {other:?}"),
+    };
+    app.update(Msg::Worker(Event::HandoffSaved { id: retry.id.clone(), redacted: false }));
+    assert_eq!(app.notice.as_ref().map(|n| n.text.as_str()), Some("saved ✔"));
+    assert!(app.pending.is_empty());
+}
+
+#[test]
+fn automatic_entries_fold_and_unfold() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('4'));
+    let rows = |app: &App| app.pane(PaneId::Handoff).detail(&app.theme).map(|d| d.title);
+    press(&mut app, KeyCode::Home);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    assert_eq!(rows(&app).as_deref(), Some("2 automatic entries"));
+    press(&mut app, KeyCode::Char('.'));
+    press(&mut app, KeyCode::Home);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    assert_eq!(rows(&app).as_deref(), Some("check-state · e3"));
+}
+
+#[test]
+fn keys_are_ignored_by_nothing_while_a_host_hangs() {
+    // A host's state is shown, and the status line counts it; keys still work.
+    let mut app = app();
+    app.update(Msg::Worker(Event::Host {
+        host: "web1.prod".into(),
+        state: sheriff::transport::HostState::Unreachable("connect timed out after 5s".into()),
+    }));
+    assert_eq!(app.hosts_down.len(), 1);
+    press(&mut app, KeyCode::Char('z'));
+    assert!(app.zoom);
+}
