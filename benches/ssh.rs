@@ -2,7 +2,8 @@
 //!
 //! - 100 sequential `true` over sheriff's one connection, against OpenSSH `ssh` with
 //!   ControlMaster/ControlPersist (one multiplexed connection too), and plain `ssh`;
-//! - 100 concurrent `true` on one host through sheriff.
+//! - 100 concurrent `true` on one host through sheriff;
+//! - `sheriff hosts`' work (connect, verify, authenticate) on a fleet of 20 sshd.
 //!
 //! Run: `cargo bench --bench ssh` (as root: it starts sshd and creates the `sheriff-test`
 //! user with shell /bin/sh, like the tests). Results go to docs/performance.md.
@@ -105,6 +106,20 @@ fn main() {
         samples
     });
 
+    let concurrent = runtime.block_on(async {
+        let started = Instant::now();
+        let runs = (0..RUNS).map(|_| {
+            let pool = pool.clone();
+            async move { pool.exec("bench", "true", STEP).await }
+        });
+        for result in futures::future::join_all(runs).await {
+            assert!(result.expect("concurrent exec").success());
+        }
+        started.elapsed()
+    });
+
+    let sheriff_logins = sshd.logins();
+
     let control_dir = tempfile::tempdir().expect("tempdir");
     let control = control_dir.path().join("cm");
     let master_started = Instant::now();
@@ -118,15 +133,33 @@ fn main() {
         .status();
     let mut openssh_plain = run_openssh(&home, &sshd, None, 20);
 
-    let concurrent = runtime.block_on(async {
+    let fleet: Vec<Sshd> = std::thread::scope(|s| {
+        let handles: Vec<_> = (2..22)
+            .map(|i| {
+                let key = &home.key;
+                s.spawn(move || Sshd::start(&format!("127.0.0.{i}"), &[key]))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("sshd start"))
+            .collect()
+    });
+    let hosts: Vec<_> = fleet
+        .iter()
+        .enumerate()
+        .map(|(i, sshd)| {
+            home.trust(sshd);
+            home.host(&format!("host{i:02}"), sshd)
+        })
+        .collect();
+    let fleet_time = runtime.block_on(async {
         let started = Instant::now();
-        let runs = (0..RUNS).map(|_| {
-            let pool = pool.clone();
-            async move { pool.exec("bench", "true", STEP).await }
-        });
-        for result in futures::future::join_all(runs).await {
-            assert!(result.expect("concurrent exec").success());
-        }
+        let reports = sheriff::cli::hosts::check_hosts(&hosts, home.options()).await;
+        assert!(
+            reports.iter().all(|r| r.result.is_ok()),
+            "a fleet host failed"
+        );
         started.elapsed()
     });
 
@@ -166,13 +199,24 @@ fn main() {
         s_mean / m_mean
     );
     println!(
-        "100 concurrent `true` on one host through sheriff: {:.1} ms wall (floor: <= 1000 ms), {} logins on sshd",
+        "100 concurrent `true` on one host through sheriff: {:.1} ms wall (floor: <= 1000 ms); \
+         sheriff's logins on sshd for all of its {} commands: {}",
         ms(concurrent),
-        sshd.logins()
+        2 * RUNS + 10,
+        sheriff_logins
+    );
+    println!(
+        "sheriff hosts on a fleet of 20 sshd (127.0.0.2-21): {:.1} ms wall (floor: <= 2000 ms)",
+        ms(fleet_time)
     );
     assert!(
         s_mean <= m_mean,
         "floor missed: sheriff {s_mean:.2} ms > OpenSSH master {m_mean:.2} ms"
+    );
+    assert_eq!(sheriff_logins, 1, "sheriff used more than one connection");
+    assert!(
+        fleet_time <= Duration::from_secs(2),
+        "floor missed: the fleet took {fleet_time:?}"
     );
     assert!(
         concurrent <= Duration::from_secs(1),

@@ -172,3 +172,21 @@ fn keys_are_ignored_by_nothing_while_a_host_hangs() {
     press(&mut app, KeyCode::Char('z'));
     assert!(app.zoom);
 }
+
+#[test]
+fn the_report_preview_shows_open_problems_and_changes_with_their_why() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('4'));
+    press(&mut app, KeyCode::Char('p'));
+    let text = match &app.overlay {
+        Some(Overlay::Detail { detail, .. }) => {
+            detail.lines.iter().map(|l| l.spans.iter().map(|s| s.content.to_string()).collect::<String>()).collect::<Vec<_>>().join("\n")
+        }
+        other => panic!("expected the report preview, got {other:?}"),
+    };
+    assert!(text.contains("api"), "{text}");
+    assert!(text.contains("503 Service Unavailable"), "the critical check is an open problem:\n{text}");
+    assert!(text.contains("app config production ↔ staging: 2 files differ"), "{text}");
+    assert!(text.contains("restarted php-fpm on web1"), "{text}");
+    assert!(text.contains("workers stuck after deploy 4.2"), "the change's why:\n{text}");
+}

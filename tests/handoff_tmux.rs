@@ -103,3 +103,27 @@ fn a_bad_reload_keeps_the_old_config_and_says_why() {
     term.send(&["q"]);
     term.assert_restored();
 }
+
+#[test]
+fn long_text_comes_from_the_editor() {
+    let (home, config) = setup();
+    // An "editor" that writes a two-line note into the file it is given.
+    let editor = home.path().join("editor.sh");
+    std::fs::write(&editor, "#!/bin/sh\nprintf 'line one from the editor\\nline two\\n' > \"$1\"\n").expect("write editor");
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    let home_str = home.path().to_string_lossy().into_owned();
+    let editor_str = editor.to_string_lossy().into_owned();
+    let command = format!("'{}' --config '{}'", sheriff_bin().display(), config.display());
+    let term = Tmux::start(&command, 110, 32, &[("HOME", home_str.as_str()), ("EDITOR", editor_str.as_str()), ("VISUAL", "")]);
+    term.wait_for("The handoff log is empty", WAIT);
+    term.send(&["n"]);
+    term.wait_for("Add a note", WAIT);
+    term.send(&["C-e"]);
+    term.wait_for("line two", WAIT);
+    term.send(&["C-s"]);
+    term.wait_for("saved ✔", WAIT);
+    term.send(&["q"]);
+    term.assert_restored();
+    let log = std::fs::read_to_string(home.path().join("handoff.jsonl")).expect("log written");
+    assert!(log.contains("line one from the editor\\nline two"), "{log}");
+}

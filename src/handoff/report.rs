@@ -42,27 +42,32 @@ impl OpenProblems {
     /// Checks whose latest `check-state` entry is not `ok`, worst first. `entries` must be
     /// oldest first, as [`super::Log::load`] returns them.
     pub fn from_log(entries: &[Entry]) -> OpenProblems {
-        let mut latest: HashMap<(&str, Option<&str>, Option<&str>), OpenCheck> = HashMap::new();
+        // Borrow while scanning (a busy log holds many check states); copy only the open ones.
+        type Key<'e> = (&'e str, Option<&'e str>, Option<&'e str>);
+        let mut latest: HashMap<Key, (&Entry, &str, DateTime<Utc>)> = HashMap::new();
         for e in entries.iter().filter(|e| e.kind == EntryKind::CheckState) {
             let (Some(check), Some(state)) = (e.refs.check.as_deref(), e.check_status()) else {
                 continue;
             };
             let key = (check, e.refs.env.as_deref(), e.refs.host.as_deref());
             let since = match latest.get(&key) {
-                Some(prev) if prev.state == state => prev.since,
+                Some(&(_, prev, since)) if prev == state => since,
                 _ => e.time,
             };
-            let open = OpenCheck {
-                check: check.to_string(),
-                env: e.refs.env.clone(),
-                host: e.refs.host.clone(),
-                state: state.to_string(),
-                summary: e.headline().to_string(),
-                since,
-            };
-            latest.insert(key, open);
+            latest.insert(key, (e, state, since));
         }
-        let mut checks: Vec<OpenCheck> = latest.into_values().filter(|c| c.state != "ok").collect();
+        let open = latest
+            .into_iter()
+            .filter(|(_, (_, state, _))| *state != "ok");
+        let open = open.map(|((check, env, host), (e, state, since))| OpenCheck {
+            check: check.to_string(),
+            env: env.map(str::to_string),
+            host: host.map(str::to_string),
+            state: state.to_string(),
+            summary: e.headline().to_string(),
+            since,
+        });
+        let mut checks: Vec<OpenCheck> = open.collect();
         checks.sort_by(|a, b| {
             severity(&b.state)
                 .cmp(&severity(&a.state))

@@ -7,7 +7,7 @@
 //! sets aside, and every entry after it still loads.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
@@ -177,47 +177,45 @@ pub fn read_from(path: &Path, from: Cursor, to_end: bool) -> Result<FileRead, St
         Err(e) => return Err(read_err(e)),
     };
     let len = file.metadata().map_err(read_err)?.len();
-    let mut buf = Vec::with_capacity(len.saturating_sub(from.offset) as usize);
     file.seek(SeekFrom::Start(from.offset)).map_err(read_err)?;
-    file.read_to_end(&mut buf).map_err(read_err)?;
-    Ok(parse_lines(path, &buf, from, to_end))
-}
-
-/// Parse a buffer of JSON lines that starts at `from` in `path`.
-pub fn parse_lines(path: &Path, buf: &[u8], from: Cursor, to_end: bool) -> FileRead {
-    // ~150 bytes a line: reserving up front saves the vector's doublings on big loads.
+    // Streamed through a 1 MiB buffer rather than read whole: a 200 MB log then costs no
+    // 200 MB allocation (whose page faults alone took a fifth of the load time).
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    // ~150-250 bytes a line: reserving up front saves the vector's doublings.
+    let expected = (len.saturating_sub(from.offset) / 200) as usize;
     let mut out = FileRead {
-        entries: Vec::with_capacity(buf.len() / 160),
+        entries: Vec::with_capacity(expected),
         ..FileRead::default()
     };
-    let mut line_no = from.lines;
-    let mut start = 0usize;
-    while start < buf.len() {
-        let end = match buf[start..].iter().position(|&b| b == b'\n') {
-            Some(i) => start + i,
-            None if to_end => buf.len(),
-            None => break,
-        };
-        line_no += 1;
-        let line = &buf[start..end];
-        start = (end + 1).min(buf.len());
-        if line.iter().all(u8::is_ascii_whitespace) {
+    let mut cursor = from;
+    let mut line = Vec::with_capacity(1024);
+    loop {
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line).map_err(read_err)?;
+        if n == 0 {
+            break;
+        }
+        let complete = line.last() == Some(&b'\n');
+        if !complete && !to_end {
+            break;
+        }
+        cursor.offset += n as u64;
+        cursor.lines += 1;
+        let text = if complete { &line[..n - 1] } else { &line[..] };
+        if text.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        match serde_json::from_slice::<Entry>(line) {
+        match serde_json::from_slice::<Entry>(text) {
             Ok(entry) => out.entries.push(entry),
             Err(e) => out.corrupt.push(Corrupt {
                 file: path.to_path_buf(),
-                line: line_no,
-                error: describe(line, &e, end == buf.len()),
+                line: cursor.lines,
+                error: describe(text, &e, !complete),
             }),
         }
     }
-    out.cursor = Cursor {
-        offset: from.offset + start as u64,
-        lines: line_no,
-    };
-    out
+    out.cursor = cursor;
+    Ok(out)
 }
 
 fn describe(line: &[u8], err: &serde_json::Error, last: bool) -> String {

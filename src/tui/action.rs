@@ -54,6 +54,7 @@ actions! {
     CycleKind => "cycle_kind", "handoff: show only one kind of entry, cycling";
     ThisShift => "this_shift", "handoff: show only this shift, or everything";
     ToggleAutomatic => "toggle_automatic", "handoff: unfold automatic entries, or fold them";
+    PreviewReport => "preview_report", "preview the shift report the next sheriff reads";
     ReloadConfig => "reload_config", "reload the config, keymap and theme";
 }
 

@@ -14,7 +14,8 @@ use super::panes::{Detail, DriftPane, HandoffPane, HealthPane, LogsPane, Pane, P
 use super::theme::Theme;
 use crate::config::Config;
 use crate::event::Event;
-use crate::handoff::{Entry, EntryKind};
+use crate::handoff::{Entry, EntryKind, OpenProblems, Period, Report, Span as ReportSpan};
+use ratatui::text::Line;
 use crate::transport::HostState;
 
 /// Everything that can happen to the app.
@@ -308,6 +309,10 @@ impl App {
                 Some(detail) => self.overlay = Some(Overlay::Detail { detail, scroll: 0 }),
                 None => self.notify(NoticeKind::Info, "nothing selected to open"),
             },
+            Action::PreviewReport => {
+                let detail = self.report_preview();
+                self.overlay = Some(Overlay::Detail { detail, scroll: 0 });
+            }
             Action::Note => self.open_form(EntryKind::Note),
             Action::RecordChange => self.open_form(EntryKind::Change),
             Action::Filter => {
@@ -331,6 +336,17 @@ impl App {
             }
         }
         Vec::new()
+    }
+
+    /// The shift report as `sheriff handoff` prints it, with the open problems the screen
+    /// knows now (current check states and drift), from the entries already in memory.
+    fn report_preview(&self) -> Detail {
+        let entries = self.handoff.entries();
+        let open = OpenProblems { checks: self.health.open_checks(), drift: self.drift.open_drift(), bugs: Vec::new() };
+        let span = ReportSpan::resolve(Period::Shift, entries, self.now);
+        let markdown = Report::build(entries, span, open).to_markdown();
+        let lines = markdown.lines().map(|l| Line::raw(l.to_string())).collect();
+        Detail { title: "shift report preview · sheriff handoff prints the same".into(), lines }
     }
 
     fn open_form(&mut self, kind: EntryKind) {

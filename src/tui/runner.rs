@@ -250,7 +250,7 @@ fn append(log: Log, entry: handoff::Entry, events: UnboundedSender<Event>) {
 
 /// Runs `$VISUAL`/`$EDITOR` (default `vi`) on a private temp file holding `text`.
 async fn edit_externally(tui: &mut Tui, text: &str) -> Result<String, String> {
-    let editor = std::env::var("VISUAL").or_else(|_| std::env::var("EDITOR")).unwrap_or_else(|_| "vi".into());
+    let editor = ["VISUAL", "EDITOR"].iter().filter_map(|v| std::env::var(v).ok()).find(|e| !e.trim().is_empty()).unwrap_or_else(|| "vi".into());
     let file = tempfile::Builder::new().prefix("sheriff-").suffix(".md").tempfile().map_err(|e| e.to_string())?;
     std::fs::write(file.path(), text).map_err(|e| e.to_string())?;
     terminal::suspend();

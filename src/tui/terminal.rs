@@ -47,8 +47,19 @@ pub fn suspend() {
 pub fn resume(tui: &mut Tui) -> io::Result<()> {
     terminal::enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
-    execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture, EnableBracketedPaste, cursor::Hide)?;
-    tui.clear()
+    execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste,
+        cursor::Hide,
+        terminal::Clear(terminal::ClearType::All)
+    )?;
+    // A new Terminal has empty buffers, so the next draw repaints everything. (`clear()`
+    // would ask the terminal for the cursor position, an answer that nobody reads while
+    // the key reader is being replaced.)
+    *tui = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+    Ok(())
 }
 
 /// Restores the terminal before the default panic output, then says where to look.

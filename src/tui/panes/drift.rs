@@ -47,6 +47,17 @@ impl DriftPane {
         rows
     }
 
+    /// One line per drift target that differs, for the shift report.
+    pub fn open_drift(&self) -> Vec<String> {
+        self.targets
+            .iter()
+            .filter_map(|(name, (a, b), report)| {
+                let n = report.as_ref()?.drifted().count();
+                (n > 0).then(|| format!("{name} {a} ↔ {b}: {n} file{} differ", if n == 1 { "" } else { "s" }))
+            })
+            .collect()
+    }
+
     pub fn drifted_count(&self) -> usize {
         self.targets.iter().filter_map(|(_, _, r)| r.as_ref()).map(|r| r.drifted().count()).sum()
     }

@@ -79,6 +79,11 @@ impl HandoffPane {
         }
     }
 
+    /// Every entry, oldest first.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
     pub fn shift_start(&self) -> Option<DateTime<Utc>> {
         self.entries.iter().rev().find(|e| e.kind == EntryKind::ShiftStart).map(|e| e.time)
     }
@@ -217,7 +222,7 @@ impl Pane for HandoffPane {
     }
 
     fn hints(&self) -> &'static [Action] {
-        &[Action::Note, Action::RecordChange, Action::CycleKind, Action::ThisShift, Action::Open]
+        &[Action::Note, Action::RecordChange, Action::CycleKind, Action::ThisShift, Action::PreviewReport]
     }
 
     fn detail(&self, theme: &Theme) -> Option<Detail> {

@@ -94,6 +94,29 @@ impl HealthPane {
         self.rows.len() + self.hosts.len()
     }
 
+    /// Checks not ok right now, for the shift report's open problems.
+    pub fn open_checks(&self) -> Vec<crate::handoff::OpenCheck> {
+        let mut open: Vec<_> = self
+            .rows
+            .iter()
+            .filter_map(|row| {
+                let last = row.last.as_ref().filter(|r| r.status != CheckStatus::Ok)?;
+                // When it entered this state: the oldest result of the current run.
+                let since = row.history.iter().rev().take_while(|r| r.status == last.status).last().map_or(last.at, |r| r.at);
+                Some(crate::handoff::OpenCheck {
+                    check: row.check.clone(),
+                    env: Some(row.target.clone()),
+                    host: None,
+                    state: last.status.as_str().to_string(),
+                    summary: last.summary.clone(),
+                    since,
+                })
+            })
+            .collect();
+        open.sort_by_key(|c| std::cmp::Reverse(c.state == "critical"));
+        open
+    }
+
     pub fn counts(&self) -> [usize; 4] {
         let mut counts = [0; 4];
         for row in &self.rows {
