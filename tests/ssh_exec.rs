@@ -6,7 +6,7 @@ mod sshd;
 
 use std::time::{Duration, Instant};
 
-use sheriff::transport::ssh::{OutputStream, SshError, SshPool, StreamItem};
+use sheriff::transport::ssh::{OutputStream, SshError, SshPool, StreamItem, StreamReceiver};
 use sshd::{process_running, Sshd, TestHome};
 
 fn pool_for(addr: &str) -> (Sshd, TestHome, SshPool) {
@@ -17,7 +17,7 @@ fn pool_for(addr: &str) -> (Sshd, TestHome, SshPool) {
     (sshd, home, pool)
 }
 
-async fn next_item(rx: &mut tokio::sync::mpsc::Receiver<StreamItem>) -> StreamItem {
+async fn next_item(rx: &mut StreamReceiver) -> StreamItem {
     tokio::time::timeout(Duration::from_secs(10), rx.recv())
         .await
         .expect("a stream item within 10s")
@@ -122,6 +122,56 @@ async fn stream_delivers_lines_as_they_are_printed() {
     assert!(rx.recv().await.is_none(), "the stream ends after Exited");
 }
 
+/// CPU time this process has used (user + system).
+fn cpu_time() -> Duration {
+    // SAFETY: getrusage fills the struct we pass.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+#[tokio::test]
+async fn a_slow_stream_reader_gets_every_line_and_nothing_spins() {
+    let home = TestHome::new();
+    let sshd = Sshd::start("127.0.0.1", &[&home.key]);
+    home.trust(&sshd);
+    let mut options = home.options();
+    options.stream_buffer = 16;
+    let pool = SshPool::new(&[home.host("box", &sshd)], options, None);
+    let mut rx = pool.stream("box", "seq 1 200000").expect("stream");
+    assert_eq!(
+        next_item(&mut rx).await,
+        StreamItem::Started { resumed: false }
+    );
+    // The reader is away; sheriff must wait, not buffer everything nor busy-loop.
+    let cpu_before = cpu_time();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let spent = cpu_time() - cpu_before;
+    assert!(
+        spent < Duration::from_millis(250),
+        "{spent:?} of CPU while waiting"
+    );
+    let mut expected = 1;
+    loop {
+        match next_item(&mut rx).await {
+            StreamItem::Line { text, .. } => {
+                assert_eq!(text, expected.to_string());
+                expected += 1;
+            }
+            StreamItem::Exited { status, .. } => {
+                assert_eq!(status, Some(0));
+                break;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(expected, 200_001);
+}
+
 #[tokio::test]
 async fn dropping_a_stream_stops_the_remote_command() {
     let (_sshd, _home, pool) = pool_for("127.0.0.1");
@@ -216,6 +266,23 @@ async fn timeout_kills_the_remote_command() {
     // The connection is still good.
     let out = pool.exec("box", "echo ok", Duration::from_secs(5)).await;
     assert_eq!(out.expect("exec after timeout").stdout_text(), "ok\n");
+}
+
+#[tokio::test]
+async fn dropping_an_exec_future_kills_the_remote_command() {
+    let (_sshd, _home, pool) = pool_for("127.0.0.1");
+    let long = pool.exec("box", "sleep 4545; : cancel-me", Duration::from_secs(60));
+    assert!(tokio::time::timeout(Duration::from_millis(500), long)
+        .await
+        .is_err());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while process_running("cancel-me") {
+        assert!(
+            Instant::now() < deadline,
+            "the cancelled command still runs"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test]

@@ -75,7 +75,7 @@ fn sheriff_hosts_reports_a_fleet_of_twenty_within_two_seconds() {
             .lines()
             .find(|l| l.starts_with(&format!("host{:02} ", i + 2)))
             .unwrap_or_else(|| panic!("no line for host{:02}:\n{stdout}", i + 2));
-        assert!(line.contains("✔ ok"), "{line}");
+        assert!(line.contains("✔ up"), "{line}");
         assert!(line.contains(&sshd.fingerprint()), "{line}");
         assert!(line.contains(" ms"), "{line}");
     }
@@ -107,7 +107,8 @@ fn sheriff_hosts_exits_one_when_a_host_fails() {
         .lines()
         .find(|l| l.starts_with("down "))
         .expect("a line for the down host");
-    assert!(down.contains("✖ fail"), "{down}");
+    assert!(down.contains("✖ unreachable"), "{down}");
+    assert!(down.contains("127.0.0.22"), "{down}");
     assert!(stdout.contains("Connection refused"), "{stdout}");
     assert!(stdout.contains("2 of 3 hosts connected"), "{stdout}");
 }

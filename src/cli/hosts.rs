@@ -13,6 +13,8 @@ use crate::transport::ssh::{HostInfo, SshError, SshOptions, SshPool};
 #[derive(Debug, Clone)]
 pub struct HostReport {
     pub host: String,
+    /// `user@hostname:port` (and the jump host), when the host's settings resolve.
+    pub address: Option<String>,
     pub result: Result<HostInfo, SshError>,
 }
 
@@ -24,6 +26,7 @@ pub async fn check_hosts(hosts: &[Host], options: SshOptions) -> Vec<HostReport>
         async move {
             HostReport {
                 host: host.name.clone(),
+                address: pool.resolved(&host.name).ok().map(|r| r.address()),
                 result: pool.connect(&host.name).await,
             }
         }
@@ -33,45 +36,65 @@ pub async fn check_hosts(hosts: &[Host], options: SshOptions) -> Vec<HostReport>
 
 /// The report as a table, then each failure's full message (they say what to do).
 pub fn render(reports: &[HostReport], elapsed: Duration) -> String {
-    let width = reports
+    let rows: Vec<[String; 5]> = reports
         .iter()
-        .map(|r| r.host.chars().count())
-        .max()
-        .unwrap_or(4)
-        .max(4);
-    let mut out = format!(
-        "{:<width$}  {:<6}  {:>8}  {:<58}  ADDRESS\n",
-        "HOST", "STATE", "LATENCY", "HOST KEY"
-    );
-    for report in reports {
-        match &report.result {
-            Ok(info) => out.push_str(&format!(
-                "{:<width$}  {:<6}  {:>8}  {:<58}  {}\n",
-                report.host,
-                "✔ ok",
-                format_latency(info.latency),
-                format!("{} {}", info.key_type, info.fingerprint),
-                info.address
-            )),
-            Err(e) => out.push_str(&format!(
-                "{:<width$}  {:<6}  {:>8}  {:<58}  {}\n",
-                report.host,
-                "✖ fail",
-                "-",
-                "-",
-                e.host_state().label()
-            )),
+        .map(|report| {
+            let address = report.address.clone().unwrap_or_else(|| "-".into());
+            match &report.result {
+                Ok(info) => [
+                    report.host.clone(),
+                    "✔ up".into(),
+                    format_latency(info.latency),
+                    format!("{} {}", info.key_type, info.fingerprint),
+                    info.address.clone(),
+                ],
+                Err(e) => {
+                    let key = match e {
+                        SshError::HostKeyUnknown { fingerprint, .. } => fingerprint.clone(),
+                        SshError::HostKeyMismatch { found, .. } => found.clone(),
+                        _ => "-".into(),
+                    };
+                    let state = format!("✖ {}", e.host_state().label());
+                    [report.host.clone(), state, "-".into(), key, address]
+                }
+            }
+        })
+        .collect();
+    let header = ["HOST", "STATE", "LATENCY", "HOST KEY", "ADDRESS"].map(String::from);
+    let mut widths = [0usize; 5];
+    for row in rows.iter().chain(std::iter::once(&header)) {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
         }
     }
-    let failed: Vec<&HostReport> = reports.iter().filter(|r| r.result.is_err()).collect();
-    for report in &failed {
+    let line = |row: &[String; 5]| {
+        format!(
+            "{:<w0$}  {:<w1$}  {:>w2$}  {:<w3$}  {}\n",
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            w0 = widths[0],
+            w1 = widths[1],
+            w2 = widths[2],
+            w3 = widths[3]
+        )
+    };
+    let mut out = line(&header);
+    for row in &rows {
+        out.push_str(&line(row));
+    }
+    let mut failed = 0;
+    for report in reports {
         if let Err(e) = &report.result {
+            failed += 1;
             out.push_str(&format!("\n{e}\n"));
         }
     }
     out.push_str(&format!(
         "\n{} of {} hosts connected in {}\n",
-        reports.len() - failed.len(),
+        reports.len() - failed,
         reports.len(),
         format_latency(elapsed)
     ));

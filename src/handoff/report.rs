@@ -50,11 +50,16 @@ impl OpenProblems {
                 continue;
             };
             let key = (check, e.refs.env.as_deref(), e.refs.host.as_deref());
-            let since = match latest.get(&key) {
-                Some(&(_, prev, since)) if prev == state => since,
-                _ => e.time,
-            };
-            latest.insert(key, (e, state, since));
+            // One hash per entry: a busy log holds tens of thousands of check states.
+            latest
+                .entry(key)
+                .and_modify(|(last, prev, since)| {
+                    if *prev != state {
+                        *since = e.time;
+                    }
+                    (*last, *prev) = (e, state);
+                })
+                .or_insert((e, state, e.time));
         }
         let open = latest
             .into_iter()

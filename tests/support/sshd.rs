@@ -134,7 +134,27 @@ impl Sshd {
         let authorized_keys = dir.path().join("authorized_keys");
         fs::write(&authorized_keys, keys).expect("write authorized_keys");
         fs::set_permissions(&authorized_keys, fs::Permissions::from_mode(0o644)).expect("chmod");
-        let port = free_port(addr);
+        let mut sshd = Sshd {
+            addr: addr.to_string(),
+            port: 0,
+            dir,
+            host_key,
+            child: None,
+        };
+        // Another process may take the free port before sshd binds it: try a few.
+        for attempt in 1..=5 {
+            sshd.port = free_port(addr);
+            sshd.write_config(extra_config);
+            match sshd.launch() {
+                Ok(()) => return sshd,
+                Err(why) if attempt < 5 && why.contains("Address already in use") => {}
+                Err(why) => panic!("{why}"),
+            }
+        }
+        unreachable!("the last attempt panics")
+    }
+
+    fn write_config(&self, extra_config: &str) {
         let config = format!(
             "{extra_config}\n\
              ListenAddress {addr}:{port}\n\
@@ -151,22 +171,15 @@ impl Sshd {
              MaxStartups 200\n\
              PrintMotd no\n\
              LogLevel VERBOSE\n",
-            key = host_key.display(),
-            dir = dir.path().display(),
+            addr = self.addr,
+            port = self.port,
+            key = self.host_key.display(),
+            dir = self.dir.path().display(),
         );
-        fs::write(dir.path().join("sshd_config"), config).expect("write sshd_config");
-        let mut sshd = Sshd {
-            addr: addr.to_string(),
-            port,
-            dir,
-            host_key,
-            child: None,
-        };
-        sshd.launch();
-        sshd
+        fs::write(self.dir.path().join("sshd_config"), config).expect("write sshd_config");
     }
 
-    fn launch(&mut self) {
+    fn launch(&mut self) -> Result<(), String> {
         let log = fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -183,37 +196,39 @@ impl Sshd {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {SSHD}: {e}"));
         self.child = Some(child);
-        self.wait_ready();
+        self.wait_ready()
     }
 
     /// Waits until the server greets with its banner.
-    fn wait_ready(&mut self) {
+    fn wait_ready(&mut self) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             if let Some(child) = self.child.as_mut() {
                 if let Ok(Some(status)) = child.try_wait() {
-                    panic!(
+                    self.child = None;
+                    return Err(format!(
                         "sshd on {}:{} exited ({status}) at start:\n{}",
                         self.addr,
                         self.port,
                         self.log()
-                    );
+                    ));
                 }
             }
             if let Ok(mut stream) = TcpStream::connect((self.addr.as_str(), self.port)) {
                 let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
                 let mut banner = [0u8; 7];
                 if stream.read_exact(&mut banner).is_ok() && &banner == b"SSH-2.0" {
-                    return;
+                    return Ok(());
                 }
             }
-            assert!(
-                Instant::now() < deadline,
-                "sshd on {}:{} did not start within 10s:\n{}",
-                self.addr,
-                self.port,
-                self.log()
-            );
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "sshd on {}:{} did not start within 10s:\n{}",
+                    self.addr,
+                    self.port,
+                    self.log()
+                ));
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -310,7 +325,9 @@ impl Sshd {
     /// Starts the server again on the same address, port and host key.
     pub fn restart(&mut self) {
         self.stop();
-        self.launch();
+        if let Err(why) = self.launch() {
+            panic!("restarting sshd: {why}");
+        }
     }
 
     /// Replaces the host key (as a reinstalled host would) and restarts.

@@ -120,6 +120,7 @@ pub(crate) fn tcp_connect(host: &str, port: u16, timeout: Duration) -> Result<Tc
         .to_socket_addrs()
         .map_err(|e| format!("cannot resolve {host}: {e}"))?
         .collect();
+    let several = addrs.len() > 1;
     let mut last = format!("{host} has no addresses");
     for addr in addrs {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -140,7 +141,8 @@ pub(crate) fn tcp_connect(host: &str, port: u16, timeout: Duration) -> Result<Tc
                     super::error::humantime(timeout)
                 )
             }
-            Err(e) => last = format!("{addr}: {e}"),
+            Err(e) if several => last = format!("{addr}: {e}"),
+            Err(e) => last = e.to_string(),
         }
     }
     Err(last)

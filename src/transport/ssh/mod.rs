@@ -28,6 +28,6 @@ mod worker;
 pub use error::{humantime, SshError};
 pub use known_hosts::HostKey;
 pub use options::{AgentChoice, SshOptions};
-pub use pool::{ExecOutput, HostInfo, OutputStream, SshPool, StreamItem};
+pub use pool::{ExecOutput, HostInfo, OutputStream, SshPool, StreamItem, StreamReceiver};
 pub use prompt::{NoPrompt, PassphrasePrompt, PromptKind, PromptRequest, Secret, TtyPrompt};
 pub use resolve::ResolvedHost;

@@ -12,6 +12,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -20,13 +21,13 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::connect::ConnectContext;
 use super::error::SshError;
-use super::work::Work;
 use super::known_hosts::shell_quote;
 use super::options::SshOptions;
 use super::prompt::Answers;
 use super::resolve::{resolve, ResolvedHost};
 use super::ssh_config::SshConfig;
 use super::wait::{waker, Waker};
+use super::work::{StreamTx, Work};
 use super::worker::{Pacing, Request, Worker};
 use crate::config::Host;
 use crate::event::Event;
@@ -79,6 +80,67 @@ pub enum StreamItem {
     },
     /// The command cannot run (host key, authentication, refused): the stream is over.
     Failed(SshError),
+}
+
+/// The reading end of [`SshPool::stream`]. When it falls behind, the host thread stops
+/// reading the channel (SSH flow control holds the rest on the server); taking an item
+/// lets the thread go on.
+pub struct StreamReceiver {
+    rx: mpsc::Receiver<StreamItem>,
+    reader_waits: Arc<AtomicBool>,
+    waker: Arc<Waker>,
+}
+
+impl StreamReceiver {
+    /// The next item; None once the stream is over.
+    pub async fn recv(&mut self) -> Option<StreamItem> {
+        let item = self.rx.recv().await;
+        self.made_room();
+        item
+    }
+
+    /// The next item if one is ready.
+    pub fn try_recv(&mut self) -> Result<StreamItem, mpsc::error::TryRecvError> {
+        let item = self.rx.try_recv();
+        self.made_room();
+        item
+    }
+
+    fn made_room(&self) {
+        if self.reader_waits.swap(false, Ordering::SeqCst) {
+            self.waker.wake();
+        }
+    }
+}
+
+impl Drop for StreamReceiver {
+    fn drop(&mut self) {
+        // Closed first, so the woken host thread sees the stream abandoned and stops it.
+        self.rx.close();
+        self.waker.wake();
+    }
+}
+
+/// An exec's pending answer: dropped unanswered (the caller gave up), it closes the answer
+/// and wakes the host thread, which then stops the remote command.
+struct AnswerGuard {
+    rx: Option<oneshot::Receiver<Result<ExecOutput, SshError>>>,
+    waker: Arc<Waker>,
+}
+
+impl Drop for AnswerGuard {
+    fn drop(&mut self) {
+        if let Some(rx) = self.rx.take() {
+            drop(rx);
+            self.waker.wake();
+        }
+    }
+}
+
+impl std::fmt::Debug for StreamReceiver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StreamReceiver")
+    }
 }
 
 /// A connected host, for `sheriff hosts`.
@@ -248,15 +310,20 @@ impl SshPool {
     /// Runs a long-lived command and hands over its output line by line. If the connection
     /// drops, the command runs again once the host is back (`Started { resumed: true }`).
     /// Dropping the receiver stops the remote command.
-    pub fn stream(
-        &self,
-        host: &str,
-        command: &str,
-    ) -> Result<mpsc::Receiver<StreamItem>, SshError> {
+    pub fn stream(&self, host: &str, command: &str) -> Result<StreamReceiver, SshError> {
+        let handle = self.handle(host)?;
         let (tx, rx) = mpsc::channel(self.inner.options.stream_buffer.max(1));
+        let reader_waits = Arc::new(AtomicBool::new(false));
+        let tx = StreamTx::new(tx, reader_waits.clone());
         let work = Work::stream(command.to_string(), tx, false);
-        self.send(host, Request::Work(work))?;
-        Ok(rx)
+        if !handle.send(Request::Work(work)) {
+            return Err(self.shutdown_error(host));
+        }
+        Ok(StreamReceiver {
+            rx,
+            reader_waits,
+            waker: handle.waker,
+        })
     }
 
     /// Reads a remote file of at most `cap` bytes (with `cat`, so it works on any server
@@ -301,21 +368,36 @@ impl SshPool {
     ) -> Result<ExecOutput, SshError> {
         let (reply, answer) = oneshot::channel();
         let work = Work::exec(command, timeout, cap, file, reply);
-        self.send(host, Request::Work(work))?;
+        let handle = self.handle(host)?;
+        if !handle.send(Request::Work(work)) {
+            return Err(self.shutdown_error(host));
+        }
+        // If this future is dropped, the guard tells the host thread to stop the command.
+        let mut answer = AnswerGuard {
+            rx: Some(answer),
+            waker: handle.waker,
+        };
+        let Some(rx) = answer.rx.as_mut() else {
+            return Err(self.shutdown_error(host));
+        };
         // The host thread answers at the deadline; this covers a thread still busy
-        // connecting (dropping `answer` then cancels the queued command).
-        let grace = self.inner.options.kill_grace.max(Duration::from_millis(200));
-        match tokio::time::timeout(timeout + grace, answer).await {
-            Ok(result) => result.map_err(|_| self.shutdown_error(host))?,
+        // connecting (the guard then cancels the queued command).
+        let grace = self
+            .inner
+            .options
+            .kill_grace
+            .max(Duration::from_millis(200));
+        match tokio::time::timeout(timeout + grace, rx).await {
+            Ok(result) => {
+                answer.rx = None;
+                result.map_err(|_| self.shutdown_error(host))?
+            }
             Err(_) => {
                 let state = self
                     .state(host)
                     .map(|s| s.to_string())
                     .unwrap_or_else(|| "unknown".into());
-                let address = self
-                    .resolved(host)
-                    .map(|r| r.address())
-                    .unwrap_or_default();
+                let address = self.resolved(host).map(|r| r.address()).unwrap_or_default();
                 Err(SshError::Unreachable {
                     host: host.to_string(),
                     address,

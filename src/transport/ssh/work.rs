@@ -2,6 +2,8 @@
 //! a stream's lines and its reader, or nothing at all for a keepalive probe.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
@@ -13,6 +15,37 @@ use super::pool::{ExecOutput, OutputStream, StreamItem};
 const MAX_LINE: usize = 64 * 1024;
 
 pub(crate) type Reply = oneshot::Sender<Result<ExecOutput, SshError>>;
+
+/// The host thread's end of a stream: items go out here; when the reader has no room, the
+/// thread raises `reader_waits` and the reader wakes it after taking an item.
+#[derive(Clone)]
+pub(crate) struct StreamTx {
+    tx: mpsc::Sender<StreamItem>,
+    reader_waits: Arc<AtomicBool>,
+}
+
+impl StreamTx {
+    pub fn new(tx: mpsc::Sender<StreamItem>, reader_waits: Arc<AtomicBool>) -> StreamTx {
+        StreamTx { tx, reader_waits }
+    }
+
+    pub fn try_send(&self, item: StreamItem) -> Result<(), mpsc::error::TrySendError<StreamItem>> {
+        self.tx.try_send(item)
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.tx.capacity()
+    }
+
+    /// Asks the reader to wake the host thread when it takes the next item.
+    pub fn wake_me(&self) {
+        self.reader_waits.store(true, Ordering::SeqCst);
+    }
+}
 
 /// What a caller asked for.
 pub(crate) enum Work {
@@ -29,7 +62,7 @@ pub(crate) enum Work {
     },
     Stream {
         command: String,
-        tx: mpsc::Sender<StreamItem>,
+        tx: StreamTx,
         resumed: bool,
         /// Unfinished last lines of stdout and stderr.
         partial: [Vec<u8>; 2],
@@ -61,7 +94,7 @@ impl Work {
         }
     }
 
-    pub fn stream(command: String, tx: mpsc::Sender<StreamItem>, resumed: bool) -> Work {
+    pub fn stream(command: String, tx: StreamTx, resumed: bool) -> Work {
         Work::Stream {
             command,
             tx,
@@ -96,6 +129,13 @@ impl Work {
         match self {
             Work::Stream { tx, pending, .. } => !pending.is_empty() || tx.capacity() == 0,
             _ => false,
+        }
+    }
+
+    /// Asks a stream's reader to wake the host thread when it makes room.
+    pub fn wake_me(&self) {
+        if let Work::Stream { tx, .. } = self {
+            tx.wake_me();
         }
     }
 
@@ -264,7 +304,7 @@ impl Work {
     }
 
     /// A stream whose connection is gone, to run again later (None: not a live stream).
-    pub fn into_stream(self) -> Option<(String, mpsc::Sender<StreamItem>)> {
+    pub fn into_stream(self) -> Option<(String, StreamTx)> {
         match self {
             Work::Stream { command, tx, .. } if !tx.is_closed() => Some((command, tx)),
             _ => None,

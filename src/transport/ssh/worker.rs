@@ -13,10 +13,10 @@ use tokio::sync::{mpsc, oneshot};
 use super::connect::{connect, ConnectContext, Connection};
 use super::error::{humantime, SshError};
 use super::job::{Job, Step};
-use super::work::Work;
 use super::pool::{HostInfo, StreamItem};
 use super::resolve::ResolvedHost;
 use super::wait::{wait, Interest, WakeReceiver};
+use super::work::{StreamTx, Work};
 use crate::event::Event;
 use crate::transport::HostState;
 
@@ -40,8 +40,8 @@ pub(crate) struct Pacing {
 
 /// While a reply may be sitting in libssh2's buffers, do not sleep longer than this.
 const REPLY_POLL: Duration = Duration::from_millis(5);
-/// How often to look at a stream whose reader is behind.
-const BACKPRESSURE_POLL: Duration = Duration::from_millis(20);
+/// How often to look at a stream whose reader is behind (the reader also wakes us).
+const BACKPRESSURE_POLL: Duration = Duration::from_millis(250);
 
 pub(crate) struct Worker {
     pub host: ResolvedHost,
@@ -52,7 +52,7 @@ pub(crate) struct Worker {
     pub state: Arc<Mutex<HostState>>,
     pub events: Option<mpsc::UnboundedSender<Event>>,
     /// Streams to (re)start on the next connection: command, reader, ran before.
-    pub streams: Vec<(String, mpsc::Sender<StreamItem>, bool)>,
+    pub streams: Vec<(String, StreamTx, bool)>,
     pub failures: u32,
 }
 
@@ -286,6 +286,16 @@ impl Worker {
                 ));
                 continue;
             }
+            // Streams whose reader is behind: ask the reader to wake us, then look again
+            // in case it made room just before.
+            let mut reader_caught_up = false;
+            for job in active.iter().filter(|j| j.backpressured()) {
+                job.work.wake_me();
+                reader_caught_up |= !job.backpressured();
+            }
+            if reader_caught_up {
+                continue;
+            }
             let mut timeout = [
                 Some(last_heard + if probing { give_up } else { keepalive }),
                 shutting_down,
@@ -307,10 +317,13 @@ impl Worker {
                 session.block_directions(),
                 BlockDirections::Outbound | BlockDirections::Both
             );
+            // When every channel waits for a slow stream reader, unread data must not wake
+            // us in a loop: SSH flow control holds it on the server meanwhile.
+            let reading = active.is_empty() || active.iter().any(|j| !j.backpressured());
             let interests = [
                 Interest {
                     fd: conn.fd,
-                    read: true,
+                    read: reading,
                     write: outbound,
                 },
                 Interest {
