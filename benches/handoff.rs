@@ -1,7 +1,7 @@
 //! Handoff log benchmarks (a plain timing main, not criterion: each figure is one
 //! operation with a floor from the issue, measured against a named peer on the same input).
 //!
-//!   cargo bench --bench handoff
+//!   cargo bench --bench handoff [-- append|load|report]
 //!
 //! Inputs go under `target/bench-handoff/` (local disk, like the real data dir). Figures and
 //! the commands behind them are recorded in docs/performance.md, "Handoff log".
@@ -15,11 +15,37 @@ use chrono::{TimeDelta, Utc};
 use sheriff::handoff::{Entry, EntryKind, Log, OpenProblems, Period, Refs, Report, Span};
 
 fn main() {
+    if let Some(path) = std::env::var_os("HANDOFF_BENCH_LOAD_ONCE") {
+        // A child of `load`: one load in a fresh process, as the TUI does at startup.
+        let t = Instant::now();
+        let loaded = Log::file(PathBuf::from(path)).load().expect("load");
+        println!("{}", t.elapsed().as_nanos());
+        std::mem::forget(loaded);
+        return;
+    }
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` (CI) runs this binary
+    // without it, and a minute of benchmarking has no place in the test suite.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("benches/handoff.rs: run with `cargo bench --bench handoff`");
+        return;
+    }
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-handoff");
     std::fs::create_dir_all(&dir).expect("bench dir");
-    append(&dir);
-    load(&dir);
-    report(&dir);
+    // `cargo bench --bench handoff -- load` runs one part.
+    let only: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let run = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
+    if run("append") {
+        append(&dir);
+    }
+    if run("load") {
+        load(&dir);
+    }
+    if run("report") {
+        report(&dir);
+    }
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -73,12 +99,17 @@ fn append(dir: &Path) {
         raw_times.push(t.elapsed());
     }
     let _ = std::fs::remove_file(&raw_path);
+    let append_median = median(times.clone());
     println!(
         "append+fsync  ({N} appends)  sheriff median {} p99 {} | bare write+fdatasync median {} p99 {}",
         ms(median(times.clone())),
         ms(pct(times, 0.99)),
         ms(median(raw_times.clone())),
         ms(pct(raw_times, 0.99)),
+    );
+    assert!(
+        append_median <= Duration::from_millis(5),
+        "floor: append with fsync ≤ 5 ms median"
     );
 }
 
@@ -153,22 +184,43 @@ fn load(dir: &Path) {
         assert_eq!(loaded.entries.len(), N);
     }
     let ours = median(times);
+    // The same load in a fresh process each time: no warm heap to reuse, every page new.
+    let exe = std::env::current_exe().expect("bench exe");
+    let cold: Vec<Duration> = (0..5)
+        .map(|_| {
+            let out = Command::new(&exe)
+                .env("HANDOFF_BENCH_LOAD_ONCE", &path)
+                .output()
+                .expect("child");
+            let nanos: u64 = String::from_utf8_lossy(&out.stdout)
+                .trim()
+                .parse()
+                .expect("nanos");
+            Duration::from_nanos(nanos)
+        })
+        .collect();
+    let cold = median(cold);
     let p = path.display();
     let wc = time_shell(&format!("wc -l < {p} > /dev/null"), 5);
     let jq = time_shell(&format!("jq -c . {p} | wc -l > /dev/null"), 1);
     let show = |d: Option<Duration>| d.map_or("n/a".to_string(), ms);
     let ratio = |d: Option<Duration>| {
         d.map_or("n/a".to_string(), |d| {
-            format!("{:.1}×", d.as_secs_f64() / ours.as_secs_f64())
+            format!("{:.1}×", d.as_secs_f64() / cold.as_secs_f64())
         })
     };
     println!(
-        "load 1,000,000 entries ({} MB)  sheriff Log::load median {} | `jq -c . | wc -l` {} ({} sheriff) | `wc -l` {}",
+        "load 1,000,000 entries ({} MB)  sheriff Log::load median {} in a fresh process, {} warm | `jq -c . | wc -l` {} ({} sheriff) | `wc -l` {}",
         size / 1_000_000,
+        ms(cold),
         ms(ours),
         show(jq),
         ratio(jq),
         show(wc)
+    );
+    assert!(
+        cold <= Duration::from_secs(1),
+        "floor: loading 1,000,000 entries ≤ 1 s"
     );
 }
 
@@ -218,11 +270,18 @@ fn report(dir: &Path) {
         3,
     );
     let show = |d: Option<Duration>| d.map_or("n/a".to_string(), ms);
+    let in_process = median(all_times);
     println!(
         "report over 100,000 entries  load+build+markdown median {} (build+markdown alone {}) | `sheriff handoff --since 12h` {} | `jq select(kind != check-state) | wc -l` {}",
-        ms(median(all_times)),
+        ms(in_process),
         ms(median(build_times)),
         show(cli),
         show(jq),
+    );
+    // The whole process is the figure held to the floor in docs/performance.md; asserting it
+    // here would make the bench flaky on a busy machine, so the in-process part is asserted.
+    assert!(
+        in_process <= Duration::from_millis(100),
+        "floor: a report over 100,000 entries ≤ 100 ms"
     );
 }

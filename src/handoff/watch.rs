@@ -119,9 +119,11 @@ fn start_notify(log: &Log, wake: mpsc::Sender<Wake>) -> Option<notify::Recommend
         if event.kind.is_access() {
             return;
         }
+        // In a shared log every commit churns `.git/`; only the entry files matter.
+        let in_git = |p: &Path| p.components().any(|c| c.as_os_str() == ".git");
         let relevant = event.paths.iter().any(|p| match &file {
             Some(f) => p == f,
-            None => p.extension().is_some_and(|e| e == "jsonl") || p.is_dir(),
+            None => !in_git(p) && (p.extension().is_some_and(|e| e == "jsonl") || p.is_dir()),
         });
         if relevant {
             let _ = wake.send(Wake::Changed);

@@ -238,7 +238,9 @@ fn try_key_file(
             false
         }
         Unlock::WrongAnswers => {
-            tried.push(format!("{shown}: wrong passphrase ({PASSPHRASE_TRIES} tries)"));
+            tried.push(format!(
+                "{shown}: wrong passphrase ({PASSPHRASE_TRIES} tries)"
+            ));
             false
         }
     }

@@ -12,7 +12,7 @@ use libssh2_sys as raw;
 use ssh2::Session;
 
 use super::error::{is_fatal_code, EAGAIN};
-use super::pool::OutputStream;
+use super::output::OutputStream;
 
 /// RFC 4254's data type code for stderr.
 const SSH_EXTENDED_DATA_STDERR: c_int = 1;

@@ -8,7 +8,7 @@ use ssh2::Session;
 
 use super::channel::{Io, RawChannel as Channel};
 use super::error::SshError;
-use super::pool::OutputStream;
+use super::output::OutputStream;
 use super::work::Work;
 
 /// Bytes one job may read per pass, so one chatty channel cannot starve the others.

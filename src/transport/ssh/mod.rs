@@ -4,8 +4,8 @@
 //! - host keys checked against known_hosts files, hashed entries too ([`known_hosts`]);
 //!   unknown keys refused with the command to trust them, changed keys refused outright;
 //! - ssh-agent first, then key files, passwords only where a host opts in ([`auth`]);
-//! - one connection per host, owned by the host's own thread, with many channels on it
-//!   (`worker`, `job`), behind an async API ([`SshPool`]);
+//! - one connection per host, owned by the host's own thread (`worker`, `online`), with
+//!   many channels on it (`job`, `work`, `channel`), behind an async API ([`SshPool`]);
 //! - keepalive probes, command timeouts that kill the remote command, reconnects with
 //!   jittered exponential backoff, and every host state change sent as `Event::Host`.
 
@@ -16,7 +16,9 @@ mod error;
 mod job;
 mod jump;
 pub mod known_hosts;
+mod online;
 mod options;
+mod output;
 mod pool;
 mod prompt;
 pub mod resolve;
@@ -28,6 +30,7 @@ mod worker;
 pub use error::{humantime, SshError};
 pub use known_hosts::HostKey;
 pub use options::{AgentChoice, SshOptions};
-pub use pool::{ExecOutput, HostInfo, OutputStream, SshPool, StreamItem, StreamReceiver};
+pub use output::{ExecOutput, HostInfo, OutputStream, StreamItem, StreamReceiver};
+pub use pool::SshPool;
 pub use prompt::{NoPrompt, PassphrasePrompt, PromptKind, PromptRequest, Secret, TtyPrompt};
 pub use resolve::ResolvedHost;

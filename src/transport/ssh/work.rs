@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
 use super::error::SshError;
-use super::pool::{ExecOutput, OutputStream, StreamItem};
+use super::output::{ExecOutput, OutputStream, StreamItem};
 
 /// A line longer than this is passed on in pieces.
 const MAX_LINE: usize = 64 * 1024;
