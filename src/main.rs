@@ -6,7 +6,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(name = "sheriff", version, about = "One terminal screen for the person on call")]
+#[command(
+    name = "sheriff",
+    version,
+    about = "One terminal screen for the person on call"
+)]
 struct Cli {
     /// Config file (default: $SHERIFF_CONFIG, ./sheriff.toml, ~/.config/sheriff/sheriff.toml).
     #[arg(long, global = true, value_name = "PATH")]
@@ -82,15 +86,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => sheriff::cli::launch::run_tui(cli.config.as_deref()),
         Some(Command::Demo) => sheriff::cli::launch::run_demo(),
-        Some(Command::Bench(BenchCommand::Draw { lines, frames })) => sheriff::cli::bench::draw(lines, frames),
+        Some(Command::Bench(BenchCommand::Draw { lines, frames })) => {
+            sheriff::cli::bench::draw(lines, frames)
+        }
         Some(Command::Keys { actions }) => sheriff::cli::keys::run(cli.config.as_deref(), actions),
-        Some(Command::Config { command: ConfigCommand::Check }) => {
+        Some(Command::Config {
+            command: ConfigCommand::Check,
+        }) => {
             sheriff::cli::config_check::run_with(cli.config.as_deref(), &[sheriff::tui::check_look])
         }
         Some(Command::Note(args)) => sheriff::cli::handoff::note(cli.config.as_deref(), &args),
         Some(Command::Change(args)) => sheriff::cli::handoff::change(cli.config.as_deref(), &args),
         Some(Command::Shift(args)) => sheriff::cli::handoff::shift(cli.config.as_deref(), &args),
-        Some(Command::Handoff(args)) => sheriff::cli::handoff::handoff(cli.config.as_deref(), &args),
+        Some(Command::Handoff(args)) => {
+            sheriff::cli::handoff::handoff(cli.config.as_deref(), &args)
+        }
         Some(Command::Hosts { names }) => sheriff::cli::hosts::run(cli.config.as_deref(), &names),
     }
 }

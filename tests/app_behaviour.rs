@@ -18,7 +18,10 @@ fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
 }
 
 fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
-    app.update(Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)))
+    app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char(c),
+        KeyModifiers::CONTROL,
+    )))
 }
 
 fn type_text(app: &mut App, text: &str) {
@@ -28,7 +31,12 @@ fn type_text(app: &mut App, text: &str) {
 }
 
 fn click(app: &mut App, column: u16, row: u16) {
-    app.update(Msg::Mouse(MouseEvent { kind: MouseEventKind::Down(MouseButton::Left), column, row, modifiers: KeyModifiers::NONE }));
+    app.update(Msg::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column,
+        row,
+        modifiers: KeyModifiers::NONE,
+    }));
 }
 
 #[test]
@@ -47,7 +55,12 @@ fn clicking_a_pane_focuses_it_and_selects_the_row() {
 fn wheel_scroll_pauses_the_log_follow() {
     let mut app = app();
     assert!(app.logs.is_following());
-    app.update(Msg::Mouse(MouseEvent { kind: MouseEventKind::ScrollUp, column: 100, row: 5, modifiers: KeyModifiers::NONE }));
+    app.update(Msg::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollUp,
+        column: 100,
+        row: 5,
+        modifiers: KeyModifiers::NONE,
+    }));
     assert!(!app.logs.is_following());
     press(&mut app, KeyCode::Tab);
     press(&mut app, KeyCode::End);
@@ -61,15 +74,23 @@ fn unknown_command_says_so_with_a_suggestion() {
     type_text(&mut app, "zom");
     press(&mut app, KeyCode::Enter);
     match &app.overlay {
-        Some(Overlay::Command { error: Some(error), .. }) => {
-            assert_eq!(error, "unknown command \"zom\" (did you mean \"zoom\"?); tab completes")
+        Some(Overlay::Command {
+            error: Some(error), ..
+        }) => {
+            assert_eq!(
+                error,
+                "unknown command \"zom\" (did you mean \"zoom\"?); tab completes"
+            )
         }
         other => panic!("expected the command bar with an error, got {other:?}"),
     }
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Char(':'));
     type_text(&mut app, "q");
-    assert!(matches!(press(&mut app, KeyCode::Enter).as_slice(), [Effect::Quit]));
+    assert!(matches!(
+        press(&mut app, KeyCode::Enter).as_slice(),
+        [Effect::Quit]
+    ));
 }
 
 #[test]
@@ -79,14 +100,22 @@ fn a_bad_log_filter_is_reported_and_a_good_one_applies_as_typed() {
     press(&mut app, KeyCode::Char('/'));
     type_text(&mut app, "request 4(");
     match &app.overlay {
-        Some(Overlay::Filter { error: Some(error), .. }) => assert!(error.starts_with("bad regex"), "{error}"),
+        Some(Overlay::Filter {
+            error: Some(error), ..
+        }) => assert!(error.starts_with("bad regex"), "{error}"),
         other => panic!("expected a filter error, got {other:?}"),
     }
     press(&mut app, KeyCode::Backspace);
     press(&mut app, KeyCode::Enter);
     assert!(app.overlay.is_none());
     assert_eq!(app.logs.filter().as_deref(), Some("request 4"));
-    let title: String = app.logs.title(&app.theme).spans.iter().map(|s| s.content.to_string()).collect();
+    let title: String = app
+        .logs
+        .title(&app.theme)
+        .spans
+        .iter()
+        .map(|s| s.content.to_string())
+        .collect();
     assert!(title.contains("/request 4/ 11 match"), "{title}");
 }
 
@@ -97,10 +126,16 @@ fn an_abandoned_note_is_kept_as_a_draft() {
     type_text(&mut app, "half a thought");
     press(&mut app, KeyCode::Esc);
     assert!(app.overlay.is_none());
-    assert_eq!(app.notice.as_ref().map(|n| n.text.as_str()), Some("draft kept — n or c opens it again"));
+    assert_eq!(
+        app.notice.as_ref().map(|n| n.text.as_str()),
+        Some("draft kept — n or c opens it again")
+    );
     press(&mut app, KeyCode::Char('n'));
     match &app.overlay {
-        Some(Overlay::Form(form)) => assert_eq!(form.text(sheriff::tui::input::FormField::What), "half a thought"),
+        Some(Overlay::Form(form)) => assert_eq!(
+            form.text(sheriff::tui::input::FormField::What),
+            "half a thought"
+        ),
         other => panic!("expected the note form, got {other:?}"),
     }
 }
@@ -121,17 +156,29 @@ fn a_change_is_saved_only_when_the_store_says_so_and_a_failure_keeps_the_text() 
     };
     assert_eq!(entry.kind, EntryKind::Change);
     assert_eq!(entry.why.as_deref(), Some("503s"));
-    assert_eq!(entry.refs.check.as_deref(), Some("api"), "linked to the selected check");
+    assert_eq!(
+        entry.refs.check.as_deref(),
+        Some("api"),
+        "linked to the selected check"
+    );
     assert_eq!(entry.refs.env.as_deref(), Some("staging"));
-    assert_eq!(app.notice.as_ref().map(|n| n.text.as_str()), Some("saving…"));
+    assert_eq!(
+        app.notice.as_ref().map(|n| n.text.as_str()),
+        Some("saving…")
+    );
 
-    app.update(Msg::Worker(Event::HandoffFailed { id: entry.id.clone(), error: "disk full".into() }));
+    app.update(Msg::Worker(Event::HandoffFailed {
+        id: entry.id.clone(),
+        error: "disk full".into(),
+    }));
     let notice = app.notice.clone().expect("a notice");
     assert_eq!(notice.kind, NoticeKind::Error);
     assert!(notice.text.contains("disk full"), "{}", notice.text);
     press(&mut app, KeyCode::Char('c'));
     match &app.overlay {
-        Some(Overlay::Form(form)) => assert_eq!(form.text(sheriff::tui::input::FormField::Why), "503s"),
+        Some(Overlay::Form(form)) => {
+            assert_eq!(form.text(sheriff::tui::input::FormField::Why), "503s")
+        }
         other => panic!("expected the change form back, got {other:?}"),
     }
     let effects = ctrl(&mut app, 's');
@@ -139,8 +186,14 @@ fn a_change_is_saved_only_when_the_store_says_so_and_a_failure_keeps_the_text() 
         [Effect::AppendHandoff(entry)] => entry.clone(),
         other => panic!("expected an append, got {other:?}"),
     };
-    app.update(Msg::Worker(Event::HandoffSaved { id: retry.id.clone(), redacted: false }));
-    assert_eq!(app.notice.as_ref().map(|n| n.text.as_str()), Some("saved ✔"));
+    app.update(Msg::Worker(Event::HandoffSaved {
+        id: retry.id.clone(),
+        redacted: false,
+    }));
+    assert_eq!(
+        app.notice.as_ref().map(|n| n.text.as_str()),
+        Some("saved ✔")
+    );
     assert!(app.pending.is_empty());
 }
 
@@ -148,7 +201,11 @@ fn a_change_is_saved_only_when_the_store_says_so_and_a_failure_keeps_the_text() 
 fn automatic_entries_fold_and_unfold() {
     let mut app = app();
     press(&mut app, KeyCode::Char('4'));
-    let rows = |app: &App| app.pane(PaneId::Handoff).detail(&app.theme).map(|d| d.title);
+    let rows = |app: &App| {
+        app.pane(PaneId::Handoff)
+            .detail(&app.theme)
+            .map(|d| d.title)
+    };
     press(&mut app, KeyCode::Home);
     press(&mut app, KeyCode::Down);
     press(&mut app, KeyCode::Down);
@@ -179,14 +236,31 @@ fn the_report_preview_shows_open_problems_and_changes_with_their_why() {
     press(&mut app, KeyCode::Char('4'));
     press(&mut app, KeyCode::Char('p'));
     let text = match &app.overlay {
-        Some(Overlay::Detail { detail, .. }) => {
-            detail.lines.iter().map(|l| l.spans.iter().map(|s| s.content.to_string()).collect::<String>()).collect::<Vec<_>>().join("\n")
-        }
+        Some(Overlay::Detail { detail, .. }) => detail
+            .lines
+            .iter()
+            .map(|l| {
+                l.spans
+                    .iter()
+                    .map(|s| s.content.to_string())
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
         other => panic!("expected the report preview, got {other:?}"),
     };
     assert!(text.contains("api"), "{text}");
-    assert!(text.contains("503 Service Unavailable"), "the critical check is an open problem:\n{text}");
-    assert!(text.contains("app config production ↔ staging: 2 files differ"), "{text}");
+    assert!(
+        text.contains("503 Service Unavailable"),
+        "the critical check is an open problem:\n{text}"
+    );
+    assert!(
+        text.contains("app config production ↔ staging: 2 files differ"),
+        "{text}"
+    );
     assert!(text.contains("restarted php-fpm on web1"), "{text}");
-    assert!(text.contains("workers stuck after deploy 4.2"), "the change's why:\n{text}");
+    assert!(
+        text.contains("workers stuck after deploy 4.2"),
+        "the change's why:\n{text}"
+    );
 }

@@ -140,7 +140,14 @@ fn unknown_host_in_an_environment() {
     // A near miss of a declared host is a typo; a name unlike any is an ~/.ssh/config alias.
     let text = "[environments.production]\nhosts = [\"web1.prod\", \"db1.prd\"]\n\
                 [hosts.\"web1.prod\"]\n[hosts.\"db1.prod\"]\n[environments.qa]\nhosts = [\"qa1\"]\n";
-    assert_errors(text, &[(2, 23, "unknown host \"db1.prd\" (did you mean \"db1.prod\"?)")]);
+    assert_errors(
+        text,
+        &[(
+            2,
+            23,
+            "unknown host \"db1.prd\" (did you mean \"db1.prod\"?)",
+        )],
+    );
 }
 
 #[test]

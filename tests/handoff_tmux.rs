@@ -25,7 +25,11 @@ fn setup() -> (tempfile::TempDir, std::path::PathBuf) {
 
 fn start(home: &tempfile::TempDir, config: &std::path::Path) -> Tmux {
     let home_str = home.path().to_string_lossy().into_owned();
-    let command = format!("'{}' --config '{}'", sheriff_bin().display(), config.display());
+    let command = format!(
+        "'{}' --config '{}'",
+        sheriff_bin().display(),
+        config.display()
+    );
     Tmux::start(&command, 110, 32, &[("HOME", home_str.as_str())])
 }
 
@@ -45,7 +49,10 @@ fn a_change_recorded_in_the_tui_is_in_the_handoff_report() {
     term.type_text("it returned 503 on every third request");
     term.send(&["C-s"]);
     let screen = term.wait_for("saved ✔", WAIT);
-    assert!(screen.contains("drained web1.staging"), "the timeline shows the change:\n{screen}");
+    assert!(
+        screen.contains("drained web1.staging"),
+        "the timeline shows the change:\n{screen}"
+    );
     term.send(&["q"]);
     term.assert_restored();
 
@@ -56,9 +63,19 @@ fn a_change_recorded_in_the_tui_is_in_the_handoff_report() {
         .output()
         .expect("run sheriff handoff");
     let report = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{report}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(report.contains("drained web1.staging from the pool"), "{report}");
-    assert!(report.contains("it returned 503 on every third request"), "{report}");
+    assert!(
+        out.status.success(),
+        "{report}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        report.contains("drained web1.staging from the pool"),
+        "{report}"
+    );
+    assert!(
+        report.contains("it returned 503 on every third request"),
+        "{report}"
+    );
 }
 
 #[test]
@@ -72,12 +89,18 @@ fn a_secret_typed_into_a_note_is_masked_and_the_author_told() {
     term.send(&["C-s"]);
     let screen = term.wait_for("saved ✔", WAIT);
     assert!(screen.contains("secret in it was masked"), "{screen}");
-    assert!(!screen.contains("ghp_0123456789"), "the token shows on screen:\n{screen}");
+    assert!(
+        !screen.contains("ghp_0123456789"),
+        "the token shows on screen:\n{screen}"
+    );
     term.send(&["q"]);
     term.assert_restored();
     let log = std::fs::read_to_string(home.path().join("handoff.jsonl")).expect("log written");
     assert!(log.contains("rotated the deploy token"), "{log}");
-    assert!(!log.contains("ghp_0123456789"), "the token reached the disk:\n{log}");
+    assert!(
+        !log.contains("ghp_0123456789"),
+        "the token reached the disk:\n{log}"
+    );
 }
 
 #[test]
@@ -86,17 +109,28 @@ fn a_bad_reload_keeps_the_old_config_and_says_why() {
     let term = start(&home, &config);
     term.wait_for("The handoff log is empty", WAIT);
     let good = std::fs::read_to_string(&config).expect("read config");
-    std::fs::write(&config, format!("{good}\n[[check]]\nname = \"api\"\nhtp = \"http://127.0.0.1:9/\"\n")).expect("write bad config");
+    std::fs::write(
+        &config,
+        format!("{good}\n[[check]]\nname = \"api\"\nhtp = \"http://127.0.0.1:9/\"\n"),
+    )
+    .expect("write bad config");
     term.send(&["R"]);
     let screen = term.wait_for("reload failed", WAIT);
     assert!(screen.contains("old config kept"), "{screen}");
-    assert!(screen.contains("sheriff.toml:10:1"), "the error names file, line and column:\n{screen}");
+    assert!(
+        screen.contains("sheriff.toml:10:1"),
+        "the error names file, line and column:\n{screen}"
+    );
     // Still alive and answering keys.
     term.send(&["?"]);
     term.wait_for("Help", WAIT);
     term.send(&["Escape"]);
 
-    std::fs::write(&config, format!("{good}\n[[check]]\nname = \"api\"\ncommand = \"true\"\n")).expect("write good config");
+    std::fs::write(
+        &config,
+        format!("{good}\n[[check]]\nname = \"api\"\ncommand = \"true\"\n"),
+    )
+    .expect("write good config");
     term.send(&["R"]);
     term.wait_for("config reloaded", WAIT);
     term.wait_for("api", WAIT);
@@ -109,12 +143,30 @@ fn long_text_comes_from_the_editor() {
     let (home, config) = setup();
     // An "editor" that writes a two-line note into the file it is given.
     let editor = home.path().join("editor.sh");
-    std::fs::write(&editor, "#!/bin/sh\nprintf 'line one from the editor\\nline two\\n' > \"$1\"\n").expect("write editor");
-    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).expect("chmod");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nprintf 'line one from the editor\\nline two\\n' > \"$1\"\n",
+    )
+    .expect("write editor");
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
     let home_str = home.path().to_string_lossy().into_owned();
     let editor_str = editor.to_string_lossy().into_owned();
-    let command = format!("'{}' --config '{}'", sheriff_bin().display(), config.display());
-    let term = Tmux::start(&command, 110, 32, &[("HOME", home_str.as_str()), ("EDITOR", editor_str.as_str()), ("VISUAL", "")]);
+    let command = format!(
+        "'{}' --config '{}'",
+        sheriff_bin().display(),
+        config.display()
+    );
+    let term = Tmux::start(
+        &command,
+        110,
+        32,
+        &[
+            ("HOME", home_str.as_str()),
+            ("EDITOR", editor_str.as_str()),
+            ("VISUAL", ""),
+        ],
+    );
     term.wait_for("The handoff log is empty", WAIT);
     term.send(&["n"]);
     term.wait_for("Add a note", WAIT);

@@ -33,27 +33,63 @@ fn user_keymap_overrides_single_keys_of_a_preset() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = write(dir.path(), "keymap.toml", "[global]\n\"x\" = \"zoom\"\n\"z\" = \"none\"\n\"ctrl-q\" = \"quit\"\n[logs]\n\"F\" = \"toggle_follow\"\n");
     let keymap = Keymap::load("default", Some(&path)).expect("valid override");
-    assert_eq!(keymap.action_for(Section::Health, key("x")), Some(Action::Zoom));
-    assert_eq!(keymap.action_for(Section::Health, key("z")), None, "z was unbound");
-    assert_eq!(keymap.action_for(Section::Health, key("ctrl-q")), Some(Action::Quit));
-    assert_eq!(keymap.action_for(Section::Health, key("q")), Some(Action::Quit), "preset keys stay");
-    assert_eq!(keymap.action_for(Section::Logs, key("F")), Some(Action::ToggleFollow));
-    assert_eq!(keymap.action_for(Section::Logs, key("f")), Some(Action::ToggleFollow));
+    assert_eq!(
+        keymap.action_for(Section::Health, key("x")),
+        Some(Action::Zoom)
+    );
+    assert_eq!(
+        keymap.action_for(Section::Health, key("z")),
+        None,
+        "z was unbound"
+    );
+    assert_eq!(
+        keymap.action_for(Section::Health, key("ctrl-q")),
+        Some(Action::Quit)
+    );
+    assert_eq!(
+        keymap.action_for(Section::Health, key("q")),
+        Some(Action::Quit),
+        "preset keys stay"
+    );
+    assert_eq!(
+        keymap.action_for(Section::Logs, key("F")),
+        Some(Action::ToggleFollow)
+    );
+    assert_eq!(
+        keymap.action_for(Section::Logs, key("f")),
+        Some(Action::ToggleFollow)
+    );
 }
 
 #[test]
 fn vim_preset_moves_with_j_and_k() {
     let keymap = Keymap::load("vim", None).expect("vim preset");
-    assert_eq!(keymap.action_for(Section::Drift, key("j")), Some(Action::Down));
-    assert_eq!(keymap.action_for(Section::Drift, key("G")), Some(Action::Bottom));
+    assert_eq!(
+        keymap.action_for(Section::Drift, key("j")),
+        Some(Action::Down)
+    );
+    assert_eq!(
+        keymap.action_for(Section::Drift, key("G")),
+        Some(Action::Bottom)
+    );
     let emacs = Keymap::load("emacs", None).expect("emacs preset");
-    assert_eq!(emacs.action_for(Section::Health, key("ctrl-n")), Some(Action::Down));
+    assert_eq!(
+        emacs.action_for(Section::Health, key("ctrl-n")),
+        Some(Action::Down)
+    );
 }
 
 #[test]
 fn two_spellings_of_one_key_conflict() {
-    let (path, errors) = keymap_errors("[logs]\n\"ctrl-d\" = \"page_down\"\n\"C-d\" = \"toggle_follow\"\n");
-    assert_eq!(errors, vec![format!("{}:3:1: key \"C-d\" conflicts with line 2: both are ctrl-d in [logs]; keep one", path.display())]);
+    let (path, errors) =
+        keymap_errors("[logs]\n\"ctrl-d\" = \"page_down\"\n\"C-d\" = \"toggle_follow\"\n");
+    assert_eq!(
+        errors,
+        vec![format!(
+            "{}:3:1: key \"C-d\" conflicts with line 2: both are ctrl-d in [logs]; keep one",
+            path.display()
+        )]
+    );
 }
 
 #[test]
@@ -67,28 +103,55 @@ fn unknown_action_is_named_with_a_suggestion() {
 
 #[test]
 fn unknown_key_name_and_section_are_refused() {
-    let (path, errors) = keymap_errors("[global]\n\"ctrl-banana\" = \"quit\"\n[lgos]\n\"x\" = \"quit\"\n");
+    let (path, errors) =
+        keymap_errors("[global]\n\"ctrl-banana\" = \"quit\"\n[lgos]\n\"x\" = \"quit\"\n");
     assert_eq!(errors.len(), 2, "{errors:?}");
-    assert!(errors[0].starts_with(&format!("{}:2:1: unknown key \"ctrl-banana\"", path.display())), "{errors:?}");
-    assert_eq!(errors[1], format!("{}:3:2: unknown keymap section [lgos] (did you mean \"logs\"?)", path.display()));
+    assert!(
+        errors[0].starts_with(&format!(
+            "{}:2:1: unknown key \"ctrl-banana\"",
+            path.display()
+        )),
+        "{errors:?}"
+    );
+    assert_eq!(
+        errors[1],
+        format!(
+            "{}:3:2: unknown keymap section [lgos] (did you mean \"logs\"?)",
+            path.display()
+        )
+    );
 }
 
 #[test]
 fn a_keymap_that_cannot_quit_is_refused() {
     let (path, errors) = keymap_errors("[global]\n\"q\" = \"none\"\n");
-    assert_eq!(errors, vec![format!("{}: no key in [global] for quit: bind one so it stays reachable", path.display())]);
+    assert_eq!(
+        errors,
+        vec![format!(
+            "{}: no key in [global] for quit: bind one so it stays reachable",
+            path.display()
+        )]
+    );
 }
 
 #[test]
 fn user_theme_inherits_a_preset_and_overrides_slots() {
     let dir = tempfile::tempdir().expect("tempdir");
-    write(dir.path(), "themes/mine.toml", "inherits = \"light\"\n[status]\nok = { fg = \"#00ff00\", bold = true }\n");
+    write(
+        dir.path(),
+        "themes/mine.toml",
+        "inherits = \"light\"\n[status]\nok = { fg = \"#00ff00\", bold = true }\n",
+    );
     let theme = Theme::load("mine", Some(dir.path()), ColorDepth::TrueColor).expect("user theme");
     let ok = theme.style(Slot::StatusOk);
     assert_eq!(ok.fg, Some(Color::Rgb(0, 255, 0)));
     assert!(ok.add_modifier.contains(Modifier::BOLD));
     let light = Theme::load("light", None, ColorDepth::TrueColor).expect("light");
-    assert_eq!(theme.style(Slot::StatusCrit), light.style(Slot::StatusCrit), "the rest comes from light");
+    assert_eq!(
+        theme.style(Slot::StatusCrit),
+        light.style(Slot::StatusCrit),
+        "the rest comes from light"
+    );
     assert_eq!(theme.name, "mine");
 }
 
@@ -103,9 +166,24 @@ fn theme_errors_point_at_the_value() {
         .collect();
     let p = path.display();
     assert!(errors.contains(&format!("{p}:2:6: bad colour \"gren\" (did you mean \"green\"?): use a name like \"cyan\", \"#rrggbb\" or 0-255")), "{errors:#?}");
-    assert!(errors.contains(&format!("{p}:3:8: bad colour \"#12345\": use #rrggbb with six hex digits")), "{errors:#?}");
-    assert!(errors.contains(&format!("{p}:5:1: unknown theme slot \"ui.borderr\" (did you mean \"ui.border\"?)")), "{errors:#?}");
-    assert!(errors.iter().any(|e| e.starts_with(&format!("{p}:6:1: unknown theme slot \"ui.bar\""))), "{errors:#?}");
+    assert!(
+        errors.contains(&format!(
+            "{p}:3:8: bad colour \"#12345\": use #rrggbb with six hex digits"
+        )),
+        "{errors:#?}"
+    );
+    assert!(
+        errors.contains(&format!(
+            "{p}:5:1: unknown theme slot \"ui.borderr\" (did you mean \"ui.border\"?)"
+        )),
+        "{errors:#?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with(&format!("{p}:6:1: unknown theme slot \"ui.bar\""))),
+        "{errors:#?}"
+    );
 }
 
 #[test]
@@ -114,7 +192,11 @@ fn colours_degrade_for_16_colour_terminals() {
     for slot in Slot::ALL {
         let style = theme.style(*slot);
         for color in [style.fg, style.bg].into_iter().flatten() {
-            assert!(!matches!(color, Color::Rgb(..) | Color::Indexed(_)), "{} kept {color:?} on a 16-colour terminal", slot.name());
+            assert!(
+                !matches!(color, Color::Rgb(..) | Color::Indexed(_)),
+                "{} kept {color:?} on a 16-colour terminal",
+                slot.name()
+            );
         }
     }
 }
@@ -122,8 +204,16 @@ fn colours_degrade_for_16_colour_terminals() {
 #[test]
 fn config_check_validates_the_keymap_and_theme_it_names() {
     let home = tempfile::tempdir().expect("tempdir");
-    let config = write(home.path(), "sheriff.toml", "[ui]\nkeymap = \"vim\"\ntheme = \"solarized\"\n");
-    write(home.path(), ".config/sheriff/keymap.toml", "[global]\n\"x\" = \"zooom\"\n");
+    let config = write(
+        home.path(),
+        "sheriff.toml",
+        "[ui]\nkeymap = \"vim\"\ntheme = \"solarized\"\n",
+    );
+    write(
+        home.path(),
+        ".config/sheriff/keymap.toml",
+        "[global]\n\"x\" = \"zooom\"\n",
+    );
     let out = Command::new(env!("CARGO_BIN_EXE_sheriff"))
         .args(["config", "check", "--config"])
         .arg(&config)
@@ -133,6 +223,9 @@ fn config_check_validates_the_keymap_and_theme_it_names() {
         .expect("run sheriff");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("keymap.toml:2:7: unknown action \"zooom\""), "{stderr}");
+    assert!(
+        stderr.contains("keymap.toml:2:7: unknown action \"zooom\""),
+        "{stderr}"
+    );
     assert!(stderr.contains("cannot read theme"), "{stderr}");
 }

@@ -26,11 +26,17 @@ fn demo_journey_keys_and_restore_on_quit() {
     term.wait_for("app@production", WAIT);
     term.wait_for("app.env", WAIT);
     let screen = term.wait_for("restarted php-fpm", WAIT);
-    assert!(screen.contains("┏ Health"), "Health starts focused:\n{screen}");
+    assert!(
+        screen.contains("┏ Health"),
+        "Health starts focused:\n{screen}"
+    );
 
     term.send(&["Tab"]);
     let screen = term.wait_for("┏ Logs", WAIT);
-    assert!(screen.contains("/ filter"), "status line hints the Logs keys:\n{screen}");
+    assert!(
+        screen.contains("/ filter"),
+        "status line hints the Logs keys:\n{screen}"
+    );
 
     term.send(&["z"]);
     let screen = term.wait_gone("Drift", WAIT);
@@ -40,7 +46,10 @@ fn demo_journey_keys_and_restore_on_quit() {
 
     term.send(&["?"]);
     let screen = term.wait_for("Help · Logs keys", WAIT);
-    assert!(screen.contains("follow new log lines"), "help lists the Logs keys:\n{screen}");
+    assert!(
+        screen.contains("follow new log lines"),
+        "help lists the Logs keys:\n{screen}"
+    );
     term.send(&["Escape"]);
     term.wait_gone("Help · Logs keys", WAIT);
 
@@ -62,7 +71,10 @@ fn sigterm_restores_the_terminal() {
     let (term, _home) = demo(100, 30, &[]);
     term.wait_for("✔ api", WAIT);
     let pid = term.program_pid();
-    let status = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill");
     assert!(status.success());
     term.assert_restored();
 }
@@ -72,7 +84,10 @@ fn sighup_restores_the_terminal() {
     let (term, _home) = demo(100, 30, &[]);
     term.wait_for("✔ api", WAIT);
     let pid = term.program_pid();
-    let status = std::process::Command::new("kill").args(["-HUP", &pid.to_string()]).status().expect("kill");
+    let status = std::process::Command::new("kill")
+        .args(["-HUP", &pid.to_string()])
+        .status()
+        .expect("kill");
     assert!(status.success());
     term.assert_restored();
 }
@@ -83,14 +98,20 @@ fn no_color_draws_without_colours_but_keeps_symbols() {
     term.wait_for("✔ api", WAIT);
     let styled = term.capture_styled();
     for sgr in ["[38;", "[48;", "[31m", "[32m", "[33m", "[36m", "[91m"] {
-        assert!(!styled.contains(sgr), "colour {sgr:?} drawn under NO_COLOR:\n{styled}");
+        assert!(
+            !styled.contains(sgr),
+            "colour {sgr:?} drawn under NO_COLOR:\n{styled}"
+        );
     }
     term.send(&["q"]);
     term.assert_restored();
 
     let (term, _home) = demo(100, 30, &[]);
     term.wait_for("✔ api", WAIT);
-    assert!(term.capture_styled().contains("[38;5;"), "256-colour terminal gets indexed colours");
+    assert!(
+        term.capture_styled().contains("[38;5;"),
+        "256-colour terminal gets indexed colours"
+    );
 }
 
 #[test]

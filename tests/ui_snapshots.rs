@@ -59,7 +59,14 @@ fn command_bar_completes_action_names() {
     press(&mut app, KeyCode::Enter);
     // `focus_logs` ran: the Logs pane has the focus (thick border).
     let terminal = render(&mut app, 100, 30);
-    let top = terminal.backend().buffer().content().iter().take(100).map(|c| c.symbol()).collect::<String>();
+    let top = terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .take(100)
+        .map(|c| c.symbol())
+        .collect::<String>();
     assert!(top.contains("┏ Logs"), "Logs should be focused: {top}");
 }
 
@@ -79,7 +86,10 @@ fn change_form_asks_for_why() {
     let mut app = screen::app_with(5);
     press(&mut app, KeyCode::Char('c'));
     type_text(&mut app, "drained web1.staging");
-    app.update(Msg::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)));
+    app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('s'),
+        KeyModifiers::CONTROL,
+    )));
     insta::assert_snapshot!("change_form_needs_why", render(&mut app, 80, 24).backend());
 }
 
@@ -87,7 +97,13 @@ fn change_form_asks_for_why() {
 fn too_small_terminal_says_so() {
     let mut app = screen::app_with(5);
     let terminal = render(&mut app, 40, 10);
-    let text: String = terminal.backend().buffer().content().iter().map(|c| c.symbol()).collect();
+    let text: String = terminal
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
     assert!(text.contains("Terminal too small: 40x10"), "{text}");
     assert!(text.contains("60x12"), "{text}");
 }

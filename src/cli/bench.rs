@@ -9,8 +9,8 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, List, ListState};
 use ratatui::Terminal;
 
-use crate::logs::LogLine;
 use crate::event::Event;
+use crate::logs::LogLine;
 use crate::tui::app::Msg;
 use crate::tui::{sample, ui};
 
@@ -35,8 +35,16 @@ pub fn draw(lines: usize, frames: usize) -> anyhow::Result<ExitCode> {
     let mut terminal = Terminal::new(TestBackend::new(width, height))?;
     let mut times = Vec::with_capacity(frames);
     for i in 0..frames + 50 {
-        let line = LogLine { source: "app@production".into(), received: chrono::Utc::now(), level: None, text: format!("streamed line {i}") };
-        app.update(Msg::Worker(Event::LogLines { source: line.source.clone(), lines: vec![line] }));
+        let line = LogLine {
+            source: "app@production".into(),
+            received: chrono::Utc::now(),
+            level: None,
+            text: format!("streamed line {i}"),
+        };
+        app.update(Msg::Worker(Event::LogLines {
+            source: line.source.clone(),
+            lines: vec![line],
+        }));
         let start = Instant::now();
         terminal.draw(|frame| ui::draw(&app, frame))?;
         if i >= 50 {
@@ -45,14 +53,26 @@ pub fn draw(lines: usize, frames: usize) -> anyhow::Result<ExitCode> {
     }
     let (median, p99) = summary(times);
 
-    let texts: Vec<String> = (0..lines).map(|i| format!("12:01:01 app@production INFO request {i} upstream=10.0.0.{} took {}ms", i % 250, i % 900)).collect();
+    let texts: Vec<String> = (0..lines)
+        .map(|i| {
+            format!(
+                "12:01:01 app@production INFO request {i} upstream=10.0.0.{} took {}ms",
+                i % 250,
+                i % 900
+            )
+        })
+        .collect();
     let mut peer_terminal = Terminal::new(TestBackend::new(width, height))?;
     let mut peer_times = Vec::with_capacity(frames);
     for i in 0..frames + 50 {
         let start = Instant::now();
         peer_terminal.draw(|frame| {
             let items: Vec<Line> = texts.iter().map(|t| Line::raw(t.as_str())).collect();
-            let list = List::new(items).block(Block::default().borders(Borders::ALL).title(format!("Logs {i}")));
+            let list = List::new(items).block(
+                Block::default()
+                    .borders(Borders::ALL)
+                    .title(format!("Logs {i}")),
+            );
             let mut state = ListState::default().with_selected(Some(lines.saturating_sub(1)));
             frame.render_stateful_widget(list, frame.area(), &mut state);
         })?;
@@ -62,8 +82,19 @@ pub fn draw(lines: usize, frames: usize) -> anyhow::Result<ExitCode> {
     }
     let (peer_median, peer_p99) = summary(peer_times);
     println!("draw 200x50, {lines} retained log lines, {frames} frames");
-    println!("  sheriff full screen:             median {} p99 {}", ms(median), ms(p99));
-    println!("  peer (ratatui List, all lines):  median {} p99 {}", ms(peer_median), ms(peer_p99));
-    println!("  ratio sheriff/peer (median):     {:.2}", median.as_secs_f64() / peer_median.as_secs_f64());
+    println!(
+        "  sheriff full screen:             median {} p99 {}",
+        ms(median),
+        ms(p99)
+    );
+    println!(
+        "  peer (ratatui List, all lines):  median {} p99 {}",
+        ms(peer_median),
+        ms(peer_p99)
+    );
+    println!(
+        "  ratio sheriff/peer (median):     {:.2}",
+        median.as_secs_f64() / peer_median.as_secs_f64()
+    );
     Ok(ExitCode::SUCCESS)
 }

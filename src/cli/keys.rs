@@ -45,7 +45,12 @@ pub fn run(cli_config: Option<&Path>, list_actions: bool) -> anyhow::Result<Exit
         }
         println!("\n[{}]", section.name());
         for (key, action) in bindings {
-            println!("  {:<12} {:<18} {}", key.to_string(), action.name(), action.description());
+            println!(
+                "  {:<12} {:<18} {}",
+                key.to_string(),
+                action.name(),
+                action.description()
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -13,10 +13,20 @@ use crate::tui;
 pub fn init_logging() -> Option<(PathBuf, tracing_appender::non_blocking::WorkerGuard)> {
     let dir = crate::paths::state_dir();
     std::fs::create_dir_all(&dir).ok()?;
-    let file = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("sheriff.log")).ok()?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("sheriff.log"))
+        .ok()?;
     let (writer, guard) = tracing_appender::non_blocking(file);
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SHERIFF_LOG").unwrap_or_else(|_| "info".into());
-    tracing_subscriber::fmt().with_writer(writer).with_ansi(false).with_env_filter(filter).try_init().ok()?;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SHERIFF_LOG")
+        .unwrap_or_else(|_| "info".into());
+    tracing_subscriber::fmt()
+        .with_writer(writer)
+        .with_ansi(false)
+        .with_env_filter(filter)
+        .try_init()
+        .ok()?;
     Some((dir.join("sheriff.log"), guard))
 }
 
@@ -25,7 +35,10 @@ pub fn run_tui(cli_config: Option<&Path>) -> anyhow::Result<ExitCode> {
     let path = match discover::discover(cli_config) {
         Ok(Some(path)) => path,
         Ok(None) => {
-            eprintln!("sheriff: no config found (looked in: {}).", discover::search_order(cli_config).join(", "));
+            eprintln!(
+                "sheriff: no config found (looked in: {}).",
+                discover::search_order(cli_config).join(", ")
+            );
             eprintln!("Try `sheriff demo` to see sheriff on a built-in sandbox, or write sheriff.toml (docs/configuration.md).");
             return Ok(ExitCode::from(2));
         }
@@ -40,7 +53,9 @@ pub fn run_tui(cli_config: Option<&Path>) -> anyhow::Result<ExitCode> {
 /// `sheriff demo`: builds the sandbox, then runs the normal app on its generated config.
 pub fn run_demo() -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let sandbox = runtime.block_on(crate::demo::Sandbox::create()).context("cannot build the demo sandbox")?;
+    let sandbox = runtime
+        .block_on(crate::demo::Sandbox::create())
+        .context("cannot build the demo sandbox")?;
     let path = sandbox.config_path().to_path_buf();
     let code = start_on(&runtime, &path);
     drop(sandbox);
@@ -73,7 +88,11 @@ fn start_on(runtime: &tokio::runtime::Runtime, path: &Path) -> anyhow::Result<Ex
     let logging = init_logging();
     tui::terminal::install_panic_hook(logging.as_ref().map(|(p, _)| p.clone()));
     tracing::info!(config = %path.display(), "starting");
-    let options = tui::Options { config, config_path: Some(path.to_path_buf()), look };
+    let options = tui::Options {
+        config,
+        config_path: Some(path.to_path_buf()),
+        look,
+    };
     runtime.block_on(tui::run(options))?;
     Ok(ExitCode::SUCCESS)
 }

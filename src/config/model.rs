@@ -172,8 +172,9 @@ pub enum TrackerKind {
 }
 
 impl TrackerKind {
-    pub const NAMES: [&'static str; 7] =
-        ["github", "gitlab", "gitea", "jira", "redmine", "webhook", "dir"];
+    pub const NAMES: [&'static str; 7] = [
+        "github", "gitlab", "gitea", "jira", "redmine", "webhook", "dir",
+    ];
 }
 
 /// `[tracker]`. Tokens come from `token_env` or `token_file`, never from the config itself.
@@ -210,6 +211,9 @@ pub struct UiSpec {
 
 impl Default for UiSpec {
     fn default() -> Self {
-        UiSpec { keymap: "default".into(), theme: "dark".into() }
+        UiSpec {
+            keymap: "default".into(),
+            theme: "dark".into(),
+        }
     }
 }

@@ -9,7 +9,10 @@ pub enum FileDrift {
     /// Same on both sides (after ignore/replace rules).
     Same,
     /// Differs: lines added and removed going from the first env to the second.
-    Changed { added: usize, removed: usize },
+    Changed {
+        added: usize,
+        removed: usize,
+    },
     OnlyLeft,
     OnlyRight,
 }

@@ -15,8 +15,8 @@ use super::theme::Theme;
 use crate::config::Config;
 use crate::event::Event;
 use crate::handoff::{Entry, EntryKind, OpenProblems, Period, Report, Span as ReportSpan};
-use ratatui::text::Line;
 use crate::transport::HostState;
+use ratatui::text::Line;
 
 /// Everything that can happen to the app.
 #[derive(Debug)]
@@ -31,7 +31,10 @@ pub enum Msg {
     /// A reload finished: the new config, keymap and theme, or why the old ones stay.
     Reloaded(Result<Box<Reload>, String>),
     /// `$EDITOR` closed: the field's new text, or why it could not run.
-    Edited { field: FormField, result: Result<String, String> },
+    Edited {
+        field: FormField,
+        result: Result<String, String>,
+    },
 }
 
 #[derive(Debug)]
@@ -52,16 +55,31 @@ pub enum Effect {
     /// Append to the handoff log (locked, fsynced); answers with `HandoffSaved`/`Failed`.
     AppendHandoff(Box<Entry>),
     /// Suspend the screen and edit this text in `$EDITOR`; answers with `Msg::Edited`.
-    EditExternally { text: String, field: FormField },
+    EditExternally {
+        text: String,
+        field: FormField,
+    },
 }
 
 /// What covers the panes, if anything. Keys go to the overlay first.
 #[derive(Debug)]
 pub enum Overlay {
-    Help { scroll: usize },
-    Detail { detail: Detail, scroll: usize },
-    Command { input: LineInput, error: Option<String> },
-    Filter { pane: PaneId, input: LineInput, error: Option<String> },
+    Help {
+        scroll: usize,
+    },
+    Detail {
+        detail: Detail,
+        scroll: usize,
+    },
+    Command {
+        input: LineInput,
+        error: Option<String>,
+    },
+    Filter {
+        pane: PaneId,
+        input: LineInput,
+        error: Option<String>,
+    },
     Form(Box<EntryForm>),
 }
 
@@ -165,7 +183,11 @@ impl App {
 
     pub fn notify(&mut self, kind: NoticeKind, text: impl Into<String>) {
         let seconds = if kind == NoticeKind::Error { 15 } else { 5 };
-        self.notice = Some(Notice { text: text.into(), kind, until: self.now + ChronoDuration::seconds(seconds) });
+        self.notice = Some(Notice {
+            text: text.into(),
+            kind,
+            until: self.now + ChronoDuration::seconds(seconds),
+        });
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
@@ -234,7 +256,10 @@ impl App {
                     let entry = self.pending.remove(i);
                     self.draft = Some(Box::new(form_from_entry(&entry)));
                 }
-                self.notify(NoticeKind::Error, format!("not saved: {error} — your text is kept, press n or c to retry"));
+                self.notify(
+                    NoticeKind::Error,
+                    format!("not saved: {error} — your text is kept, press n or c to retry"),
+                );
             }
             Event::Notice(text) => self.notify(NoticeKind::Info, text.clone()),
             _ => {}
@@ -250,7 +275,11 @@ impl App {
         self.dirty = true;
         match result {
             Ok(reload) => {
-                let Reload { config, keymap, theme } = *reload;
+                let Reload {
+                    config,
+                    keymap,
+                    theme,
+                } = *reload;
                 self.keymap = keymap;
                 self.theme = theme;
                 self.apply_config(config.clone());
@@ -258,7 +287,10 @@ impl App {
                 vec![Effect::StartWorkers(Box::new(config))]
             }
             Err(why) => {
-                self.notify(NoticeKind::Error, format!("reload failed, old config kept: {why}"));
+                self.notify(
+                    NoticeKind::Error,
+                    format!("reload failed, old config kept: {why}"),
+                );
                 Vec::new()
             }
         }
@@ -266,7 +298,8 @@ impl App {
 
     fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        if ctrl && key.code == KeyCode::Char('c') && !matches!(self.overlay, Some(Overlay::Form(_))) {
+        if ctrl && key.code == KeyCode::Char('c') && !matches!(self.overlay, Some(Overlay::Form(_)))
+        {
             // ctrl-c always gets out, whatever the keymap says.
             self.should_quit = true;
             return vec![Effect::Quit];
@@ -274,7 +307,9 @@ impl App {
         if let Some(overlay) = self.overlay.take() {
             return self.on_overlay_key(overlay, key);
         }
-        let Some(chord) = KeyChord::from_event(&key) else { return Vec::new() };
+        let Some(chord) = KeyChord::from_event(&key) else {
+            return Vec::new();
+        };
         match self.keymap.action_for(self.focus.section(), chord) {
             Some(action) => self.dispatch(action),
             None => Vec::new(),
@@ -290,7 +325,12 @@ impl App {
                 return vec![Effect::Quit];
             }
             Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
-            Action::CommandBar => self.overlay = Some(Overlay::Command { input: LineInput::default(), error: None }),
+            Action::CommandBar => {
+                self.overlay = Some(Overlay::Command {
+                    input: LineInput::default(),
+                    error: None,
+                })
+            }
             Action::FocusNext => self.focus = self.focus.next(),
             Action::FocusPrev => self.focus = self.focus.prev(),
             Action::FocusHealth => self.focus = PaneId::Health,
@@ -319,9 +359,16 @@ impl App {
                 let pane = self.focus;
                 let current = self.pane(pane).filter().unwrap_or_default();
                 if matches!(pane, PaneId::Logs | PaneId::Handoff) {
-                    self.overlay = Some(Overlay::Filter { pane, input: LineInput::with_text(&current), error: None });
+                    self.overlay = Some(Overlay::Filter {
+                        pane,
+                        input: LineInput::with_text(&current),
+                        error: None,
+                    });
                 } else {
-                    self.notify(NoticeKind::Info, format!("the {} pane has no filter", pane.name()));
+                    self.notify(
+                        NoticeKind::Info,
+                        format!("the {} pane has no filter", pane.name()),
+                    );
                 }
             }
             Action::ReloadConfig => {
@@ -331,7 +378,14 @@ impl App {
             other => {
                 let page = self.page_of(self.focus);
                 if !self.pane_mut(self.focus).handle(other, page) {
-                    self.notify(NoticeKind::Info, format!("{} does nothing in the {} pane", other.name(), self.focus.name()));
+                    self.notify(
+                        NoticeKind::Info,
+                        format!(
+                            "{} does nothing in the {} pane",
+                            other.name(),
+                            self.focus.name()
+                        ),
+                    );
                 }
             }
         }
@@ -342,11 +396,18 @@ impl App {
     /// knows now (current check states and drift), from the entries already in memory.
     fn report_preview(&self) -> Detail {
         let entries = self.handoff.entries();
-        let open = OpenProblems { checks: self.health.open_checks(), drift: self.drift.open_drift(), bugs: Vec::new() };
+        let open = OpenProblems {
+            checks: self.health.open_checks(),
+            drift: self.drift.open_drift(),
+            bugs: Vec::new(),
+        };
         let span = ReportSpan::resolve(Period::Shift, entries, self.now);
         let markdown = Report::build(entries, span, open).to_markdown();
         let lines = markdown.lines().map(|l| Line::raw(l.to_string())).collect();
-        Detail { title: "shift report preview · sheriff handoff prints the same".into(), lines }
+        Detail {
+            title: "shift report preview · sheriff handoff prints the same".into(),
+            lines,
+        }
     }
 
     fn open_form(&mut self, kind: EntryKind) {
@@ -365,22 +426,36 @@ impl App {
         let action = chord.and_then(|c| self.keymap.action_for(self.focus.section(), c));
         match overlay {
             Overlay::Help { scroll } | Overlay::Detail { scroll, .. }
-                if matches!(action, Some(Action::Back) | Some(Action::Quit) | Some(Action::Help)) || key.code == KeyCode::Esc =>
+                if matches!(
+                    action,
+                    Some(Action::Back) | Some(Action::Quit) | Some(Action::Help)
+                ) || key.code == KeyCode::Esc =>
             {
                 let _ = scroll;
             }
-            Overlay::Help { scroll } => self.overlay = Some(Overlay::Help { scroll: scroll_by(scroll, action, 10) }),
+            Overlay::Help { scroll } => {
+                self.overlay = Some(Overlay::Help {
+                    scroll: scroll_by(scroll, action, 10),
+                })
+            }
             Overlay::Detail { detail, scroll } => {
                 let page = self.area.height.saturating_sub(4) as usize;
-                let scroll = scroll_by(scroll, action, page).min(detail.lines.len().saturating_sub(1));
+                let scroll =
+                    scroll_by(scroll, action, page).min(detail.lines.len().saturating_sub(1));
                 self.overlay = Some(Overlay::Detail { detail, scroll });
             }
             Overlay::Command { input, error } => return self.on_command_key(input, error, key),
-            Overlay::Filter { pane, mut input, .. } => match key.code {
+            Overlay::Filter {
+                pane, mut input, ..
+            } => match key.code {
                 KeyCode::Esc => {}
                 KeyCode::Enter => {
                     if let Err(error) = self.pane_mut(pane).set_filter(&input.text) {
-                        self.overlay = Some(Overlay::Filter { pane, input, error: Some(error) });
+                        self.overlay = Some(Overlay::Filter {
+                            pane,
+                            input,
+                            error: Some(error),
+                        });
                     }
                 }
                 _ => {
@@ -395,7 +470,12 @@ impl App {
         Vec::new()
     }
 
-    fn on_command_key(&mut self, mut input: LineInput, error: Option<String>, key: KeyEvent) -> Vec<Effect> {
+    fn on_command_key(
+        &mut self,
+        mut input: LineInput,
+        error: Option<String>,
+        key: KeyEvent,
+    ) -> Vec<Effect> {
         match key.code {
             KeyCode::Esc => Vec::new(),
             KeyCode::Enter => {
@@ -407,8 +487,12 @@ impl App {
                 match Action::from_name(name) {
                     Some(action) => self.dispatch(action),
                     None => {
-                        let hint = crate::config::diagnostic::suggestion(name, Action::ALL.iter().map(|a| a.name()));
-                        let error = Some(format!("unknown command \"{name}\"{hint}; tab completes"));
+                        let hint = crate::config::diagnostic::suggestion(
+                            name,
+                            Action::ALL.iter().map(|a| a.name()),
+                        );
+                        let error =
+                            Some(format!("unknown command \"{name}\"{hint}; tab completes"));
                         self.overlay = Some(Overlay::Command { input, error });
                         Vec::new()
                     }
@@ -417,7 +501,9 @@ impl App {
             KeyCode::Tab => {
                 let matches = command_completions(&input.text);
                 match common_prefix(&matches) {
-                    Some(common) if common.len() > input.text.trim().len() => input = LineInput::with_text(&common),
+                    Some(common) if common.len() > input.text.trim().len() => {
+                        input = LineInput::with_text(&common)
+                    }
                     _ => {}
                 }
                 self.overlay = Some(Overlay::Command { input, error: None });
@@ -425,7 +511,10 @@ impl App {
             }
             _ => {
                 let changed = input.handle_key(&key);
-                self.overlay = Some(Overlay::Command { input, error: if changed { None } else { error } });
+                self.overlay = Some(Overlay::Command {
+                    input,
+                    error: if changed { None } else { error },
+                });
                 Vec::new()
             }
         }
@@ -445,7 +534,11 @@ impl App {
             KeyCode::Char('s') if ctrl => return self.submit(form),
             KeyCode::Enter if alt || ctrl => return self.submit(form),
             KeyCode::Tab | KeyCode::BackTab if form.needs_why() => {
-                form.field = if form.field == FormField::What { FormField::Why } else { FormField::What };
+                form.field = if form.field == FormField::What {
+                    FormField::Why
+                } else {
+                    FormField::What
+                };
             }
             KeyCode::Char('e') if ctrl => {
                 let field = form.field;
@@ -468,7 +561,8 @@ impl App {
             self.overlay = Some(Overlay::Form(form));
             return Vec::new();
         }
-        let mut entry = Entry::new(form.kind, self.author.as_str(), form.text(FormField::What)).with_refs(form.refs.clone());
+        let mut entry = Entry::new(form.kind, self.author.as_str(), form.text(FormField::What))
+            .with_refs(form.refs.clone());
         if form.needs_why() {
             entry = entry.with_why(form.text(FormField::Why));
         }
@@ -508,9 +602,14 @@ impl App {
             MouseEventKind::ScrollDown => Some(Action::Down),
             _ => None,
         };
-        if let Some(Overlay::Detail { scroll: offset, detail }) = &mut self.overlay {
+        if let Some(Overlay::Detail {
+            scroll: offset,
+            detail,
+        }) = &mut self.overlay
+        {
             if let Some(action) = scroll {
-                *offset = scroll_by(*offset, Some(action), 3).min(detail.lines.len().saturating_sub(1));
+                *offset =
+                    scroll_by(*offset, Some(action), 3).min(detail.lines.len().saturating_sub(1));
                 self.dirty = true;
             }
             return Vec::new();
@@ -519,14 +618,17 @@ impl App {
             return Vec::new();
         }
         let layout = screen_layout(self.area, self.focus, self.zoom);
-        let Some((pane, rect)) = layout.pane_at(mouse.column, mouse.row) else { return Vec::new() };
+        let Some((pane, rect)) = layout.pane_at(mouse.column, mouse.row) else {
+            return Vec::new();
+        };
         let page = inner(rect).height as usize;
         match (mouse.kind, scroll) {
             (MouseEventKind::Down(_), _) => {
                 self.focus = pane;
                 let body = inner(rect);
                 if body.contains((mouse.column, mouse.row).into()) {
-                    self.pane_mut(pane).click_row((mouse.row - body.y) as usize, page);
+                    self.pane_mut(pane)
+                        .click_row((mouse.row - body.y) as usize, page);
                 }
                 self.dirty = true;
             }
@@ -556,10 +658,18 @@ fn scroll_by(scroll: usize, action: Option<Action>, page: usize) -> usize {
 /// Action names the command bar offers for what has been typed.
 pub fn command_completions(typed: &str) -> Vec<&'static str> {
     let typed = typed.trim();
-    let mut names: Vec<_> = Action::ALL.iter().map(|a| a.name()).filter(|n| n.starts_with(typed)).collect();
+    let mut names: Vec<_> = Action::ALL
+        .iter()
+        .map(|a| a.name())
+        .filter(|n| n.starts_with(typed))
+        .collect();
     if names.is_empty() {
         // Nothing starts so; offer names containing it ("follow" finds toggle_follow).
-        names = Action::ALL.iter().map(|a| a.name()).filter(|n| n.contains(typed)).collect();
+        names = Action::ALL
+            .iter()
+            .map(|a| a.name())
+            .filter(|n| n.contains(typed))
+            .collect();
     }
     names
 }

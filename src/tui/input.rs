@@ -15,17 +15,26 @@ pub struct LineInput {
 
 impl LineInput {
     pub fn with_text(text: &str) -> Self {
-        LineInput { text: text.to_string(), cursor: text.chars().count() }
+        LineInput {
+            text: text.to_string(),
+            cursor: text.chars().count(),
+        }
     }
 
     fn byte_at(&self, char_index: usize) -> usize {
-        self.text.char_indices().nth(char_index).map_or(self.text.len(), |(i, _)| i)
+        self.text
+            .char_indices()
+            .nth(char_index)
+            .map_or(self.text.len(), |(i, _)| i)
     }
 
     pub fn insert_str(&mut self, s: &str) {
         let at = self.byte_at(self.cursor);
         // A pasted newline would end a one-line input; keep it on one line.
-        let clean: String = s.chars().map(|c| if c == '\n' || c == '\r' { ' ' } else { c }).collect();
+        let clean: String = s
+            .chars()
+            .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
+            .collect();
         self.text.insert_str(at, &clean);
         self.cursor += clean.chars().count();
     }
@@ -123,8 +132,16 @@ impl EntryForm {
     }
 
     pub fn set_text(&mut self, field: FormField, text: &str) {
-        let lines: Vec<String> = text.trim_end_matches('\n').lines().map(str::to_string).collect();
-        let mut area = TextArea::new(if lines.is_empty() { vec![String::new()] } else { lines });
+        let lines: Vec<String> = text
+            .trim_end_matches('\n')
+            .lines()
+            .map(str::to_string)
+            .collect();
+        let mut area = TextArea::new(if lines.is_empty() {
+            vec![String::new()]
+        } else {
+            lines
+        });
         area.move_cursor(ratatui_textarea::CursorMove::Bottom);
         area.move_cursor(ratatui_textarea::CursorMove::End);
         match field {

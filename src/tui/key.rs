@@ -60,7 +60,11 @@ const NAMED: &[(&str, KeyCodeOrd)] = &[
 
 impl KeyChord {
     pub fn plain(code: KeyCodeOrd) -> Self {
-        KeyChord { code, ctrl: false, alt: false }
+        KeyChord {
+            code,
+            ctrl: false,
+            alt: false,
+        }
     }
 
     /// Parses "x", "X", "ctrl-d", "alt-x", "shift-tab", "f5", "pagedown".
@@ -71,9 +75,11 @@ impl KeyChord {
         // A single character is always itself, even "-" or "+".
         while rest.chars().count() > 1 {
             let lower = rest.to_ascii_lowercase();
-            let prefix = ["ctrl-", "ctrl+", "c-", "alt-", "alt+", "m-", "shift-", "shift+", "s-"]
-                .into_iter()
-                .find(|p| lower.starts_with(p));
+            let prefix = [
+                "ctrl-", "ctrl+", "c-", "alt-", "alt+", "m-", "shift-", "shift+", "s-",
+            ]
+            .into_iter()
+            .find(|p| lower.starts_with(p));
             let Some(prefix) = prefix else { break };
             match prefix.chars().next() {
                 Some('c') => chord.ctrl = true,
@@ -89,7 +95,9 @@ impl KeyChord {
                 let lower = rest.to_ascii_lowercase();
                 if let Some(n) = lower.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()) {
                     if !(1..=12).contains(&n) {
-                        return Err(format!("unknown key \"{text}\": function keys are f1 to f12"));
+                        return Err(format!(
+                            "unknown key \"{text}\": function keys are f1 to f12"
+                        ));
                     }
                     KeyCodeOrd::F(n)
                 } else if let Some((_, code)) = NAMED.iter().find(|(name, _)| *name == lower) {
@@ -153,7 +161,10 @@ impl fmt::Display for KeyChord {
             KeyCodeOrd::F(n) => write!(f, "f{n}"),
             KeyCodeOrd::BackTab => f.write_str("shift-tab"),
             other => {
-                let name = NAMED.iter().find(|(_, code)| *code == other).map(|(n, _)| *n);
+                let name = NAMED
+                    .iter()
+                    .find(|(_, code)| *code == other)
+                    .map(|(n, _)| *n);
                 f.write_str(name.unwrap_or("?"))
             }
         }
@@ -175,8 +186,16 @@ mod tests {
 
     #[test]
     fn displays_canonically() {
-        for (text, shown) in [("C-d", "ctrl-d"), ("-", "-"), ("space", "space"), ("F5", "f5")] {
-            assert_eq!(KeyChord::parse(text).map(|k| k.to_string()), Ok(shown.to_string()));
+        for (text, shown) in [
+            ("C-d", "ctrl-d"),
+            ("-", "-"),
+            ("space", "space"),
+            ("F5", "f5"),
+        ] {
+            assert_eq!(
+                KeyChord::parse(text).map(|k| k.to_string()),
+                Ok(shown.to_string())
+            );
         }
     }
 

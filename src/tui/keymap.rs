@@ -29,8 +29,13 @@ pub enum Section {
 }
 
 impl Section {
-    pub const ALL: [Section; 5] =
-        [Section::Global, Section::Health, Section::Logs, Section::Drift, Section::Handoff];
+    pub const ALL: [Section; 5] = [
+        Section::Global,
+        Section::Health,
+        Section::Logs,
+        Section::Drift,
+        Section::Handoff,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -80,7 +85,12 @@ impl Keymap {
         }
         if let Some(user) = user {
             let text = std::fs::read_to_string(user).map_err(|err| {
-                vec![ConfigError::new(user, 0, 0, format!("cannot read keymap: {err}"))]
+                vec![ConfigError::new(
+                    user,
+                    0,
+                    0,
+                    format!("cannot read keymap: {err}"),
+                )]
             })?;
             keymap.apply(parse_layer(&text, user)?);
         }
@@ -123,14 +133,21 @@ impl Keymap {
             blame,
             0,
             0,
-            format!("no key in [global] for {}: bind one so it stays reachable", missing.join(", ")),
+            format!(
+                "no key in [global] for {}: bind one so it stays reachable",
+                missing.join(", ")
+            ),
         )])
     }
 
     /// The action a key triggers in `section`, falling back to `[global]`.
     pub fn action_for(&self, section: Section, key: KeyChord) -> Option<Action> {
         let find = |s: Section| {
-            self.sections.get(&s)?.iter().find(|(k, _)| *k == key).map(|(_, a)| *a)
+            self.sections
+                .get(&s)?
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, a)| *a)
         };
         find(section).or_else(|| find(Section::Global))
     }
@@ -157,7 +174,10 @@ impl Keymap {
 
     /// The bindings of one section, in file order.
     pub fn section(&self, section: Section) -> &[(KeyChord, Action)] {
-        self.sections.get(&section).map(Vec::as_slice).unwrap_or(&[])
+        self.sections
+            .get(&section)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 }
 
@@ -175,7 +195,9 @@ fn parse_layer(text: &str, path: &Path) -> Result<Layer, Vec<ConfigError>> {
     let mut tables: Vec<_> = root.get_ref().iter().collect();
     tables.sort_by_key(|(k, _)| k.span().start);
     for (name, value) in tables {
-        let Some(section) = Section::ALL.into_iter().find(|s| s.name() == name.get_ref().as_ref())
+        let Some(section) = Section::ALL
+            .into_iter()
+            .find(|s| s.name() == name.get_ref().as_ref())
         else {
             let hint = did_you_mean(name.get_ref(), Section::ALL.iter().map(|s| s.name()))
                 .map(|s| format!(" (did you mean \"{s}\"?)"))
@@ -187,7 +209,10 @@ fn parse_layer(text: &str, path: &Path) -> Result<Layer, Vec<ConfigError>> {
             continue;
         };
         let DeValue::Table(entries) = value.get_ref() else {
-            errors.push(err_at(value.span().start, format!("[{}] must be a table", section.name())));
+            errors.push(err_at(
+                value.span().start,
+                format!("[{}] must be a table", section.name()),
+            ));
             continue;
         };
         let mut entries: Vec<_> = entries.iter().collect();
@@ -231,9 +256,7 @@ fn parse_layer(text: &str, path: &Path) -> Result<Layer, Vec<ConfigError>> {
                     .unwrap_or_default();
                 errors.push(err_at(
                     action.span().start,
-                    format!(
-                        "unknown action \"{name}\"{hint}; `sheriff keys --actions` lists them"
-                    ),
+                    format!("unknown action \"{name}\"{hint}; `sheriff keys --actions` lists them"),
                 ));
                 continue;
             };
@@ -267,10 +290,19 @@ mod tests {
     #[test]
     fn pane_section_wins_over_global() {
         let keymap = Keymap::builtin_default();
-        assert_eq!(keymap.action_for(Section::Logs, key("f")), Some(Action::ToggleFollow));
+        assert_eq!(
+            keymap.action_for(Section::Logs, key("f")),
+            Some(Action::ToggleFollow)
+        );
         assert_eq!(keymap.action_for(Section::Health, key("f")), None);
-        assert_eq!(keymap.action_for(Section::Health, key("q")), Some(Action::Quit));
-        assert_eq!(keymap.keys_for(Section::Logs, Action::PageDown), vec![key("ctrl-d"), key("pagedown")]);
+        assert_eq!(
+            keymap.action_for(Section::Health, key("q")),
+            Some(Action::Quit)
+        );
+        assert_eq!(
+            keymap.keys_for(Section::Logs, Action::PageDown),
+            vec![key("ctrl-d"), key("pagedown")]
+        );
     }
 
     #[test]

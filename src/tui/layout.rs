@@ -18,7 +18,10 @@ pub struct ScreenLayout {
 
 impl ScreenLayout {
     pub fn pane_at(&self, column: u16, row: u16) -> Option<(PaneId, Rect)> {
-        self.panes.iter().copied().find(|(_, r)| r.contains((column, row).into()))
+        self.panes
+            .iter()
+            .copied()
+            .find(|(_, r)| r.contains((column, row).into()))
     }
 
     pub fn rect_of(&self, pane: PaneId) -> Option<Rect> {
@@ -34,19 +37,35 @@ pub fn too_small(area: Rect) -> bool {
 pub fn screen_layout(area: Rect, focus: PaneId, zoom: bool) -> ScreenLayout {
     let [main, status] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
     if zoom {
-        return ScreenLayout { panes: vec![(focus, main)], status };
+        return ScreenLayout {
+            panes: vec![(focus, main)],
+            status,
+        };
     }
-    let [top, bottom] = Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
-    let columns = |r: Rect| Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas::<2>(r);
+    let [top, bottom] =
+        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(main);
+    let columns = |r: Rect| {
+        Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas::<2>(r)
+    };
     let [health, logs] = columns(top);
     let [drift, handoff] = columns(bottom);
     ScreenLayout {
-        panes: vec![(PaneId::Health, health), (PaneId::Logs, logs), (PaneId::Drift, drift), (PaneId::Handoff, handoff)],
+        panes: vec![
+            (PaneId::Health, health),
+            (PaneId::Logs, logs),
+            (PaneId::Drift, drift),
+            (PaneId::Handoff, handoff),
+        ],
         status,
     }
 }
 
 /// The inside of a pane's border.
 pub fn inner(rect: Rect) -> Rect {
-    Rect { x: rect.x + 1, y: rect.y + 1, width: rect.width.saturating_sub(2), height: rect.height.saturating_sub(2) }
+    Rect {
+        x: rect.x + 1,
+        y: rect.y + 1,
+        width: rect.width.saturating_sub(2),
+        height: rect.height.saturating_sub(2),
+    }
 }

@@ -19,12 +19,16 @@ use super::ui;
 use crate::config::{self, Config, ConfigError};
 use crate::event::Event;
 use crate::handoff::{self, Log};
+use crate::transport::ssh::{NoPrompt, SshOptions, SshPool};
 use crate::workers;
+use std::sync::Arc;
 
 /// While data streams, draw at most this often (keys still draw at once).
 const FRAME: Duration = Duration::from_millis(100);
 /// A disk write that takes longer than this is reported as failed (and kept for retry).
 const SAVE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often a shared handoff log is pulled and pushed (and after each save).
+const SYNC_EVERY: Duration = Duration::from_secs(60);
 
 /// What the TUI runs on.
 pub struct Options {
@@ -43,18 +47,32 @@ pub struct Look {
 /// Loads the keymap and theme a config names, with the user's keymap file on top.
 pub fn try_load_look(config: &Config) -> Result<Look, Vec<ConfigError>> {
     let user_dir = crate::paths::config_dir();
-    let user_keymap = user_dir.as_ref().map(|d| d.join("keymap.toml")).filter(|p| p.exists());
+    let user_keymap = user_dir
+        .as_ref()
+        .map(|d| d.join("keymap.toml"))
+        .filter(|p| p.exists());
     let keymap = Keymap::load(&config.ui.keymap, user_keymap.as_deref());
     let theme = Theme::load(&config.ui.theme, user_dir.as_deref(), ColorDepth::detect());
     match (keymap, theme) {
         (Ok(keymap), Ok(theme)) => Ok(Look { keymap, theme }),
-        (keymap, theme) => Err(keymap.err().into_iter().chain(theme.err()).flatten().collect()),
+        (keymap, theme) => Err(keymap
+            .err()
+            .into_iter()
+            .chain(theme.err())
+            .flatten()
+            .collect()),
     }
 }
 
 /// `try_load_look` with the problems as one message, one per line.
 pub fn load_look(config: &Config) -> Result<Look, String> {
-    try_load_look(config).map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
+    try_load_look(config).map_err(|errors| {
+        errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
 }
 
 /// For `sheriff config check`: the keymap and theme the config names must load too.
@@ -72,12 +90,18 @@ pub async fn run(options: Options) -> anyhow::Result<()> {
 }
 
 async fn event_loop(tui: &mut Tui, options: Options) -> anyhow::Result<()> {
-    let Options { config, config_path, look } = options;
+    let Options {
+        config,
+        config_path,
+        look,
+    } = options;
     let (tx, mut rx) = unbounded_channel::<Event>();
     let (msg_tx, mut msg_rx) = unbounded_channel::<Msg>();
     let author = handoff::author(&config.handoff);
     let mut log = Log::from_spec(&config.handoff);
     let mut watch = handoff::watch(&log, tx.clone());
+    let mut sync = start_sync(&log, &author, &tx);
+    let mut pool = start_pool(&config, &tx);
     let mut workers = workers::start(&config, tx.clone());
     let mut app = App::new(config, look.keymap, look.theme, author);
     let size = tui.size()?;
@@ -138,17 +162,23 @@ async fn event_loop(tui: &mut Tui, options: Options) -> anyhow::Result<()> {
             _ = sigint.recv() => break,
         };
         for msg in msgs {
+            if let (Msg::Worker(Event::HandoffSaved { .. }), Some(sync)) = (&msg, &sync) {
+                // Share a new entry now rather than at the next period.
+                sync.nudge();
+            }
             for effect in app.update(msg) {
                 match effect {
                     Effect::Quit => {}
                     Effect::Reload => reload(config_path.clone(), msg_tx.clone()),
                     Effect::StartWorkers(config) => {
                         drop(workers);
+                        pool = start_pool(&config, &tx);
                         workers = workers::start(&config, tx.clone());
                         let new_log = Log::from_spec(&config.handoff);
                         if new_log != log {
                             log = new_log;
                             watch = handoff::watch(&log, tx.clone());
+                            sync = start_sync(&log, &app.author, &tx);
                         }
                     }
                     Effect::AppendHandoff(entry) => append(log.clone(), *entry, tx.clone()),
@@ -171,8 +201,38 @@ async fn event_loop(tui: &mut Tui, options: Options) -> anyhow::Result<()> {
         }
     }
     drop(watch);
+    drop(sync);
     drop(workers);
+    drop(pool);
     Ok(())
+}
+
+/// One SSH connection per configured host, connecting now so Health and the status line
+/// show every host's state (connecting, up, unknown key, auth failed…) from the start.
+/// Passphrases are not asked for inside the TUI: an encrypted key needs `ssh-add`, and the
+/// host's state says so.
+fn start_pool(config: &Config, tx: &UnboundedSender<Event>) -> Option<SshPool> {
+    if config.hosts.is_empty() {
+        return None;
+    }
+    let options = SshOptions {
+        prompt: Arc::new(NoPrompt),
+        ..SshOptions::default()
+    };
+    let pool = SshPool::new(&config.hosts, options, Some(tx.clone()));
+    pool.connect_all();
+    Some(pool)
+}
+
+/// With `share = "<git remote>"`, pull and push the log in the background.
+fn start_sync(log: &Log, author: &str, tx: &UnboundedSender<Event>) -> Option<handoff::SyncHandle> {
+    let share = log.share()?.clone();
+    Some(handoff::spawn_sync(
+        share,
+        author.to_string(),
+        SYNC_EVERY,
+        tx.clone(),
+    ))
 }
 
 /// Logs how long after process start the first frame, and the first frame with data in
@@ -197,7 +257,11 @@ impl StartupFigures {
     }
 
     fn drawn(&mut self) {
-        let since_start = || crate::STARTED.get().map_or(0.0, |t| t.elapsed().as_secs_f64() * 1000.0);
+        let since_start = || {
+            crate::STARTED
+                .get()
+                .map_or(0.0, |t| t.elapsed().as_secs_f64() * 1000.0)
+        };
         if !self.first_frame {
             self.first_frame = true;
             tracing::info!(ms = since_start(), "first frame");
@@ -224,10 +288,16 @@ fn reload(path: Option<PathBuf>, msgs: UnboundedSender<Msg>) {
     tokio::task::spawn_blocking(move || {
         let result = match path {
             None => Err("this session has no config file to reload".to_string()),
-            Some(path) => config::load(&path).map_err(|errors| errors.to_string()).and_then(|config| {
-                let look = load_look(&config)?;
-                Ok(Box::new(Reload { config, keymap: look.keymap, theme: look.theme }))
-            }),
+            Some(path) => config::load(&path)
+                .map_err(|errors| errors.to_string())
+                .and_then(|config| {
+                    let look = load_look(&config)?;
+                    Ok(Box::new(Reload {
+                        config,
+                        keymap: look.keymap,
+                        theme: look.theme,
+                    }))
+                }),
         };
         let _ = msgs.send(Msg::Reloaded(result));
     });
@@ -239,10 +309,22 @@ fn append(log: Log, entry: handoff::Entry, events: UnboundedSender<Event>) {
     tokio::spawn(async move {
         let task = tokio::task::spawn_blocking(move || log.append(entry));
         let event = match tokio::time::timeout(SAVE_TIMEOUT, task).await {
-            Ok(Ok(Ok(saved))) => Event::HandoffSaved { id, redacted: !saved.masked.is_empty() },
-            Ok(Ok(Err(err))) => Event::HandoffFailed { id, error: err.to_string() },
-            Ok(Err(err)) => Event::HandoffFailed { id, error: format!("the writer stopped: {err}") },
-            Err(_) => Event::HandoffFailed { id, error: format!("the disk did not answer in {}s", SAVE_TIMEOUT.as_secs()) },
+            Ok(Ok(Ok(saved))) => Event::HandoffSaved {
+                id,
+                redacted: !saved.masked.is_empty(),
+            },
+            Ok(Ok(Err(err))) => Event::HandoffFailed {
+                id,
+                error: err.to_string(),
+            },
+            Ok(Err(err)) => Event::HandoffFailed {
+                id,
+                error: format!("the writer stopped: {err}"),
+            },
+            Err(_) => Event::HandoffFailed {
+                id,
+                error: format!("the disk did not answer in {}s", SAVE_TIMEOUT.as_secs()),
+            },
         };
         let _ = events.send(event);
     });
@@ -250,8 +332,16 @@ fn append(log: Log, entry: handoff::Entry, events: UnboundedSender<Event>) {
 
 /// Runs `$VISUAL`/`$EDITOR` (default `vi`) on a private temp file holding `text`.
 async fn edit_externally(tui: &mut Tui, text: &str) -> Result<String, String> {
-    let editor = ["VISUAL", "EDITOR"].iter().filter_map(|v| std::env::var(v).ok()).find(|e| !e.trim().is_empty()).unwrap_or_else(|| "vi".into());
-    let file = tempfile::Builder::new().prefix("sheriff-").suffix(".md").tempfile().map_err(|e| e.to_string())?;
+    let editor = ["VISUAL", "EDITOR"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .find(|e| !e.trim().is_empty())
+        .unwrap_or_else(|| "vi".into());
+    let file = tempfile::Builder::new()
+        .prefix("sheriff-")
+        .suffix(".md")
+        .tempfile()
+        .map_err(|e| e.to_string())?;
     std::fs::write(file.path(), text).map_err(|e| e.to_string())?;
     terminal::suspend();
     // `$EDITOR` may carry arguments ("code --wait"), so the shell splits it.

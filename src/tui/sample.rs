@@ -5,7 +5,6 @@
 use std::path::Path;
 use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
 use crate::checks::{CheckResult, CheckStatus};
 use crate::drift::{DriftFile, DriftReport, FileDrift};
 use crate::event::Event;
@@ -14,6 +13,7 @@ use crate::logs::{Level, LogLine};
 use crate::tui::app::{App, Msg};
 use crate::tui::keymap::Keymap;
 use crate::tui::theme::{ColorDepth, Theme};
+use chrono::{DateTime, TimeZone, Utc};
 
 pub const CONFIG: &str = r#"
 [environments.production]
@@ -52,10 +52,19 @@ between = ["production", "staging"]
 "#;
 
 pub fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 23, h, m, s).single().unwrap_or_default()
+    Utc.with_ymd_and_hms(2026, 11, 23, h, m, s)
+        .single()
+        .unwrap_or_default()
 }
 
-fn check(name: &str, target: &str, status: CheckStatus, summary: &str, ms: u64, time: DateTime<Utc>) -> Event {
+fn check(
+    name: &str,
+    target: &str,
+    status: CheckStatus,
+    summary: &str,
+    ms: u64,
+    time: DateTime<Utc>,
+) -> Event {
     Event::Check(CheckResult {
         check: name.into(),
         target: target.into(),
@@ -72,7 +81,10 @@ fn entry(id: &str, time: DateTime<Utc>, kind: EntryKind, text: &str, why: Option
     entry.id = id.into();
     entry.time = time;
     entry.why = why.map(str::to_string);
-    entry.refs = Refs { env: Some("staging".into()), ..Refs::default() };
+    entry.refs = Refs {
+        env: Some("staging".into()),
+        ..Refs::default()
+    };
     entry
 }
 
@@ -86,8 +98,22 @@ pub fn app_with(log_lines: usize) -> App {
     app.update(Msg::Tick(at(12, 5, 0)));
     let mut events = Vec::new();
     for (i, ms) in [40u64, 43, 51, 38, 45].iter().enumerate() {
-        events.push(check("api", "production", CheckStatus::Ok, "200 in 43ms", *ms, at(12, i as u32, 0)));
-        events.push(check("api", "staging", CheckStatus::Critical, "503 Service Unavailable", 900 + 100 * i as u64, at(12, i as u32, 0)));
+        events.push(check(
+            "api",
+            "production",
+            CheckStatus::Ok,
+            "200 in 43ms",
+            *ms,
+            at(12, i as u32, 0),
+        ));
+        events.push(check(
+            "api",
+            "staging",
+            CheckStatus::Critical,
+            "503 Service Unavailable",
+            900 + 100 * i as u64,
+            at(12, i as u32, 0),
+        ));
     }
     events.push(Event::Check(CheckResult {
         check: "disk /srv".into(),
@@ -109,11 +135,19 @@ pub fn app_with(log_lines: usize) -> App {
                 source: "app@production".into(),
                 received: at(12, 1, 0) + chrono::Duration::milliseconds(i as i64 * 10),
                 level,
-                text: format!("{} request {i} upstream=10.0.0.{} took {}ms path=/api/orders/{i}", level.map_or("INFO", Level::as_str), i % 250, i % 900),
+                text: format!(
+                    "{} request {i} upstream=10.0.0.{} took {}ms path=/api/orders/{i}",
+                    level.map_or("INFO", Level::as_str),
+                    i % 250,
+                    i % 900
+                ),
             }
         })
         .collect();
-    events.push(Event::LogLines { source: "app@production".into(), lines });
+    events.push(Event::LogLines {
+        source: "app@production".into(),
+        lines,
+    });
     events.push(Event::Drift(DriftReport {
         name: "app config".into(),
         between: ("production".into(), "staging".into()),
@@ -126,11 +160,41 @@ pub fn app_with(log_lines: usize) -> App {
         at: at(12, 2, 0),
     }));
     events.push(Event::HandoffEntries(vec![
-        entry("e1", at(8, 0, 0), EntryKind::ShiftStart, "took over from sam", None),
-        entry("e2", at(11, 40, 0), EntryKind::Change, "restarted php-fpm on web1", Some("workers stuck after deploy 4.2")),
-        entry("e3", at(11, 45, 0), EntryKind::CheckState, "api staging: ok → critical", None),
-        entry("e4", at(11, 46, 0), EntryKind::CheckState, "disk /srv web1.prod: ok → warning", None),
-        entry("e5", at(11, 52, 0), EntryKind::Note, "staging 503s are the upstream pool, not the app", None),
+        entry(
+            "e1",
+            at(8, 0, 0),
+            EntryKind::ShiftStart,
+            "took over from sam",
+            None,
+        ),
+        entry(
+            "e2",
+            at(11, 40, 0),
+            EntryKind::Change,
+            "restarted php-fpm on web1",
+            Some("workers stuck after deploy 4.2"),
+        ),
+        entry(
+            "e3",
+            at(11, 45, 0),
+            EntryKind::CheckState,
+            "api staging: ok → critical",
+            None,
+        ),
+        entry(
+            "e4",
+            at(11, 46, 0),
+            EntryKind::CheckState,
+            "disk /srv web1.prod: ok → warning",
+            None,
+        ),
+        entry(
+            "e5",
+            at(11, 52, 0),
+            EntryKind::Note,
+            "staging 503s are the upstream pool, not the app",
+            None,
+        ),
     ]));
     for event in events {
         app.update(Msg::Worker(event));

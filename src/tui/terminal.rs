@@ -6,7 +6,9 @@ use std::io::{self, Stdout, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crossterm::event::{DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
 use crossterm::{cursor, execute};
 use ratatui::backend::CrosstermBackend;
@@ -22,7 +24,13 @@ pub fn enter() -> io::Result<Tui> {
     terminal::enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
     let mut stdout = io::stdout();
-    if let Err(err) = execute!(stdout, EnterAlternateScreen, EnableMouseCapture, EnableBracketedPaste, cursor::Hide) {
+    if let Err(err) = execute!(
+        stdout,
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste,
+        cursor::Hide
+    ) {
         restore();
         return Err(err);
     }
@@ -33,7 +41,13 @@ pub fn enter() -> io::Result<Tui> {
 pub fn restore() {
     if ACTIVE.swap(false, Ordering::SeqCst) {
         let mut stdout = io::stdout();
-        let _ = execute!(stdout, DisableBracketedPaste, DisableMouseCapture, LeaveAlternateScreen, cursor::Show);
+        let _ = execute!(
+            stdout,
+            DisableBracketedPaste,
+            DisableMouseCapture,
+            LeaveAlternateScreen,
+            cursor::Show
+        );
         let _ = terminal::disable_raw_mode();
         let _ = stdout.flush();
     }
@@ -69,10 +83,18 @@ pub fn install_panic_hook(log_path: Option<PathBuf>) {
     std::panic::set_hook(Box::new(move |info| {
         restore();
         let message = crate::redact::redact(&info.to_string()).text;
-        let report = crate::paths::state_dir().join(format!("crash-{}.txt", chrono::Utc::now().format("%Y%m%dT%H%M%SZ")));
+        let report = crate::paths::state_dir().join(format!(
+            "crash-{}.txt",
+            chrono::Utc::now().format("%Y%m%dT%H%M%SZ")
+        ));
         let backtrace = std::backtrace::Backtrace::force_capture();
-        let body = format!("sheriff {} crashed\n{message}\n\n{}", env!("CARGO_PKG_VERSION"), crate::redact::redact(&backtrace.to_string()).text);
-        let saved = std::fs::create_dir_all(crate::paths::state_dir()).and_then(|_| std::fs::write(&report, body));
+        let body = format!(
+            "sheriff {} crashed\n{message}\n\n{}",
+            env!("CARGO_PKG_VERSION"),
+            crate::redact::redact(&backtrace.to_string()).text
+        );
+        let saved = std::fs::create_dir_all(crate::paths::state_dir())
+            .and_then(|_| std::fs::write(&report, body));
         eprintln!("sheriff crashed: {message}");
         match saved {
             Ok(()) => eprintln!("A report is in {}", report.display()),

@@ -13,7 +13,10 @@ use crate::config::diagnostic::{did_you_mean, line_col, ConfigError};
 pub const PRESETS: &[(&str, &str)] = &[
     ("dark", include_str!("../../themes/dark.toml")),
     ("light", include_str!("../../themes/light.toml")),
-    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
 ];
 
 macro_rules! slots {
@@ -113,9 +116,16 @@ impl Theme {
     /// A preset by name, a user theme `<config dir>/themes/NAME.toml`, or a file path.
     /// A theme file may set `inherits = "light"`; anything it leaves out comes from there
     /// (default: dark).
-    pub fn load(name_or_path: &str, user_dir: Option<&Path>, depth: ColorDepth) -> Result<Theme, Vec<ConfigError>> {
+    pub fn load(
+        name_or_path: &str,
+        user_dir: Option<&Path>,
+        depth: ColorDepth,
+    ) -> Result<Theme, Vec<ConfigError>> {
         let (text, label) = read_theme(name_or_path, user_dir)?;
-        let mut theme = Theme { name: theme_name(name_or_path), styles: vec![Style::default(); Slot::ALL.len()] };
+        let mut theme = Theme {
+            name: theme_name(name_or_path),
+            styles: vec![Style::default(); Slot::ALL.len()],
+        };
         let inherits = apply_file(&mut theme, &text, &label, true)?;
         if let Some(base) = inherits {
             let mut base_theme = Theme::load(&base, user_dir, ColorDepth::TrueColor)?;
@@ -129,7 +139,10 @@ impl Theme {
 
     /// The dark preset; compiled in and tested, so it always parses.
     pub fn builtin_default(depth: ColorDepth) -> Theme {
-        Theme::load("dark", None, depth).unwrap_or(Theme { name: "dark".into(), styles: vec![Style::default(); Slot::ALL.len()] })
+        Theme::load("dark", None, depth).unwrap_or(Theme {
+            name: "dark".into(),
+            styles: vec![Style::default(); Slot::ALL.len()],
+        })
     }
 
     fn degrade(&mut self, depth: ColorDepth) {
@@ -141,12 +154,21 @@ impl Theme {
 }
 
 fn theme_name(name_or_path: &str) -> String {
-    Path::new(name_or_path).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    Path::new(name_or_path)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
-fn read_theme(name_or_path: &str, user_dir: Option<&Path>) -> Result<(String, PathBuf), Vec<ConfigError>> {
+fn read_theme(
+    name_or_path: &str,
+    user_dir: Option<&Path>,
+) -> Result<(String, PathBuf), Vec<ConfigError>> {
     if let Some((name, text)) = PRESETS.iter().find(|(n, _)| *n == name_or_path) {
-        return Ok((text.to_string(), PathBuf::from(format!("themes/{name}.toml"))));
+        return Ok((
+            text.to_string(),
+            PathBuf::from(format!("themes/{name}.toml")),
+        ));
     }
     let user_file = user_dir.map(|d| d.join("themes").join(format!("{name_or_path}.toml")));
     let path = match user_file {
@@ -165,26 +187,49 @@ fn read_theme(name_or_path: &str, user_dir: Option<&Path>) -> Result<(String, Pa
 }
 
 /// Applies one theme file; returns its `inherits` when `want_inherits` and it has one.
-fn apply_file(theme: &mut Theme, text: &str, path: &Path, want_inherits: bool) -> Result<Option<String>, Vec<ConfigError>> {
+fn apply_file(
+    theme: &mut Theme,
+    text: &str,
+    path: &Path,
+    want_inherits: bool,
+) -> Result<Option<String>, Vec<ConfigError>> {
     let err_at = |offset: usize, message: String| {
         let (line, col) = line_col(text, offset);
         ConfigError::new(path, line, col, message)
     };
-    let root = DeTable::parse(text).map_err(|e| vec![err_at(e.span().map(|s| s.start).unwrap_or(0), e.message().trim().to_string())])?;
+    let root = DeTable::parse(text).map_err(|e| {
+        vec![err_at(
+            e.span().map(|s| s.start).unwrap_or(0),
+            e.message().trim().to_string(),
+        )]
+    })?;
     let mut errors = Vec::new();
     let mut inherits = None;
-    let sections: Vec<&str> = Slot::ALL.iter().filter_map(|s| s.name().split('.').next()).collect();
+    let sections: Vec<&str> = Slot::ALL
+        .iter()
+        .filter_map(|s| s.name().split('.').next())
+        .collect();
     for (section, value) in root.get_ref().iter() {
         if section.get_ref() == "inherits" {
             match value.get_ref() {
                 DeValue::String(base) if want_inherits => inherits = Some(base.to_string()),
                 DeValue::String(_) => {}
-                _ => errors.push(err_at(value.span().start, "inherits must be a theme name, e.g. \"dark\"".into())),
+                _ => errors.push(err_at(
+                    value.span().start,
+                    "inherits must be a theme name, e.g. \"dark\"".into(),
+                )),
             }
             continue;
         }
         let DeValue::Table(keys) = value.get_ref() else {
-            errors.push(err_at(section.span().start, format!("\"{}\" must be a table like [{}]", section.get_ref(), section.get_ref())));
+            errors.push(err_at(
+                section.span().start,
+                format!(
+                    "\"{}\" must be a table like [{}]",
+                    section.get_ref(),
+                    section.get_ref()
+                ),
+            ));
             continue;
         };
         for (key, value) in keys.iter() {
@@ -194,14 +239,24 @@ fn apply_file(theme: &mut Theme, text: &str, path: &Path, want_inherits: bool) -
                 let hint = did_you_mean(&full, Slot::ALL.iter().map(|s| s.name()))
                     .map(|s| format!(" (did you mean \"{s}\"?)"))
                     .unwrap_or_default();
-                let what = if in_section { "theme slot" } else { "theme section" };
-                let offset = if in_section { key.span().start } else { section.span().start };
+                let what = if in_section {
+                    "theme slot"
+                } else {
+                    "theme section"
+                };
+                let offset = if in_section {
+                    key.span().start
+                } else {
+                    section.span().start
+                };
                 errors.push(err_at(offset, format!("unknown {what} \"{full}\"{hint}")));
                 continue;
             };
             match parse_style(value.get_ref()) {
                 Ok(style) => theme.styles[*slot as usize] = style,
-                Err((message, inner)) => errors.push(err_at(inner.unwrap_or(value.span().start), message)),
+                Err((message, inner)) => {
+                    errors.push(err_at(inner.unwrap_or(value.span().start), message))
+                }
             }
         }
     }
@@ -233,7 +288,11 @@ fn parse_style(value: &DeValue) -> Result<Style, StyleError> {
                             DeValue::String(s) => parse_color(s).map_err(|(m, _)| (m, at))?,
                             other => parse_index(other).map_err(|(m, _)| (m, at))?,
                         };
-                        if key.get_ref() == "fg" { style.fg(color) } else { style.bg(color) }
+                        if key.get_ref() == "fg" {
+                            style.fg(color)
+                        } else {
+                            style.bg(color)
+                        }
                     }
                     "bold" => flag(Modifier::BOLD, style)?,
                     "italic" => flag(Modifier::ITALIC, style)?,
@@ -242,14 +301,23 @@ fn parse_style(value: &DeValue) -> Result<Style, StyleError> {
                     "reversed" => flag(Modifier::REVERSED, style)?,
                     other => {
                         let keys = ["fg", "bg", "bold", "italic", "underline", "dim", "reversed"];
-                        let hint = did_you_mean(other, keys).map(|s| format!(" (did you mean \"{s}\"?)")).unwrap_or_default();
-                        return Err((format!("unknown style key \"{other}\"{hint}"), Some(key.span().start)));
+                        let hint = did_you_mean(other, keys)
+                            .map(|s| format!(" (did you mean \"{s}\"?)"))
+                            .unwrap_or_default();
+                        return Err((
+                            format!("unknown style key \"{other}\"{hint}"),
+                            Some(key.span().start),
+                        ));
                     }
                 };
             }
             Ok(style)
         }
-        _ => Err(("a style is a colour (\"green\", \"#e5c07b\", 208) or a table { fg, bg, bold, … }".into(), None)),
+        _ => Err((
+            "a style is a colour (\"green\", \"#e5c07b\", 208) or a table { fg, bg, bold, … }"
+                .into(),
+            None,
+        )),
     }
 }
 
@@ -279,14 +347,22 @@ fn parse_color(text: &str) -> Result<Color, StyleError> {
             let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or(0);
             return Ok(Color::Rgb(byte(0), byte(2), byte(4)));
         }
-        return Err((format!("bad colour \"{text}\": use #rrggbb with six hex digits"), None));
+        return Err((
+            format!("bad colour \"{text}\": use #rrggbb with six hex digits"),
+            None,
+        ));
     }
     let lower = text.to_ascii_lowercase().replace(['-', ' '], "_");
     if let Some((_, color)) = COLOR_NAMES.iter().find(|(n, _)| *n == lower) {
         return Ok(*color);
     }
-    let hint = did_you_mean(&lower, COLOR_NAMES.iter().map(|(n, _)| *n)).map(|s| format!(" (did you mean \"{s}\"?)")).unwrap_or_default();
-    Err((format!("bad colour \"{text}\"{hint}: use a name like \"cyan\", \"#rrggbb\" or 0-255"), None))
+    let hint = did_you_mean(&lower, COLOR_NAMES.iter().map(|(n, _)| *n))
+        .map(|s| format!(" (did you mean \"{s}\"?)"))
+        .unwrap_or_default();
+    Err((
+        format!("bad colour \"{text}\"{hint}: use a name like \"cyan\", \"#rrggbb\" or 0-255"),
+        None,
+    ))
 }
 
 fn parse_index(value: &DeValue) -> Result<Color, StyleError> {
@@ -294,7 +370,12 @@ fn parse_index(value: &DeValue) -> Result<Color, StyleError> {
         DeValue::Integer(i) => i.as_str().parse::<u8>().ok(),
         _ => None,
     };
-    index.map(Color::Indexed).ok_or_else(|| ("a colour index is a whole number from 0 to 255".into(), None))
+    index.map(Color::Indexed).ok_or_else(|| {
+        (
+            "a colour index is a whole number from 0 to 255".into(),
+            None,
+        )
+    })
 }
 
 /// The closest colour the terminal can show.
@@ -314,16 +395,35 @@ pub fn degrade_color(color: Color, depth: ColorDepth) -> Option<Color> {
 
 /// xterm's 6x6x6 cube and grey ramp.
 fn rgb_to_256(r: u8, g: u8, b: u8) -> u8 {
-    let cube = |v: u8| if v < 48 { 0 } else if v < 115 { 1 } else { (v - 35) / 40 };
+    let cube = |v: u8| {
+        if v < 48 {
+            0
+        } else if v < 115 {
+            1
+        } else {
+            (v - 35) / 40
+        }
+    };
     let (cr, cg, cb) = (cube(r), cube(g), cube(b));
     let cube_index = 16 + 36 * cr + 6 * cg + cb;
     let avg = (r as u16 + g as u16 + b as u16) / 3;
-    let grey_index = if avg > 238 { 23 } else { (avg.saturating_sub(3) / 10) as u8 };
+    let grey_index = if avg > 238 {
+        23
+    } else {
+        (avg.saturating_sub(3) / 10) as u8
+    };
     let grey_level = 8 + 10 * grey_index as u16;
-    let (cube_rgb, grey) = (indexed_to_rgb(cube_index), (grey_level, grey_level, grey_level));
+    let (cube_rgb, grey) = (
+        indexed_to_rgb(cube_index),
+        (grey_level, grey_level, grey_level),
+    );
     let dist = |a: (u8, u8, u8)| sq(a.0, r) + sq(a.1, g) + sq(a.2, b);
     let grey_dist = sq(grey.0 as u8, r) + sq(grey.1 as u8, g) + sq(grey.2 as u8, b);
-    if grey_dist < dist(cube_rgb) { 232 + grey_index } else { cube_index }
+    if grey_dist < dist(cube_rgb) {
+        232 + grey_index
+    } else {
+        cube_index
+    }
 }
 
 fn indexed_to_rgb(i: u8) -> (u8, u8, u8) {
@@ -396,10 +496,22 @@ mod tests {
 
     #[test]
     fn colours_degrade() {
-        assert_eq!(degrade_color(Color::Rgb(255, 85, 85), ColorDepth::Ansi16), Some(Color::LightRed));
-        assert_eq!(degrade_color(Color::Rgb(0, 0, 0), ColorDepth::Ansi256), Some(Color::Indexed(16)));
-        assert_eq!(degrade_color(Color::Rgb(255, 255, 255), ColorDepth::Ansi256), Some(Color::Indexed(231)));
-        assert_eq!(degrade_color(Color::Rgb(128, 128, 128), ColorDepth::Ansi256), Some(Color::Indexed(244)));
+        assert_eq!(
+            degrade_color(Color::Rgb(255, 85, 85), ColorDepth::Ansi16),
+            Some(Color::LightRed)
+        );
+        assert_eq!(
+            degrade_color(Color::Rgb(0, 0, 0), ColorDepth::Ansi256),
+            Some(Color::Indexed(16))
+        );
+        assert_eq!(
+            degrade_color(Color::Rgb(255, 255, 255), ColorDepth::Ansi256),
+            Some(Color::Indexed(231))
+        );
+        assert_eq!(
+            degrade_color(Color::Rgb(128, 128, 128), ColorDepth::Ansi256),
+            Some(Color::Indexed(244))
+        );
         assert_eq!(degrade_color(Color::Cyan, ColorDepth::None), None);
     }
 

@@ -25,8 +25,18 @@ pub fn draw(app: &App, frame: &mut Frame) {
             area.width, area.height
         );
         let y = area.height.saturating_sub(3) / 2;
-        let rect = Rect { y, height: area.height.saturating_sub(y), ..area };
-        frame.render_widget(Paragraph::new(text).alignment(Alignment::Center).style(theme.style(Slot::Error)).wrap(Wrap { trim: true }), rect);
+        let rect = Rect {
+            y,
+            height: area.height.saturating_sub(y),
+            ..area
+        };
+        frame.render_widget(
+            Paragraph::new(text)
+                .alignment(Alignment::Center)
+                .style(theme.style(Slot::Error))
+                .wrap(Wrap { trim: true }),
+            rect,
+        );
         return;
     }
     let layout = screen_layout(area, app.focus, app.zoom);
@@ -38,7 +48,9 @@ pub fn draw(app: &App, frame: &mut Frame) {
         None => {}
         Some(Overlay::Help { scroll }) => draw_help(app, frame, area, *scroll),
         Some(Overlay::Detail { detail, scroll }) => draw_detail(app, frame, area, detail, *scroll),
-        Some(Overlay::Command { input, error }) => draw_command_bar(app, frame, layout.status, input, error.as_deref()),
+        Some(Overlay::Command { input, error }) => {
+            draw_command_bar(app, frame, layout.status, input, error.as_deref())
+        }
         Some(Overlay::Filter { pane, input, error }) => {
             let label = format!("filter {}: ", pane.name());
             draw_line_input(app, frame, layout.status, &label, input, error.as_deref());
@@ -52,7 +64,10 @@ fn draw_pane(app: &App, frame: &mut Frame, id: PaneId, rect: Rect) {
     let focused = id == app.focus;
     let pane = app.pane(id);
     let (border, title_style) = if focused {
-        (theme.style(Slot::BorderFocused), theme.style(Slot::TitleFocused))
+        (
+            theme.style(Slot::BorderFocused),
+            theme.style(Slot::TitleFocused),
+        )
     } else {
         (theme.style(Slot::Border), theme.style(Slot::Title))
     };
@@ -60,22 +75,40 @@ fn draw_pane(app: &App, frame: &mut Frame, id: PaneId, rect: Rect) {
     title.spans.insert(0, Span::raw(" "));
     title = title.style(title_style);
     // Focus shows in the border's shape too, not only its colour.
-    let kind = if focused { BorderType::Thick } else { BorderType::Plain };
-    let block = Block::default().borders(Borders::ALL).border_type(kind).border_style(border).title(title);
+    let kind = if focused {
+        BorderType::Thick
+    } else {
+        BorderType::Plain
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_type(kind)
+        .border_style(border)
+        .title(title);
     frame.render_widget(block, rect);
-    let ctx = DrawContext { theme, focused, now: app.now };
+    let ctx = DrawContext {
+        theme,
+        focused,
+        now: app.now,
+    };
     pane.draw(frame, inner(rect), &ctx);
 }
 
 /// The first key bound to `action` with focus on `section`, as text.
 fn key_for(app: &App, section: Section, action: Action) -> Option<String> {
-    app.keymap.keys_for(section, action).first().map(|k| k.to_string())
+    app.keymap
+        .keys_for(section, action)
+        .first()
+        .map(|k| k.to_string())
 }
 
 /// A short label for a hint: "toggle_follow" reads "follow".
 pub fn hint_label(action: Action) -> String {
     let name = action.name();
-    let name = ["toggle_", "record_", "focus_", "cycle_"].iter().find_map(|p| name.strip_prefix(p)).unwrap_or(name);
+    let name = ["toggle_", "record_", "focus_", "cycle_"]
+        .iter()
+        .find_map(|p| name.strip_prefix(p))
+        .unwrap_or(name);
     name.replace('_', " ")
 }
 
@@ -83,11 +116,18 @@ fn draw_status_line(app: &App, frame: &mut Frame, area: Rect) {
     let theme = &app.theme;
     let section = app.focus.section();
     let mut left = Vec::new();
-    let hints = app.pane(app.focus).hints().iter().chain([Action::CommandBar, Action::Help].iter());
+    let hints = app
+        .pane(app.focus)
+        .hints()
+        .iter()
+        .chain([Action::CommandBar, Action::Help].iter());
     for action in hints {
         if let Some(key) = key_for(app, section, *action) {
             left.push(Span::styled(format!(" {key}"), theme.style(Slot::KeyHint)));
-            left.push(Span::styled(format!(" {} ·", hint_label(*action)), theme.style(Slot::StatusLine)));
+            left.push(Span::styled(
+                format!(" {} ·", hint_label(*action)),
+                theme.style(Slot::StatusLine),
+            ));
         }
     }
     if let Some(last) = left.last_mut() {
@@ -95,11 +135,21 @@ fn draw_status_line(app: &App, frame: &mut Frame, area: Rect) {
     }
     let mut right = Vec::new();
     if !app.pending.is_empty() {
-        right.push(Span::styled(format!("saving {}… ", app.pending.len()), theme.style(Slot::Notice)));
+        right.push(Span::styled(
+            format!("saving {}… ", app.pending.len()),
+            theme.style(Slot::Notice),
+        ));
     }
     if !app.hosts_down.is_empty() {
-        let names: Vec<_> = app.hosts_down.iter().map(|(h, s)| format!("{h} {}", s.label())).collect();
-        right.push(Span::styled(format!("✖ {} ", names.join(", ")), theme.style(Slot::StatusCrit)));
+        let names: Vec<_> = app
+            .hosts_down
+            .iter()
+            .map(|(h, s)| format!("{h} {}", s.label()))
+            .collect();
+        right.push(Span::styled(
+            format!("✖ {} ", names.join(", ")),
+            theme.style(Slot::StatusCrit),
+        ));
     }
     if let Some(notice) = app.notice.as_ref().filter(|n| n.kind == NoticeKind::Error) {
         draw_error_box(app, frame, area, &notice.text);
@@ -114,9 +164,13 @@ fn draw_status_line(app: &App, frame: &mut Frame, area: Rect) {
     }
     let right_width: usize = right.iter().map(|s| s.content.chars().count()).sum();
     let right_width = right_width.min(area.width as usize * 2 / 3) as u16;
-    let [left_area, right_area] = Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width)]).areas(area);
+    let [left_area, right_area] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width)]).areas(area);
     frame.render_widget(Paragraph::new(Line::from(left)), left_area);
-    frame.render_widget(Paragraph::new(Line::from(right)).alignment(Alignment::Right), right_area);
+    frame.render_widget(
+        Paragraph::new(Line::from(right)).alignment(Alignment::Right),
+        right_area,
+    );
 }
 
 /// Errors (a failed save, a bad reload) get a box above the status line, wrapped, so the
@@ -124,22 +178,41 @@ fn draw_status_line(app: &App, frame: &mut Frame, area: Rect) {
 fn draw_error_box(app: &App, frame: &mut Frame, status: Rect, text: &str) {
     let width = status.width;
     let inner_width = width.saturating_sub(2).max(1) as usize;
-    let rows: usize = text.lines().map(|l| l.chars().count().div_ceil(inner_width).max(1)).sum();
+    let rows: usize = text
+        .lines()
+        .map(|l| l.chars().count().div_ceil(inner_width).max(1))
+        .sum();
     let height = (rows as u16 + 2).min(status.y / 2).max(3);
-    let rect = Rect { x: status.x, y: status.y.saturating_sub(height), width, height };
+    let rect = Rect {
+        x: status.x,
+        y: status.y.saturating_sub(height),
+        width,
+        height,
+    };
     frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(app.theme.style(Slot::Error))
-        .title(Span::styled(" ✖ error · esc dismisses ", app.theme.style(Slot::Error)));
-    let paragraph = Paragraph::new(text.to_string()).block(block).wrap(Wrap { trim: false }).style(app.theme.style(Slot::Text));
+        .title(Span::styled(
+            " ✖ error · esc dismisses ",
+            app.theme.style(Slot::Error),
+        ));
+    let paragraph = Paragraph::new(text.to_string())
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .style(app.theme.style(Slot::Text));
     frame.render_widget(paragraph, rect);
 }
 
 fn centered(area: Rect, width_pct: u16, height_pct: u16) -> Rect {
     let width = (area.width * width_pct / 100).max(40.min(area.width));
     let height = (area.height * height_pct / 100).max(10.min(area.height));
-    Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height }
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
 }
 
 fn overlay_block(app: &App, title: String) -> Block<'static> {
@@ -147,7 +220,10 @@ fn overlay_block(app: &App, title: String) -> Block<'static> {
         .borders(Borders::ALL)
         .border_type(BorderType::Double)
         .border_style(app.theme.style(Slot::OverlayBorder))
-        .title(Span::styled(format!(" {title} "), app.theme.style(Slot::TitleFocused)))
+        .title(Span::styled(
+            format!(" {title} "),
+            app.theme.style(Slot::TitleFocused),
+        ))
         .style(app.theme.style(Slot::Overlay))
 }
 
@@ -160,7 +236,11 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         if bindings.is_empty() {
             continue;
         }
-        let heading = if section == Section::Global { "everywhere".to_string() } else { format!("in {}", app.focus.name()) };
+        let heading = if section == Section::Global {
+            "everywhere".to_string()
+        } else {
+            format!("in {}", app.focus.name())
+        };
         lines.push(Line::styled(heading, theme.style(Slot::TitleFocused)));
         let mut seen: Vec<Action> = Vec::new();
         for (_, action) in bindings {
@@ -168,25 +248,39 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
                 continue;
             }
             seen.push(*action);
-            let keys: Vec<String> = app.keymap.keys_for(section, *action).iter().map(|k| k.to_string()).collect();
+            let keys: Vec<String> = app
+                .keymap
+                .keys_for(section, *action)
+                .iter()
+                .map(|k| k.to_string())
+                .collect();
             if keys.is_empty() {
                 continue;
             }
             lines.push(Line::from(vec![
-                Span::styled(format!("  {:<18}", keys.join(" ")), theme.style(Slot::KeyHint)),
+                Span::styled(
+                    format!("  {:<18}", keys.join(" ")),
+                    theme.style(Slot::KeyHint),
+                ),
                 Span::styled(action.description().to_string(), theme.style(Slot::Text)),
             ]));
         }
         lines.push(Line::raw(""));
     }
-    lines.push(Line::styled("in text fields: ctrl-s save · tab next field · ctrl-e $EDITOR · esc keep draft", theme.style(Slot::Muted)));
+    lines.push(Line::styled(
+        "in text fields: ctrl-s save · tab next field · ctrl-e $EDITOR · esc keep draft",
+        theme.style(Slot::Muted),
+    ));
     lines
 }
 
 fn draw_help(app: &App, frame: &mut Frame, area: Rect, scroll: usize) {
     let rect = centered(area, 70, 80);
     frame.render_widget(Clear, rect);
-    let block = overlay_block(app, format!("Help · {} keys · esc closes", app.focus.name()));
+    let block = overlay_block(
+        app,
+        format!("Help · {} keys · esc closes", app.focus.name()),
+    );
     let lines = help_lines(app);
     let scroll = scroll.min(lines.len().saturating_sub(1)) as u16;
     frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), rect);
@@ -196,14 +290,27 @@ fn draw_detail(app: &App, frame: &mut Frame, area: Rect, detail: &Detail, scroll
     let rect = centered(area, 85, 85);
     frame.render_widget(Clear, rect);
     let block = overlay_block(app, format!("{} · esc closes", detail.title));
-    let paragraph = Paragraph::new(detail.lines.clone()).block(block).wrap(Wrap { trim: false }).scroll((scroll as u16, 0));
+    let paragraph = Paragraph::new(detail.lines.clone())
+        .block(block)
+        .wrap(Wrap { trim: false })
+        .scroll((scroll as u16, 0));
     frame.render_widget(paragraph, rect);
 }
 
-fn draw_line_input(app: &App, frame: &mut Frame, area: Rect, label: &str, input: &LineInput, error: Option<&str>) {
+fn draw_line_input(
+    app: &App,
+    frame: &mut Frame,
+    area: Rect,
+    label: &str,
+    input: &LineInput,
+    error: Option<&str>,
+) {
     let theme = &app.theme;
     frame.render_widget(Clear, area);
-    let mut spans = vec![Span::styled(label.to_string(), theme.style(Slot::KeyHint)), Span::styled(input.text.clone(), theme.style(Slot::Input))];
+    let mut spans = vec![
+        Span::styled(label.to_string(), theme.style(Slot::KeyHint)),
+        Span::styled(input.text.clone(), theme.style(Slot::Input)),
+    ];
     if let Some(error) = error {
         spans.push(Span::styled(format!("  {error}"), theme.style(Slot::Error)));
     }
@@ -212,26 +319,45 @@ fn draw_line_input(app: &App, frame: &mut Frame, area: Rect, label: &str, input:
     frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
 }
 
-fn draw_command_bar(app: &App, frame: &mut Frame, status: Rect, input: &LineInput, error: Option<&str>) {
+fn draw_command_bar(
+    app: &App,
+    frame: &mut Frame,
+    status: Rect,
+    input: &LineInput,
+    error: Option<&str>,
+) {
     let theme = &app.theme;
     let matches = command_completions(&input.text);
     let shown = matches.len().min(8) as u16;
     if shown > 0 && status.y >= shown {
         let width = 60.min(status.width);
-        let rect = Rect { x: status.x, y: status.y - shown, width, height: shown };
+        let rect = Rect {
+            x: status.x,
+            y: status.y - shown,
+            width,
+            height: shown,
+        };
         frame.render_widget(Clear, rect);
         let lines: Vec<Line> = matches
             .iter()
             .take(shown as usize)
             .map(|name| {
-                let desc = Action::from_name(name).map(|a| a.description()).unwrap_or("");
+                let desc = Action::from_name(name)
+                    .map(|a| a.description())
+                    .unwrap_or("");
                 Line::from(vec![
                     Span::styled(format!(" {name:<18}"), theme.style(Slot::KeyHint)),
-                    Span::styled(truncate(desc, width.saturating_sub(20) as usize), theme.style(Slot::Muted)),
+                    Span::styled(
+                        truncate(desc, width.saturating_sub(20) as usize),
+                        theme.style(Slot::Muted),
+                    ),
                 ])
             })
             .collect();
-        frame.render_widget(Paragraph::new(lines).style(theme.style(Slot::Overlay)), rect);
+        frame.render_widget(
+            Paragraph::new(lines).style(theme.style(Slot::Overlay)),
+            rect,
+        );
     }
     draw_line_input(app, frame, status, ":", input, error);
 }
@@ -248,31 +374,65 @@ fn draw_form(app: &App, frame: &mut Frame, area: Rect, form: &EntryForm) {
     let body = block.inner(rect);
     frame.render_widget(block, rect);
     let about = form.refs.label();
-    let footer = form.problem.clone().unwrap_or_else(|| "ctrl-s save · tab next field · ctrl-e $EDITOR · esc keep as draft".into());
-    let footer_style = if form.problem.is_some() { theme.style(Slot::Error) } else { theme.style(Slot::Muted) };
+    let footer = form.problem.clone().unwrap_or_else(|| {
+        "ctrl-s save · tab next field · ctrl-e $EDITOR · esc keep as draft".into()
+    });
+    let footer_style = if form.problem.is_some() {
+        theme.style(Slot::Error)
+    } else {
+        theme.style(Slot::Muted)
+    };
     let field_block = |name: &str, active: bool| {
-        let style = if active { theme.style(Slot::BorderFocused) } else { theme.style(Slot::Border) };
-        Block::default().borders(Borders::ALL).border_style(style).title(Span::styled(format!(" {name} "), style))
+        let style = if active {
+            theme.style(Slot::BorderFocused)
+        } else {
+            theme.style(Slot::Border)
+        };
+        Block::default()
+            .borders(Borders::ALL)
+            .border_style(style)
+            .title(Span::styled(format!(" {name} "), style))
     };
     let mut what = form.what.clone();
     let mut why = form.why.clone();
     what.set_block(field_block("what", form.field == FormField::What));
     why.set_block(field_block("why (required)", form.field == FormField::Why));
-    for (area, active) in [(&mut what, form.field == FormField::What), (&mut why, form.field == FormField::Why)] {
+    for (area, active) in [
+        (&mut what, form.field == FormField::What),
+        (&mut why, form.field == FormField::Why),
+    ] {
         area.set_cursor_line_style(Style::default());
         if !active {
             area.set_cursor_style(Style::default());
         }
     }
-    let about_line = Line::styled(if about.is_empty() { "about: nothing selected".to_string() } else { format!("about: {about}") }, theme.style(Slot::Muted));
+    let about_line = Line::styled(
+        if about.is_empty() {
+            "about: nothing selected".to_string()
+        } else {
+            format!("about: {about}")
+        },
+        theme.style(Slot::Muted),
+    );
     if form.needs_why() {
-        let [a, w, y, f] = Layout::vertical([Constraint::Length(1), Constraint::Percentage(50), Constraint::Min(3), Constraint::Length(1)]).areas(body);
+        let [a, w, y, f] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Percentage(50),
+            Constraint::Min(3),
+            Constraint::Length(1),
+        ])
+        .areas(body);
         frame.render_widget(Paragraph::new(about_line), a);
         frame.render_widget(&what, w);
         frame.render_widget(&why, y);
         frame.render_widget(Paragraph::new(footer).style(footer_style), f);
     } else {
-        let [a, w, f] = Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)]).areas(body);
+        let [a, w, f] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(3),
+            Constraint::Length(1),
+        ])
+        .areas(body);
         frame.render_widget(Paragraph::new(about_line), a);
         frame.render_widget(&what, w);
         frame.render_widget(Paragraph::new(footer).style(footer_style), f);

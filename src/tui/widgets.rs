@@ -53,7 +53,10 @@ pub fn sparkline(values: impl Iterator<Item = f64>, width: usize) -> String {
     if max <= 0.0 {
         return String::new();
     }
-    values.iter().map(|v| BARS[((v / max) * 7.0).round().clamp(0.0, 7.0) as usize]).collect()
+    values
+        .iter()
+        .map(|v| BARS[((v / max) * 7.0).round().clamp(0.0, 7.0) as usize])
+        .collect()
 }
 
 #[cfg(test)]

@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 /// The binary under test: `$SHERIFF_BIN` (the release build `scripts/test` makes), else
 /// the one cargo built for these tests.
 pub fn sheriff_bin() -> PathBuf {
-    std::env::var_os("SHERIFF_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_sheriff")))
+    std::env::var_os("SHERIFF_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_sheriff")))
 }
 
 pub struct Tmux {
@@ -22,7 +24,10 @@ impl Tmux {
     /// `EXIT=<code>` and the terminal's `stty` settings, then stays open to be read.
     pub fn start(command: &str, width: u16, height: u16, env: &[(&str, &str)]) -> Tmux {
         assert!(
-            Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success()),
+            Command::new("tmux")
+                .arg("-V")
+                .output()
+                .is_ok_and(|o| o.status.success()),
             "tmux is required for end-to-end tests: apt-get install tmux (scripts/test does)"
         );
         let socket = format!("sheriff-test-{}-{}", std::process::id(), rand_suffix());
@@ -32,7 +37,21 @@ impl Tmux {
         }
         let script = format!("{exports}{command}; echo EXIT=$?; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 600");
         let status = Command::new("tmux")
-            .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-x", &width.to_string(), "-y", &height.to_string(), "sh", "-c", &script])
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+                "sh",
+                "-c",
+                &script,
+            ])
             .env("TERM", "xterm-256color")
             .status()
             .expect("run tmux");
@@ -41,7 +60,12 @@ impl Tmux {
     }
 
     fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux").arg("-L").arg(&self.socket).args(args).output().expect("run tmux");
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("run tmux");
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -54,7 +78,15 @@ impl Tmux {
     }
 
     pub fn resize(&self, width: u16, height: u16) {
-        self.tmux(&["resize-window", "-t", "0", "-x", &width.to_string(), "-y", &height.to_string()]);
+        self.tmux(&[
+            "resize-window",
+            "-t",
+            "0",
+            "-x",
+            &width.to_string(),
+            "-y",
+            &height.to_string(),
+        ]);
     }
 
     /// Types text literally (no key-name interpretation).
@@ -73,7 +105,9 @@ impl Tmux {
     }
 
     pub fn display(&self, format: &str) -> String {
-        self.tmux(&["display", "-p", "-t", "0", format]).trim().to_string()
+        self.tmux(&["display", "-p", "-t", "0", format])
+            .trim()
+            .to_string()
     }
 
     /// Waits until the screen shows `needle`; panics with the screen if it never does.
@@ -109,27 +143,46 @@ impl Tmux {
     /// The pid of the program started in the pane (the child of the pane's shell).
     pub fn program_pid(&self) -> u32 {
         let shell = self.display("#{pane_pid}");
-        let out = Command::new("pgrep").args(["-P", &shell]).output().expect("pgrep");
+        let out = Command::new("pgrep")
+            .args(["-P", &shell])
+            .output()
+            .expect("pgrep");
         String::from_utf8_lossy(&out.stdout)
             .lines()
             .filter_map(|l| l.trim().parse().ok())
-            .find(|pid: &u32| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "sheriff"))
+            .find(|pid: &u32| {
+                std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                    .is_ok_and(|c| c.trim() == "sheriff")
+            })
             .unwrap_or_else(|| panic!("no sheriff process under the pane's shell {shell}"))
     }
 
     /// Asserts the terminal is as the shell left it: normal screen, cursor shown, cooked mode.
     pub fn assert_restored(&self) {
         let screen = self.wait_for("EXIT=", Duration::from_secs(10));
-        assert_eq!(self.display("#{alternate_on}"), "0", "still on the alternate screen:\n{screen}");
-        assert_eq!(self.display("#{cursor_flag}"), "1", "cursor left hidden:\n{screen}");
+        assert_eq!(
+            self.display("#{alternate_on}"),
+            "0",
+            "still on the alternate screen:\n{screen}"
+        );
+        assert_eq!(
+            self.display("#{cursor_flag}"),
+            "1",
+            "cursor left hidden:\n{screen}"
+        );
         let screen = self.wait_for("icanon", Duration::from_secs(5));
-        assert!(screen.lines().any(|l| l.trim() == "icanon"), "raw mode left on (no icanon):\n{screen}");
+        assert!(
+            screen.lines().any(|l| l.trim() == "icanon"),
+            "raw mode left on (no icanon):\n{screen}"
+        );
     }
 }
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).status();
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
     }
 }
 

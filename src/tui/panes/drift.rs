@@ -30,8 +30,12 @@ impl DriftPane {
     pub fn configure(&mut self, config: &Config) {
         let old = std::mem::take(&mut self.targets);
         for spec in &config.drifts {
-            let report = old.iter().find(|(n, b, _)| *n == spec.name && *b == spec.between).and_then(|(_, _, r)| r.clone());
-            self.targets.push((spec.name.clone(), spec.between.clone(), report));
+            let report = old
+                .iter()
+                .find(|(n, b, _)| *n == spec.name && *b == spec.between)
+                .and_then(|(_, _, r)| r.clone());
+            self.targets
+                .push((spec.name.clone(), spec.between.clone(), report));
         }
     }
 
@@ -53,13 +57,22 @@ impl DriftPane {
             .iter()
             .filter_map(|(name, (a, b), report)| {
                 let n = report.as_ref()?.drifted().count();
-                (n > 0).then(|| format!("{name} {a} ↔ {b}: {n} file{} differ", if n == 1 { "" } else { "s" }))
+                (n > 0).then(|| {
+                    format!(
+                        "{name} {a} ↔ {b}: {n} file{} differ",
+                        if n == 1 { "" } else { "s" }
+                    )
+                })
             })
             .collect()
     }
 
     pub fn drifted_count(&self) -> usize {
-        self.targets.iter().filter_map(|(_, _, r)| r.as_ref()).map(|r| r.drifted().count()).sum()
+        self.targets
+            .iter()
+            .filter_map(|(_, _, r)| r.as_ref())
+            .map(|r| r.drifted().count())
+            .sum()
     }
 }
 
@@ -68,10 +81,17 @@ impl Pane for DriftPane {
         let mut spans = vec![Span::raw("Drift ")];
         let n = self.drifted_count();
         if n > 0 {
-            spans.push(Span::styled(format!("{n}~ "), theme.style(Slot::StatusWarn)));
+            spans.push(Span::styled(
+                format!("{n}~ "),
+                theme.style(Slot::StatusWarn),
+            ));
         }
         if let Some((_, (a, b), _)) = self.targets.first() {
-            if self.targets.iter().all(|(_, between, _)| between.0 == *a && between.1 == *b) {
+            if self
+                .targets
+                .iter()
+                .all(|(_, between, _)| between.0 == *a && between.1 == *b)
+            {
                 spans.push(Span::raw(format!("{a} ↔ {b} ")));
             }
         }
@@ -82,15 +102,20 @@ impl Pane for DriftPane {
         let theme = ctx.theme;
         let rows = self.rows();
         if rows.is_empty() {
-            let text = "No drift targets. Add [[drift]] sections to compare config between environments.";
+            let text =
+                "No drift targets. Add [[drift]] sections to compare config between environments.";
             frame.render_widget(Paragraph::new(text).style(theme.style(Slot::Muted)), area);
             return;
         }
         let width = area.width as usize;
-        let path_w = rows.iter().filter_map(|r| match r {
-            Row::File(_, f) => Some(f.path.chars().count() + 1),
-            Row::Target(..) => None,
-        }).max().unwrap_or(8);
+        let path_w = rows
+            .iter()
+            .filter_map(|r| match r {
+                Row::File(_, f) => Some(f.path.chars().count() + 1),
+                Row::Target(..) => None,
+            })
+            .max()
+            .unwrap_or(8);
         let lines: Vec<Line> = self
             .view
             .visible(rows.len(), area.height as usize)
@@ -107,10 +132,16 @@ impl Pane for DriftPane {
     }
 
     fn on_event(&mut self, event: &Event) -> bool {
-        let Event::Drift(report) = event else { return false };
+        let Event::Drift(report) = event else {
+            return false;
+        };
         match self.targets.iter_mut().find(|(n, _, _)| *n == report.name) {
             Some(target) => target.2 = Some(report.clone()),
-            None => self.targets.push((report.name.clone(), report.between.clone(), Some(report.clone()))),
+            None => self.targets.push((
+                report.name.clone(),
+                report.between.clone(),
+                Some(report.clone()),
+            )),
         }
         let len = self.rows().len();
         self.view.keep_visible(len, usize::MAX);
@@ -123,7 +154,12 @@ impl Pane for DriftPane {
     }
 
     fn hints(&self) -> &'static [Action] {
-        &[Action::Open, Action::RecordChange, Action::Note, Action::Zoom]
+        &[
+            Action::Open,
+            Action::RecordChange,
+            Action::Note,
+            Action::Zoom,
+        ]
     }
 
     fn detail(&self, theme: &Theme) -> Option<Detail> {
@@ -135,18 +171,27 @@ impl Pane for DriftPane {
                     None => lines.push(Line::styled("not compared yet", theme.style(Slot::Muted))),
                     Some(report) => {
                         if let Some(err) = &report.error {
-                            lines.push(Line::styled(format!("error: {err}"), theme.style(Slot::Error)));
+                            lines.push(Line::styled(
+                                format!("error: {err}"),
+                                theme.style(Slot::Error),
+                            ));
                         }
                         for file in &report.files {
                             lines.push(file_line(file, theme, 40, 200));
                         }
                     }
                 }
-                Some(Detail { title: format!("drift · {name}"), lines })
+                Some(Detail {
+                    title: format!("drift · {name}"),
+                    lines,
+                })
             }
             Row::File(name, file) => {
                 let lines = file.diff.lines().map(|l| diff_line(l, theme)).collect();
-                Some(Detail { title: format!("drift · {name} · {}", file.path), lines })
+                Some(Detail {
+                    title: format!("drift · {name} · {}", file.path),
+                    lines,
+                })
             }
         }
     }
@@ -157,7 +202,10 @@ impl Pane for DriftPane {
             Some(Row::Target(name, ..)) | Some(Row::File(name, _)) => Some(name.to_string()),
             None => None,
         };
-        Refs { drift, ..Refs::default() }
+        Refs {
+            drift,
+            ..Refs::default()
+        }
     }
 
     fn click_row(&mut self, row: usize, page: usize) {
@@ -174,7 +222,10 @@ fn row_line(row: &Row, theme: &Theme, path_w: usize, width: usize) -> Line<'stat
         Row::Target(name, (a, b), report) => {
             let (summary, slot) = match report {
                 None => ("comparing…".to_string(), Slot::Muted),
-                Some(r) if r.error.is_some() => (format!("error: {}", r.error.as_deref().unwrap_or("")), Slot::Error),
+                Some(r) if r.error.is_some() => (
+                    format!("error: {}", r.error.as_deref().unwrap_or("")),
+                    Slot::Error,
+                ),
                 Some(r) => {
                     let drifted = r.drifted().count();
                     let same = r.files.len() - drifted;
@@ -185,10 +236,17 @@ fn row_line(row: &Row, theme: &Theme, path_w: usize, width: usize) -> Line<'stat
                     }
                 }
             };
-            let head = if width >= 60 { format!("{name} ({a} ↔ {b}) ") } else { format!("{name}: ") };
+            let head = if width >= 60 {
+                format!("{name} ({a} ↔ {b}) ")
+            } else {
+                format!("{name}: ")
+            };
             Line::from(vec![
                 Span::styled(head.clone(), theme.style(Slot::Title)),
-                Span::styled(fit(&summary, width.saturating_sub(head.chars().count())), theme.style(slot)),
+                Span::styled(
+                    fit(&summary, width.saturating_sub(head.chars().count())),
+                    theme.style(slot),
+                ),
             ])
         }
         Row::File(_, file) => file_line(file, theme, path_w, width),
@@ -203,12 +261,22 @@ fn file_line(file: &DriftFile, theme: &Theme, path_w: usize, width: usize) -> Li
         FileDrift::OnlyRight => (">", "only on the right".to_string()),
     };
     let summary = file.note.clone().unwrap_or(summary);
-    let slot = if file.drift == FileDrift::Same { Slot::StatusOk } else { Slot::StatusWarn };
+    let slot = if file.drift == FileDrift::Same {
+        Slot::StatusOk
+    } else {
+        Slot::StatusWarn
+    };
     let path_w = path_w.min(width / 2).clamp(8, 40);
     Line::from(vec![
         Span::styled(format!("  {symbol} "), theme.style(slot)),
-        Span::styled(format!("{} ", fit(&file.path, path_w)), theme.style(Slot::Text)),
-        Span::styled(fit(&summary, width.saturating_sub(path_w + 5)), theme.style(Slot::Muted)),
+        Span::styled(
+            format!("{} ", fit(&file.path, path_w)),
+            theme.style(Slot::Text),
+        ),
+        Span::styled(
+            fit(&summary, width.saturating_sub(path_w + 5)),
+            theme.style(Slot::Muted),
+        ),
     ])
 }
 

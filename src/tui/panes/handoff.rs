@@ -37,10 +37,17 @@ impl HandoffFilter {
             if let Some(author) = word.strip_prefix("author:") {
                 entry.author.to_lowercase() == author
             } else if let Some(env) = word.strip_prefix("env:") {
-                entry.refs.env.as_deref().is_some_and(|e| e.to_lowercase() == env)
+                entry
+                    .refs
+                    .env
+                    .as_deref()
+                    .is_some_and(|e| e.to_lowercase() == env)
             } else {
                 entry.text.to_lowercase().contains(&word)
-                    || entry.why.as_deref().is_some_and(|w| w.to_lowercase().contains(&word))
+                    || entry
+                        .why
+                        .as_deref()
+                        .is_some_and(|w| w.to_lowercase().contains(&word))
                     || entry.author.to_lowercase().contains(&word)
             }
         })
@@ -85,7 +92,11 @@ impl HandoffPane {
     }
 
     pub fn shift_start(&self) -> Option<DateTime<Utc>> {
-        self.entries.iter().rev().find(|e| e.kind == EntryKind::ShiftStart).map(|e| e.time)
+        self.entries
+            .iter()
+            .rev()
+            .find(|e| e.kind == EntryKind::ShiftStart)
+            .map(|e| e.time)
     }
 
     pub fn filter_state(&self) -> &HandoffFilter {
@@ -95,8 +106,14 @@ impl HandoffPane {
     fn rows(&self) -> Vec<Row<'_>> {
         let shift_start = self.shift_start();
         let mut rows = Vec::new();
-        for entry in self.entries.iter().filter(|e| self.filter.matches(e, shift_start)) {
-            let fold = entry.kind.is_automatic() && !self.filter.unfold_automatic && self.filter.kind.is_none();
+        for entry in self
+            .entries
+            .iter()
+            .filter(|e| self.filter.matches(e, shift_start))
+        {
+            let fold = entry.kind.is_automatic()
+                && !self.filter.unfold_automatic
+                && self.filter.kind.is_none();
             match (fold, rows.last_mut()) {
                 (true, Some(Row::Folded(run))) => run.push(entry),
                 (true, _) => rows.push(Row::Folded(vec![entry])),
@@ -124,7 +141,10 @@ impl Pane for HandoffPane {
         let mut title = String::from("Handoff");
         if self.filter.this_shift {
             match self.shift_start() {
-                Some(start) => title.push_str(&format!(" · shift since {}", start.with_timezone(&Local).format("%H:%M"))),
+                Some(start) => title.push_str(&format!(
+                    " · shift since {}",
+                    start.with_timezone(&Local).format("%H:%M")
+                )),
                 None => title.push_str(" · no shift started"),
             }
         }
@@ -159,8 +179,16 @@ impl Pane for HandoffPane {
             Row::Entry(e) => Some(*e),
             Row::Folded(_) => None,
         });
-        let (author_w, kind_w) = entries.fold((4, 4), |(a, k), e| (a.max(e.author.chars().count()), k.max(e.kind.as_str().len())));
-        let widths = (author_w.min(10), kind_w.min(if width < 60 { 6 } else { 11 }));
+        let (author_w, kind_w) = entries.fold((4, 4), |(a, k), e| {
+            (
+                a.max(e.author.chars().count()),
+                k.max(e.kind.as_str().len()),
+            )
+        });
+        let widths = (
+            author_w.min(10),
+            kind_w.min(if width < 60 { 6 } else { 11 }),
+        );
         let lines: Vec<Line> = visible
             .map(|i| {
                 let line = row_line(&rows[i], theme, widths, width, ctx.now);
@@ -194,7 +222,11 @@ impl Pane for HandoffPane {
                 let kinds = EntryKind::ALL;
                 self.filter.kind = match self.filter.kind {
                     None => Some(kinds[0]),
-                    Some(k) => kinds.iter().position(|x| *x == k).and_then(|i| kinds.get(i + 1)).copied(),
+                    Some(k) => kinds
+                        .iter()
+                        .position(|x| *x == k)
+                        .and_then(|i| kinds.get(i + 1))
+                        .copied(),
                 };
                 self.reselect_last();
                 true
@@ -222,7 +254,13 @@ impl Pane for HandoffPane {
     }
 
     fn hints(&self) -> &'static [Action] {
-        &[Action::Note, Action::RecordChange, Action::CycleKind, Action::ThisShift, Action::PreviewReport]
+        &[
+            Action::Note,
+            Action::RecordChange,
+            Action::CycleKind,
+            Action::ThisShift,
+            Action::PreviewReport,
+        ]
     }
 
     fn detail(&self, theme: &Theme) -> Option<Detail> {
@@ -234,21 +272,40 @@ impl Pane for HandoffPane {
         let mut lines = Vec::new();
         for entry in &entries {
             lines.push(Line::from(vec![
-                Span::styled(entry.time.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S ").to_string(), theme.style(Slot::HandoffTime)),
-                Span::styled(format!("{} ", entry.author), theme.style(Slot::HandoffAuthor)),
+                Span::styled(
+                    entry
+                        .time
+                        .with_timezone(&Local)
+                        .format("%Y-%m-%d %H:%M:%S ")
+                        .to_string(),
+                    theme.style(Slot::HandoffTime),
+                ),
+                Span::styled(
+                    format!("{} ", entry.author),
+                    theme.style(Slot::HandoffAuthor),
+                ),
                 Span::styled(entry.kind.to_string(), theme.style(kind_slot(entry.kind))),
             ]));
             lines.extend(entry.text.lines().map(|l| Line::raw(format!("  {l}"))));
             if let Some(why) = &entry.why {
                 lines.push(Line::styled("  why:", theme.style(Slot::HandoffWhy)));
-                lines.extend(why.lines().map(|l| Line::styled(format!("    {l}"), theme.style(Slot::HandoffWhy))));
+                lines.extend(
+                    why.lines()
+                        .map(|l| Line::styled(format!("    {l}"), theme.style(Slot::HandoffWhy))),
+                );
             }
             let refs = entry.refs.label();
             if !refs.is_empty() {
-                lines.push(Line::styled(format!("  about: {refs}"), theme.style(Slot::Muted)));
+                lines.push(Line::styled(
+                    format!("  about: {refs}"),
+                    theme.style(Slot::Muted),
+                ));
             }
             if !entry.tags.is_empty() {
-                lines.push(Line::styled(format!("  tags: {}", entry.tags.join(", ")), theme.style(Slot::Muted)));
+                lines.push(Line::styled(
+                    format!("  tags: {}", entry.tags.join(", ")),
+                    theme.style(Slot::Muted),
+                ));
             }
             lines.push(Line::raw(""));
         }
@@ -260,7 +317,9 @@ impl Pane for HandoffPane {
     }
 
     fn selection_refs(&self) -> Refs {
-        self.selected_entry().map(|e| e.refs.clone()).unwrap_or_default()
+        self.selected_entry()
+            .map(|e| e.refs.clone())
+            .unwrap_or_default()
     }
 
     fn click_row(&mut self, row: usize, page: usize) {
@@ -299,7 +358,13 @@ fn when(time: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
-fn row_line(row: &Row, theme: &Theme, widths: (usize, usize), width: usize, now: DateTime<Utc>) -> Line<'static> {
+fn row_line(
+    row: &Row,
+    theme: &Theme,
+    widths: (usize, usize),
+    width: usize,
+    now: DateTime<Utc>,
+) -> Line<'static> {
     let (author_w, kind_w) = widths;
     match row {
         Row::Entry(entry) => {
@@ -313,7 +378,10 @@ fn row_line(row: &Row, theme: &Theme, widths: (usize, usize), width: usize, now:
             }
             let rest = width.saturating_sub(head.chars().count());
             Line::from(vec![
-                Span::styled(format!("{} ", when(entry.time, now)), theme.style(Slot::HandoffTime)),
+                Span::styled(
+                    format!("{} ", when(entry.time, now)),
+                    theme.style(Slot::HandoffTime),
+                ),
                 Span::styled(format!("{author} "), theme.style(Slot::HandoffAuthor)),
                 Span::styled(format!("{kind} "), theme.style(kind_slot(entry.kind))),
                 Span::styled(truncate(&text, rest), theme.style(Slot::Text)),
@@ -329,11 +397,18 @@ fn row_line(row: &Row, theme: &Theme, widths: (usize, usize), width: usize, now:
             }
             let what: Vec<String> = counts.iter().map(|(k, n)| format!("{k} ×{n}")).collect();
             let last = run.last().map(|e| e.text.as_str()).unwrap_or("");
-            let text = format!("⋯ {} automatic ({}) latest: {last}", run.len(), what.join(", "));
+            let text = format!(
+                "⋯ {} automatic ({}) latest: {last}",
+                run.len(),
+                what.join(", ")
+            );
             let time = run.last().map(|e| when(e.time, now)).unwrap_or_default();
             Line::from(vec![
                 Span::styled(format!("{time} "), theme.style(Slot::HandoffTime)),
-                Span::styled(truncate(&text, width.saturating_sub(6)), theme.style(Slot::HandoffAutomatic)),
+                Span::styled(
+                    truncate(&text, width.saturating_sub(6)),
+                    theme.style(Slot::HandoffAutomatic),
+                ),
             ])
         }
     }

@@ -33,7 +33,9 @@ struct Row {
 
 impl Row {
     fn status(&self) -> CheckStatus {
-        self.last.as_ref().map_or(CheckStatus::Unknown, |r| r.status)
+        self.last
+            .as_ref()
+            .map_or(CheckStatus::Unknown, |r| r.status)
     }
 }
 
@@ -51,7 +53,10 @@ impl HealthPane {
         let mut rows = Vec::new();
         for check in &config.checks {
             for target in targets(config, &check.target) {
-                let existing = self.rows.iter().position(|r| r.check == check.name && r.target == target);
+                let existing = self
+                    .rows
+                    .iter()
+                    .position(|r| r.check == check.name && r.target == target);
                 let row = match existing {
                     Some(i) => self.rows[i].clone(),
                     None => Row {
@@ -69,7 +74,11 @@ impl HealthPane {
     }
 
     fn record(&mut self, result: &CheckResult) {
-        let index = match self.rows.iter().position(|r| r.check == result.check && r.target == result.target) {
+        let index = match self
+            .rows
+            .iter()
+            .position(|r| r.check == result.check && r.target == result.target)
+        {
             Some(i) => i,
             None => {
                 self.rows.push(Row {
@@ -102,7 +111,13 @@ impl HealthPane {
             .filter_map(|row| {
                 let last = row.last.as_ref().filter(|r| r.status != CheckStatus::Ok)?;
                 // When it entered this state: the oldest result of the current run.
-                let since = row.history.iter().rev().take_while(|r| r.status == last.status).last().map_or(last.at, |r| r.at);
+                let since = row
+                    .history
+                    .iter()
+                    .rev()
+                    .take_while(|r| r.status == last.status)
+                    .last()
+                    .map_or(last.at, |r| r.at);
                 Some(crate::handoff::OpenCheck {
                     check: row.check.clone(),
                     env: Some(row.target.clone()),
@@ -131,7 +146,10 @@ fn targets(config: &Config, target: &Target) -> Vec<String> {
     match target {
         Target::Local => vec!["local".into()],
         Target::Envs(envs) => envs.clone(),
-        Target::Env(env) => config.environment(env).map(|e| e.hosts.clone()).unwrap_or_default(),
+        Target::Env(env) => config
+            .environment(env)
+            .map(|e| e.hosts.clone())
+            .unwrap_or_default(),
         Target::Host(host) => vec![host.clone()],
     }
 }
@@ -140,9 +158,17 @@ impl Pane for HealthPane {
     fn title(&self, theme: &Theme) -> Line<'static> {
         let [ok, warn, crit, unknown] = self.counts();
         let mut spans = vec![Span::raw("Health ")];
-        for (n, status) in [(crit, CheckStatus::Critical), (warn, CheckStatus::Warning), (unknown, CheckStatus::Unknown), (ok, CheckStatus::Ok)] {
+        for (n, status) in [
+            (crit, CheckStatus::Critical),
+            (warn, CheckStatus::Warning),
+            (unknown, CheckStatus::Unknown),
+            (ok, CheckStatus::Ok),
+        ] {
             if n > 0 {
-                spans.push(Span::styled(format!("{n}{} ", status.symbol()), theme.style(status_slot(status))));
+                spans.push(Span::styled(
+                    format!("{n}{} ", status.symbol()),
+                    theme.style(status_slot(status)),
+                ));
             }
         }
         Line::from(spans)
@@ -155,8 +181,20 @@ impl Pane for HealthPane {
             frame.render_widget(Paragraph::new(text).style(theme.style(Slot::Muted)), area);
             return;
         }
-        let name_w = self.rows.iter().map(|r| r.check.chars().count()).max().unwrap_or(4).clamp(4, 18);
-        let target_w = self.rows.iter().map(|r| r.target.chars().count()).max().unwrap_or(4).clamp(4, 14);
+        let name_w = self
+            .rows
+            .iter()
+            .map(|r| r.check.chars().count())
+            .max()
+            .unwrap_or(4)
+            .clamp(4, 18);
+        let target_w = self
+            .rows
+            .iter()
+            .map(|r| r.target.chars().count())
+            .max()
+            .unwrap_or(4)
+            .clamp(4, 14);
         // Keep at least 20 columns for the summary: names give way first.
         let (name_w, target_w) = if (area.width as usize) < 2 + name_w + target_w + 2 + 20 {
             (name_w.min(10), target_w.min(8))
@@ -174,7 +212,11 @@ impl Pane for HealthPane {
                     host_line(host, state, theme, name_w, width)
                 }
             };
-            lines.push(if selected { line.style(theme.style(Slot::Selection)) } else { line });
+            lines.push(if selected {
+                line.style(theme.style(Slot::Selection))
+            } else {
+                line
+            });
         }
         frame.render_widget(Paragraph::new(lines), area);
     }
@@ -202,48 +244,84 @@ impl Pane for HealthPane {
     }
 
     fn hints(&self) -> &'static [Action] {
-        &[Action::Open, Action::Note, Action::RecordChange, Action::Zoom]
+        &[
+            Action::Open,
+            Action::Note,
+            Action::RecordChange,
+            Action::Zoom,
+        ]
     }
 
     fn detail(&self, theme: &Theme) -> Option<Detail> {
         let Some(row) = self.rows.get(self.view.selected) else {
-            let (host, state) = self.hosts.get(self.view.selected.checked_sub(self.rows.len())?)?;
+            let (host, state) = self
+                .hosts
+                .get(self.view.selected.checked_sub(self.rows.len())?)?;
             return Some(Detail {
                 title: format!("host {host}"),
                 lines: vec![Line::styled(state.to_string(), theme.style(Slot::Text))],
             });
         };
         let mut lines = vec![Line::from(vec![
-            Span::styled(format!("{} {} ", row.status().symbol(), row.status()), theme.style(status_slot(row.status()))),
-            Span::raw(format!("{} check \"{}\" on {}", row.kind, row.check, row.target)),
+            Span::styled(
+                format!("{} {} ", row.status().symbol(), row.status()),
+                theme.style(status_slot(row.status())),
+            ),
+            Span::raw(format!(
+                "{} check \"{}\" on {}",
+                row.kind, row.check, row.target
+            )),
         ])];
         match &row.last {
             None => lines.push(Line::styled("no result yet", theme.style(Slot::Muted))),
             Some(last) => {
                 lines.push(Line::raw(format!("summary: {}", last.summary)));
-                lines.push(Line::raw(format!("at: {}", local_time(last.at, "%Y-%m-%d %H:%M:%S"))));
+                lines.push(Line::raw(format!(
+                    "at: {}",
+                    local_time(last.at, "%Y-%m-%d %H:%M:%S")
+                )));
                 lines.push(Line::raw(""));
                 lines.extend(last.detail.lines().map(|l| Line::raw(l.to_string())));
             }
         }
         lines.push(Line::raw(""));
-        lines.push(Line::styled("history (newest first)", theme.style(Slot::Title)));
+        lines.push(Line::styled(
+            "history (newest first)",
+            theme.style(Slot::Title),
+        ));
         for result in row.history.iter().rev() {
             lines.push(Line::from(vec![
-                Span::styled(format!("{} ", result.status.symbol()), theme.style(status_slot(result.status))),
+                Span::styled(
+                    format!("{} ", result.status.symbol()),
+                    theme.style(status_slot(result.status)),
+                ),
                 Span::styled(local_time(result.at, "%H:%M:%S "), theme.style(Slot::Muted)),
                 Span::raw(result.summary.clone()),
             ]));
         }
-        Some(Detail { title: format!("{} · {}", row.check, row.target), lines })
+        Some(Detail {
+            title: format!("{} · {}", row.check, row.target),
+            lines,
+        })
     }
 
     fn selection_refs(&self) -> Refs {
         match self.rows.get(self.view.selected) {
-            Some(row) => Refs { check: Some(row.check.clone()), env: Some(row.target.clone()), ..Refs::default() },
+            Some(row) => Refs {
+                check: Some(row.check.clone()),
+                env: Some(row.target.clone()),
+                ..Refs::default()
+            },
             None => {
-                let host = self.view.selected.checked_sub(self.rows.len()).and_then(|i| self.hosts.get(i));
-                Refs { host: host.map(|(h, _)| h.clone()), ..Refs::default() }
+                let host = self
+                    .view
+                    .selected
+                    .checked_sub(self.rows.len())
+                    .and_then(|i| self.hosts.get(i));
+                Refs {
+                    host: host.map(|(h, _)| h.clone()),
+                    ..Refs::default()
+                }
             }
         }
     }
@@ -260,14 +338,25 @@ fn local_time(at: DateTime<Utc>, format: &str) -> String {
     at.with_timezone(&Local).format(format).to_string()
 }
 
-fn check_line(row: &Row, theme: &Theme, name_w: usize, target_w: usize, width: usize, now: DateTime<Utc>) -> Line<'static> {
+fn check_line(
+    row: &Row,
+    theme: &Theme,
+    name_w: usize,
+    target_w: usize,
+    width: usize,
+    now: DateTime<Utc>,
+) -> Line<'static> {
     let status = row.status();
     let status_style = theme.style(status_slot(status));
     let (summary, latency) = match &row.last {
         None => ("waiting for first result…".to_string(), String::new()),
         Some(r) => {
             let stale = (now - r.at).num_seconds() > 300;
-            let summary = if stale { format!("{} (stale)", r.summary) } else { r.summary.clone() };
+            let summary = if stale {
+                format!("{} (stale)", r.summary)
+            } else {
+                r.summary.clone()
+            };
             (summary, r.latency.map(format_latency).unwrap_or_default())
         }
     };
@@ -275,27 +364,64 @@ fn check_line(row: &Row, theme: &Theme, name_w: usize, target_w: usize, width: u
     let base = 2 + name_w + 1 + target_w + 1;
     let show_trend = width >= base + 24 + 7 + 9;
     let show_latency = width >= base + 20 + 7;
-    let trend = if show_trend { sparkline(row.history.iter().filter_map(|r| r.latency.map(|l| l.as_secs_f64())), 8) } else { String::new() };
-    let latency = if show_latency { format!("{latency:>6} ") } else { String::new() };
-    let summary_w = width.saturating_sub(base + latency.chars().count() + trend.chars().count() + 1).max(4);
+    let trend = if show_trend {
+        sparkline(
+            row.history
+                .iter()
+                .filter_map(|r| r.latency.map(|l| l.as_secs_f64())),
+            8,
+        )
+    } else {
+        String::new()
+    };
+    let latency = if show_latency {
+        format!("{latency:>6} ")
+    } else {
+        String::new()
+    };
+    let summary_w = width
+        .saturating_sub(base + latency.chars().count() + trend.chars().count() + 1)
+        .max(4);
     Line::from(vec![
         Span::styled(format!("{} ", status.symbol()), status_style),
-        Span::styled(format!("{} ", fit(&row.check, name_w)), theme.style(Slot::Text)),
-        Span::styled(format!("{} ", fit(&row.target, target_w)), theme.style(Slot::Muted)),
-        Span::styled(format!("{} ", fit(&summary, summary_w)), if status == CheckStatus::Ok { theme.style(Slot::Text) } else { status_style }),
+        Span::styled(
+            format!("{} ", fit(&row.check, name_w)),
+            theme.style(Slot::Text),
+        ),
+        Span::styled(
+            format!("{} ", fit(&row.target, target_w)),
+            theme.style(Slot::Muted),
+        ),
+        Span::styled(
+            format!("{} ", fit(&summary, summary_w)),
+            if status == CheckStatus::Ok {
+                theme.style(Slot::Text)
+            } else {
+                status_style
+            },
+        ),
         Span::styled(latency, theme.style(Slot::Muted)),
         Span::styled(trend, theme.style(Slot::Muted)),
     ])
 }
 
-fn host_line(host: &str, state: &HostState, theme: &Theme, name_w: usize, width: usize) -> Line<'static> {
+fn host_line(
+    host: &str,
+    state: &HostState,
+    theme: &Theme,
+    name_w: usize,
+    width: usize,
+) -> Line<'static> {
     let (symbol, slot) = match state {
         HostState::Connecting | HostState::Retrying { .. } => ("?", Slot::StatusUnknown),
         _ => ("✖", Slot::StatusCrit),
     };
     let style: Style = theme.style(slot);
     let text = format!("{} {}", fit(&format!("host {host}"), name_w.max(12)), state);
-    Line::from(vec![Span::styled(format!("{symbol} "), style), Span::styled(fit(&text, width.saturating_sub(2)), style)])
+    Line::from(vec![
+        Span::styled(format!("{symbol} "), style),
+        Span::styled(fit(&text, width.saturating_sub(2)), style),
+    ])
 }
 
 fn format_latency(latency: std::time::Duration) -> String {

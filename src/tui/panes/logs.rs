@@ -65,7 +65,8 @@ impl LogsPane {
             });
             let new = (self.buffer.total() - self.matched_total) as usize;
             let start = self.buffer.len().saturating_sub(new);
-            self.matches.extend(self.buffer.filter_indices_from(re, start));
+            self.matches
+                .extend(self.buffer.filter_indices_from(re, start));
         }
         self.matched_total = self.buffer.total();
         if !self.follow {
@@ -82,7 +83,11 @@ impl LogsPane {
     }
 
     fn line_at(&self, visible_index: usize) -> Option<&LogLine> {
-        let index = if self.filter.is_some() { *self.matches.get(visible_index)? } else { visible_index };
+        let index = if self.filter.is_some() {
+            *self.matches.get(visible_index)?
+        } else {
+            visible_index
+        };
         self.buffer.get(index)
     }
 
@@ -103,9 +108,17 @@ impl Pane for LogsPane {
     fn title(&self, _theme: &Theme) -> Line<'static> {
         let mut title = format!("Logs · {} lines", self.buffer.len());
         if let Some(re) = &self.filter {
-            title.push_str(&format!(" · /{}/ {} match", re.as_str(), self.matches.len()));
+            title.push_str(&format!(
+                " · /{}/ {} match",
+                re.as_str(),
+                self.matches.len()
+            ));
         }
-        title.push_str(if self.follow { " · follow" } else { " · paused" });
+        title.push_str(if self.follow {
+            " · follow"
+        } else {
+            " · paused"
+        });
         Line::raw(title)
     }
 
@@ -195,26 +208,47 @@ impl Pane for LogsPane {
     }
 
     fn hints(&self) -> &'static [Action] {
-        &[Action::Filter, Action::ToggleFollow, Action::Open, Action::Zoom]
+        &[
+            Action::Filter,
+            Action::ToggleFollow,
+            Action::Open,
+            Action::Zoom,
+        ]
     }
 
     fn detail(&self, theme: &Theme) -> Option<Detail> {
         let line = self.line_at(self.selected_index())?;
         let mut lines = vec![
-            Line::styled(format!("source: {}", line.source), theme.style(Slot::LogSource)),
-            Line::raw(format!("received: {}", line.received.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S%.3f"))),
+            Line::styled(
+                format!("source: {}", line.source),
+                theme.style(Slot::LogSource),
+            ),
+            Line::raw(format!(
+                "received: {}",
+                line.received
+                    .with_timezone(&Local)
+                    .format("%Y-%m-%d %H:%M:%S%.3f")
+            )),
             Line::raw(format!("level: {}", line.level.map_or("-", Level::as_str))),
             Line::raw(""),
         ];
         lines.extend(line.text.lines().map(|l| Line::raw(l.to_string())));
-        Some(Detail { title: format!("log line · {}", line.source), lines })
+        Some(Detail {
+            title: format!("log line · {}", line.source),
+            lines,
+        })
     }
 
     fn selection_refs(&self) -> Refs {
-        let Some(line) = self.line_at(self.selected_index()) else { return Refs::default() };
+        let Some(line) = self.line_at(self.selected_index()) else {
+            return Refs::default();
+        };
         // Sources are named "log@target"; the target is an env or a host.
         let target = line.source.split_once('@').map(|(_, t)| t.to_string());
-        Refs { env: target, ..Refs::default() }
+        Refs {
+            env: target,
+            ..Refs::default()
+        }
     }
 
     fn click_row(&mut self, row: usize, page: usize) {
@@ -254,16 +288,31 @@ fn styled_line(line: &LogLine, theme: &Theme, filter: Option<&Regex>) -> Line<'s
     let mut spans = Vec::with_capacity(4);
     // A line that carries its own timestamp needs no second one.
     if !starts_with_timestamp(&line.text) {
-        spans.push(Span::styled(line.received.with_timezone(&Local).format("%H:%M:%S ").to_string(), theme.style(Slot::LogTime)));
+        spans.push(Span::styled(
+            line.received
+                .with_timezone(&Local)
+                .format("%H:%M:%S ")
+                .to_string(),
+            theme.style(Slot::LogTime),
+        ));
     }
-    spans.push(Span::styled(format!("{} ", line.source), theme.style(Slot::LogSource)));
+    spans.push(Span::styled(
+        format!("{} ", line.source),
+        theme.style(Slot::LogSource),
+    ));
     let text_style = theme.style(level_slot);
     match filter {
         Some(re) => {
             let mut last = 0;
             for m in re.find_iter(&line.text) {
-                spans.push(Span::styled(line.text[last..m.start()].to_string(), text_style));
-                spans.push(Span::styled(m.as_str().to_string(), theme.style(Slot::LogMatch)));
+                spans.push(Span::styled(
+                    line.text[last..m.start()].to_string(),
+                    text_style,
+                ));
+                spans.push(Span::styled(
+                    m.as_str().to_string(),
+                    theme.style(Slot::LogMatch),
+                ));
                 last = m.end();
             }
             spans.push(Span::styled(line.text[last..].to_string(), text_style));
@@ -276,6 +325,8 @@ fn styled_line(line: &LogLine, theme: &Theme, filter: Option<&Regex>) -> Line<'s
 /// "2026-11-23T…", "2026/11/23 …", "12:01:03 …": the line has its own time.
 fn starts_with_timestamp(text: &str) -> bool {
     let b = text.as_bytes();
-    let digits = |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
-    (digits(0..4) && matches!(b.get(4), Some(b'-') | Some(b'/'))) || (digits(0..2) && b.get(2) == Some(&b':') && digits(3..5))
+    let digits =
+        |r: std::ops::Range<usize>| r.clone().all(|i| b.get(i).is_some_and(u8::is_ascii_digit));
+    (digits(0..4) && matches!(b.get(4), Some(b'-') | Some(b'/')))
+        || (digits(0..2) && b.get(2) == Some(&b':') && digits(3..5))
 }
