@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{anyhow, Context as _};
 use chrono::Utc;
 
-use crate::config::{self, HandoffSpec};
+use crate::config::HandoffSpec;
 use crate::handoff::{
     self, parse_since, Entry, EntryKind, Log, OpenProblems, Period, Refs, Report, Span,
 };
@@ -186,8 +186,8 @@ pub fn handoff(config: Option<&Path>, args: &HandoffArgs) -> anyhow::Result<Exit
 /// The log and author from the config; with no config file anywhere, the defaults (data
 /// dir store, `$USER`), so a first `sheriff note` works before any setup.
 fn open(config: Option<&Path>) -> anyhow::Result<(Log, String)> {
-    let spec = match config::discover(config).map_err(|e| anyhow!("{e}"))? {
-        Some(path) => config::load(&path).map_err(|e| anyhow!("{e}"))?.handoff,
+    let spec = match super::find_config(config).map_err(|e| anyhow!("{e}"))? {
+        Some((_, config)) => config.handoff,
         None => HandoffSpec::default(),
     };
     Ok((Log::from_spec(&spec), handoff::author(&spec)))

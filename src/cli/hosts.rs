@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use crate::config::{self, discover, Host};
+use crate::config::{discover, Host};
 use crate::transport::ssh::{HostInfo, SshError, SshOptions, SshPool};
 
 /// One host's outcome.
@@ -112,16 +112,8 @@ fn format_latency(d: Duration) -> String {
 /// `sheriff hosts [NAME…]`: 0 when every host connects, 1 when any fails, 2 when the
 /// config cannot be used.
 pub fn run(cli_config: Option<&Path>, names: &[String]) -> anyhow::Result<ExitCode> {
-    let config = match discover::discover(cli_config) {
-        Ok(Some(path)) => match config::load(&path) {
-            Ok(config) => config,
-            Err(errors) => {
-                for error in errors.iter() {
-                    eprintln!("{error}");
-                }
-                return Ok(ExitCode::from(2));
-            }
-        },
+    let config = match super::find_config(cli_config) {
+        Ok(Some((_, config))) => config,
         Ok(None) => {
             eprintln!(
                 "sheriff hosts: no config found (looked at {})",
@@ -129,8 +121,8 @@ pub fn run(cli_config: Option<&Path>, names: &[String]) -> anyhow::Result<ExitCo
             );
             return Ok(ExitCode::from(2));
         }
-        Err(err) => {
-            eprintln!("{err}");
+        Err(errors) => {
+            eprintln!("{errors}");
             return Ok(ExitCode::from(2));
         }
     };

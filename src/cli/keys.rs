@@ -3,7 +3,6 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::config::{self, discover, Config};
 use crate::tui::action::Action;
 use crate::tui::keymap::Section;
 
@@ -14,20 +13,11 @@ pub fn run(cli_config: Option<&Path>, list_actions: bool) -> anyhow::Result<Exit
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let config = match discover::discover(cli_config) {
-        Ok(Some(path)) => match config::load(&path) {
-            Ok(config) => config,
-            Err(errors) => {
-                for error in errors.iter() {
-                    eprintln!("{error}");
-                }
-                return Ok(ExitCode::from(1));
-            }
-        },
-        Ok(None) => Config::default(),
-        Err(err) => {
-            eprintln!("{err}");
-            return Ok(ExitCode::from(2));
+    let config = match super::find_config(cli_config) {
+        Ok(found) => found.map(|(_, config)| config).unwrap_or_default(),
+        Err(errors) => {
+            eprintln!("{errors}");
+            return Ok(ExitCode::from(1));
         }
     };
     let look = match crate::tui::load_look(&config) {
