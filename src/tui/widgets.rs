@@ -55,7 +55,7 @@ pub fn sparkline(values: impl Iterator<Item = f64>, width: usize) -> String {
     }
     values
         .iter()
-        .map(|v| BARS[((v / max) * 7.0).round().clamp(0.0, 7.0) as usize])
+        .map(|v| BARS[((v / max) * 7.0).clamp(0.0, 7.0) as usize])
         .collect()
 }
 
