@@ -107,6 +107,14 @@ pub struct HandoffArgs {
     pub shift: bool,
     #[arg(long, value_enum, default_value_t = Format::Md)]
     pub format: Format,
+    /// Also POST the report to this webhook: JSON `{"text": <Markdown>, "report": {…}}`,
+    /// which Slack, Mattermost and Rocket.Chat incoming webhooks accept.
+    #[arg(long, value_name = "URL")]
+    pub post: Option<String>,
+    /// Name of an environment variable holding a bearer token for --post (tokens never
+    /// go on the command line).
+    #[arg(long, value_name = "VAR", requires = "post")]
+    pub post_token_env: Option<String>,
 }
 
 /// `sheriff note TEXT`: append a note.
@@ -172,11 +180,30 @@ pub fn handoff(config: Option<&Path>, args: &HandoffArgs) -> anyhow::Result<Exit
         span,
         OpenProblems::from_log(&loaded.entries),
     );
+    let markdown = report.to_markdown();
+    let json = report.to_json();
     match args.format {
-        Format::Md => print!("{}", report.to_markdown()),
-        Format::Json => println!("{}", report.to_json()),
+        Format::Md => print!("{markdown}"),
+        Format::Json => println!("{json}"),
     }
     drop(report);
+    if let Some(url) = &args.post {
+        let token = match &args.post_token_env {
+            Some(var) => Some(
+                std::env::var(var)
+                    .map_err(|_| anyhow!("--post-token-env {var}: the variable is not set"))?,
+            ),
+            None => None,
+        };
+        if let Err(e) = crate::handoff::post_report(url, token.as_deref(), &markdown, &json) {
+            eprintln!("sheriff: the report was not posted: {e:#}");
+            return Ok(ExitCode::FAILURE);
+        }
+        eprintln!(
+            "sheriff: report posted to {}",
+            crate::handoff::url_without_secrets(url)
+        );
+    }
     // The process exits next: freeing a large log string by string would only add ~10% to
     // the command's time (measured over 100,000 entries), so leave it to the OS.
     std::mem::forget(loaded);

@@ -11,6 +11,7 @@
 
 mod entry;
 mod log;
+mod post;
 mod report;
 mod share;
 mod store;
@@ -18,6 +19,7 @@ mod watch;
 
 pub use entry::{Entry, EntryError, EntryKind, Refs};
 pub use log::{Layout, Loaded, Log, Saved};
+pub use post::{post_report, url_without_secrets};
 pub use report::{parse_since, OpenCheck, OpenProblems, Period, Report, Span, PER_GROUP};
 pub use share::{spawn_sync, Share, ShareError, SyncHandle, SyncReport};
 pub use store::{Corrupt, StoreError};
