@@ -5,6 +5,7 @@ use crate::checks::CheckResult;
 use crate::drift::DriftReport;
 use crate::handoff::Entry;
 use crate::logs::LogLine;
+use crate::transport::ssh::{PromptReply, PromptRequest};
 use crate::transport::HostState;
 
 #[derive(Debug, Clone)]
@@ -26,6 +27,12 @@ pub enum Event {
     HandoffCorrupt { line: usize, error: String },
     /// A host's connection changed state.
     Host { host: String, state: HostState },
+    /// A host needs a key passphrase (or a password, where the host opted in): ask the
+    /// sheriff, once, and answer on `reply`. The answer is never stored by the UI.
+    Prompt {
+        request: PromptRequest,
+        reply: PromptReply,
+    },
     /// Something a worker wants the sheriff to read in the status line.
     Notice(String),
 }

@@ -67,3 +67,60 @@ fn untrusted_and_unreachable_hosts_show_in_health_and_the_status_line() {
     term.send(&["q"]);
     term.assert_restored();
 }
+
+#[test]
+fn an_encrypted_key_is_unlocked_once_in_the_tui() {
+    let home = TestHome::new();
+    let locked_key = home.path().join(".ssh/id_locked");
+    sshd::keygen(&locked_key, "hunter2-horse");
+    let sshd = Sshd::start("127.0.0.33", &[&locked_key]);
+    home.trust(&sshd);
+    let config = home.path().join("sheriff.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[hosts.vault]\nssh = \"{}\"\nidentity_file = \"{}\"\n[handoff]\npath = \"{}\"\n",
+            sshd.destination(),
+            locked_key.display(),
+            home.path().join("handoff.jsonl").display()
+        ),
+    )
+    .expect("write config");
+    let home_str = home.path().to_string_lossy().into_owned();
+    let command = format!(
+        "'{}' --config '{}'",
+        sheriff_bin().display(),
+        config.display()
+    );
+    let term = Tmux::start(
+        &command,
+        140,
+        34,
+        &[("HOME", home_str.as_str()), ("SSH_AUTH_SOCK", "")],
+    );
+    let wait = Duration::from_secs(15);
+    term.wait_for("vault needs a secret", wait);
+    term.wait_for("Passphrase for key", wait);
+    term.type_text("wrong-one");
+    let screen = term.wait_for("•••••••••", wait);
+    assert!(
+        !screen.contains("wrong-one"),
+        "typed text is shown:\n{screen}"
+    );
+    term.send(&["Enter"]);
+    term.wait_for("Wrong; try again", wait);
+    term.type_text("hunter2-horse");
+    term.send(&["Enter"]);
+    let screen = term.wait_gone("needs a secret", wait);
+    assert!(!screen.contains("hunter2"), "{screen}");
+    // Connected: the host is no longer listed as a problem, and the login used the key.
+    let started = std::time::Instant::now();
+    while sshd.logins() == 0 && started.elapsed() < wait {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(sshd.logins(), 1, "{}", sshd.log());
+    let screen = term.wait_gone("host vault", wait);
+    assert!(!screen.contains("vault"), "{screen}");
+    term.send(&["q"]);
+    term.assert_restored();
+}

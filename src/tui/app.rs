@@ -15,6 +15,7 @@ use super::theme::Theme;
 use crate::config::Config;
 use crate::event::Event;
 use crate::handoff::{Entry, EntryKind, OpenProblems, Period, Report, Span as ReportSpan};
+use crate::transport::ssh::{PromptReply, PromptRequest, Secret};
 use crate::transport::HostState;
 use ratatui::text::Line;
 
@@ -97,6 +98,14 @@ pub struct Notice {
     pub until: DateTime<Utc>,
 }
 
+/// A passphrase question from a host, with what has been typed (never drawn, only counted).
+#[derive(Debug)]
+pub struct PendingPrompt {
+    pub request: PromptRequest,
+    reply: PromptReply,
+    pub input: LineInput,
+}
+
 pub struct App {
     pub config: Config,
     pub keymap: Keymap,
@@ -117,6 +126,8 @@ pub struct App {
     pub hosts_down: Vec<(String, HostState)>,
     /// Entries sent to the store, not yet confirmed on disk.
     pub pending: Vec<Entry>,
+    /// Hosts asking for a key passphrase, oldest first; the first is shown over everything.
+    pub prompts: std::collections::VecDeque<PendingPrompt>,
     /// A form closed without saving; `n`/`c` reopens it.
     draft: Option<Box<EntryForm>>,
     pub should_quit: bool,
@@ -142,6 +153,7 @@ impl App {
             notice: None,
             hosts_down: Vec::new(),
             pending: Vec::new(),
+            prompts: std::collections::VecDeque::new(),
             draft: None,
             should_quit: false,
             dirty: true,
@@ -262,6 +274,13 @@ impl App {
                 );
             }
             Event::Notice(text) => self.notify(NoticeKind::Info, text.clone()),
+            Event::Prompt { request, reply } => {
+                self.prompts.push_back(PendingPrompt {
+                    request: request.clone(),
+                    reply: reply.clone(),
+                    input: LineInput::default(),
+                });
+            }
             _ => {}
         }
         let mut changed = false;
@@ -302,7 +321,14 @@ impl App {
         {
             // ctrl-c always gets out, whatever the keymap says.
             self.should_quit = true;
+            for prompt in self.prompts.drain(..) {
+                prompt.reply.answer(None);
+            }
             return vec![Effect::Quit];
+        }
+        if let Some(prompt) = self.prompts.pop_front() {
+            self.on_prompt_key(prompt, key);
+            return Vec::new();
         }
         if let Some(overlay) = self.overlay.take() {
             return self.on_overlay_key(overlay, key);
@@ -313,6 +339,30 @@ impl App {
         match self.keymap.action_for(self.focus.section(), chord) {
             Some(action) => self.dispatch(action),
             None => Vec::new(),
+        }
+    }
+
+    /// A host's passphrase question takes every key until answered or cancelled.
+    fn on_prompt_key(&mut self, mut prompt: PendingPrompt, key: KeyEvent) {
+        match key.code {
+            KeyCode::Enter => {
+                let secret = Secret::new(std::mem::take(&mut prompt.input.text));
+                prompt.reply.answer(Some(secret));
+            }
+            KeyCode::Esc => {
+                prompt.reply.answer(None);
+                // What was typed is wiped, not just dropped.
+                drop(Secret::new(std::mem::take(&mut prompt.input.text)));
+                let host = &prompt.request.host;
+                self.notify(
+                    NoticeKind::Info,
+                    format!("{host}: not unlocked; R (reload) asks again"),
+                );
+            }
+            _ => {
+                prompt.input.handle_key(&key);
+                self.prompts.push_front(prompt);
+            }
         }
     }
 
@@ -573,6 +623,10 @@ impl App {
     }
 
     fn on_paste(&mut self, text: &str) {
+        if let Some(prompt) = self.prompts.front_mut() {
+            prompt.input.insert_str(text);
+            return;
+        }
         match &mut self.overlay {
             Some(Overlay::Form(form)) => {
                 form.field_mut().insert_str(text);

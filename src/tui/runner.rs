@@ -19,7 +19,7 @@ use super::ui;
 use crate::config::{self, Config, ConfigError};
 use crate::event::Event;
 use crate::handoff::{self, Log};
-use crate::transport::ssh::{NoPrompt, SshOptions, SshPool};
+use crate::transport::ssh::{ChannelPrompt, SshOptions, SshPool};
 use crate::workers;
 use std::sync::Arc;
 
@@ -209,14 +209,13 @@ async fn event_loop(tui: &mut Tui, options: Options) -> anyhow::Result<()> {
 
 /// One SSH connection per configured host, connecting now so Health and the status line
 /// show every host's state (connecting, up, unknown key, auth failed…) from the start.
-/// Passphrases are not asked for inside the TUI: an encrypted key needs `ssh-add`, and the
-/// host's state says so.
+/// An encrypted key's passphrase is asked for in the TUI's own prompt, once per key.
 fn start_pool(config: &Config, tx: &UnboundedSender<Event>) -> Option<SshPool> {
     if config.hosts.is_empty() {
         return None;
     }
     let options = SshOptions {
-        prompt: Arc::new(NoPrompt),
+        prompt: Arc::new(ChannelPrompt::new(tx.clone())),
         ..SshOptions::default()
     };
     let pool = SshPool::new(&config.hosts, options, Some(tx.clone()));

@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::action::Action;
-use super::app::{command_completions, App, NoticeKind, Overlay};
+use super::app::{command_completions, App, NoticeKind, Overlay, PendingPrompt};
 use super::input::{EntryForm, FormField, LineInput};
 use super::keymap::Section;
 use super::layout::{inner, screen_layout, too_small, MIN_HEIGHT, MIN_WIDTH};
@@ -57,6 +57,43 @@ pub fn draw(app: &App, frame: &mut Frame) {
         }
         Some(Overlay::Form(form)) => draw_form(app, frame, area, form),
     }
+    if let Some(prompt) = app.prompts.front() {
+        draw_prompt(app, frame, area, prompt);
+    }
+}
+
+/// A host's passphrase question, over everything else. What is typed shows as dots.
+fn draw_prompt(app: &App, frame: &mut Frame, area: Rect, prompt: &PendingPrompt) {
+    let theme = &app.theme;
+    let width = 70.min(area.width);
+    let rect = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + area.height / 3,
+        width,
+        height: 6.min(area.height),
+    };
+    frame.render_widget(Clear, rect);
+    let block = overlay_block(app, format!("{} needs a secret", prompt.request.host));
+    let dots = "•".repeat(prompt.input.text.chars().count());
+    let more = if app.prompts.len() > 1 {
+        format!(" · {} more waiting", app.prompts.len() - 1)
+    } else {
+        String::new()
+    };
+    let lines = vec![
+        Line::styled(prompt.request.text(), theme.style(Slot::Text)),
+        Line::styled(format!("> {dots}"), theme.style(Slot::Input)),
+        Line::styled(
+            format!("enter unlocks · esc cancels · kept in memory only{more}"),
+            theme.style(Slot::Muted),
+        ),
+    ];
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        rect,
+    );
 }
 
 fn draw_pane(app: &App, frame: &mut Frame, id: PaneId, rect: Rect) {

@@ -32,5 +32,8 @@ pub use known_hosts::HostKey;
 pub use options::{AgentChoice, SshOptions};
 pub use output::{ExecOutput, HostInfo, OutputStream, StreamItem, StreamReceiver};
 pub use pool::SshPool;
-pub use prompt::{NoPrompt, PassphrasePrompt, PromptKind, PromptRequest, Secret, TtyPrompt};
+pub use prompt::{
+    ChannelPrompt, NoPrompt, PassphrasePrompt, PromptKind, PromptReply, PromptRequest, Secret,
+    TtyPrompt,
+};
 pub use resolve::ResolvedHost;

@@ -185,3 +185,56 @@ impl Answers {
         Unlock::WrongAnswers
     }
 }
+
+/// Where a [`ChannelPrompt`] answer goes: the UI takes it once, with the secret or with
+/// `None` for "cancelled".
+#[derive(Clone)]
+pub struct PromptReply(std::sync::Arc<Mutex<Option<std::sync::mpsc::Sender<Option<Secret>>>>>);
+
+impl PromptReply {
+    /// Answers the request; later answers (and answers after the asker gave up) are dropped.
+    pub fn answer(&self, secret: Option<Secret>) {
+        let sender = self.0.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(sender) = sender {
+            let _ = sender.send(secret);
+        }
+    }
+}
+
+impl fmt::Debug for PromptReply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PromptReply")
+    }
+}
+
+/// Asks through the app's event channel (`Event::Prompt`), so a TUI can show the question
+/// in its own overlay instead of writing to the terminal under it. The host's thread waits
+/// for the answer; nothing else waits on it.
+pub struct ChannelPrompt {
+    events: tokio::sync::mpsc::UnboundedSender<crate::event::Event>,
+    /// How long to wait for the sheriff before giving up (the host then says why).
+    pub wait: std::time::Duration,
+}
+
+impl ChannelPrompt {
+    pub fn new(events: tokio::sync::mpsc::UnboundedSender<crate::event::Event>) -> Self {
+        ChannelPrompt {
+            events,
+            wait: std::time::Duration::from_secs(300),
+        }
+    }
+}
+
+impl PassphrasePrompt for ChannelPrompt {
+    fn ask(&self, request: &PromptRequest) -> Option<Secret> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let reply = PromptReply(std::sync::Arc::new(Mutex::new(Some(tx))));
+        self.events
+            .send(crate::event::Event::Prompt {
+                request: request.clone(),
+                reply,
+            })
+            .ok()?;
+        rx.recv_timeout(self.wait).ok().flatten()
+    }
+}
