@@ -24,13 +24,7 @@ fn setup() -> (tempfile::TempDir, std::path::PathBuf) {
 }
 
 fn start(home: &tempfile::TempDir, config: &std::path::Path) -> Tmux {
-    let home_str = home.path().to_string_lossy().into_owned();
-    let command = format!(
-        "'{}' --config '{}'",
-        sheriff_bin().display(),
-        config.display()
-    );
-    Tmux::start(&command, 110, 32, &[("HOME", home_str.as_str())])
+    Tmux::sheriff(home.path(), config, (110, 32), &[])
 }
 
 #[test]
@@ -150,23 +144,9 @@ fn long_text_comes_from_the_editor() {
     .expect("write editor");
     std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755))
         .expect("chmod");
-    let home_str = home.path().to_string_lossy().into_owned();
     let editor_str = editor.to_string_lossy().into_owned();
-    let command = format!(
-        "'{}' --config '{}'",
-        sheriff_bin().display(),
-        config.display()
-    );
-    let term = Tmux::start(
-        &command,
-        110,
-        32,
-        &[
-            ("HOME", home_str.as_str()),
-            ("EDITOR", editor_str.as_str()),
-            ("VISUAL", ""),
-        ],
-    );
+    let env = [("EDITOR", editor_str.as_str()), ("VISUAL", "")];
+    let term = Tmux::sheriff(home.path(), &config, (110, 32), &env);
     term.wait_for("The handoff log is empty", WAIT);
     term.send(&["n"]);
     term.wait_for("Add a note", WAIT);

@@ -9,7 +9,7 @@ mod tmux;
 use std::time::Duration;
 
 use sshd::{Sshd, TestHome};
-use tmux::{sheriff_bin, Tmux};
+use tmux::Tmux;
 
 #[test]
 fn untrusted_and_unreachable_hosts_show_in_health_and_the_status_line() {
@@ -33,18 +33,7 @@ fn untrusted_and_unreachable_hosts_show_in_health_and_the_status_line() {
         ),
     )
     .expect("write config");
-    let home_str = home.path().to_string_lossy().into_owned();
-    let command = format!(
-        "'{}' --config '{}'",
-        sheriff_bin().display(),
-        config.display()
-    );
-    let term = Tmux::start(
-        &command,
-        160,
-        36,
-        &[("HOME", home_str.as_str()), ("SSH_AUTH_SOCK", "")],
-    );
+    let term = Tmux::sheriff(home.path(), &config, (160, 36), &[("SSH_AUTH_SOCK", "")]);
     let wait = Duration::from_secs(15);
     term.wait_for("unknown host key", wait);
     let screen = term.wait_for("host web3", wait);
@@ -86,18 +75,7 @@ fn an_encrypted_key_is_unlocked_once_in_the_tui() {
         ),
     )
     .expect("write config");
-    let home_str = home.path().to_string_lossy().into_owned();
-    let command = format!(
-        "'{}' --config '{}'",
-        sheriff_bin().display(),
-        config.display()
-    );
-    let term = Tmux::start(
-        &command,
-        140,
-        34,
-        &[("HOME", home_str.as_str()), ("SSH_AUTH_SOCK", "")],
-    );
+    let term = Tmux::sheriff(home.path(), &config, (140, 34), &[("SSH_AUTH_SOCK", "")]);
     let wait = Duration::from_secs(15);
     term.wait_for("vault needs a secret", wait);
     term.wait_for("Passphrase for key", wait);

@@ -59,6 +59,24 @@ impl Tmux {
         Tmux { socket }
     }
 
+    /// Runs `sheriff --config CONFIG` with `HOME` set to `home`, plus `env`.
+    pub fn sheriff(
+        home: &std::path::Path,
+        config: &std::path::Path,
+        size: (u16, u16),
+        env: &[(&str, &str)],
+    ) -> Tmux {
+        let home = home.to_string_lossy().into_owned();
+        let mut all = vec![("HOME", home.as_str())];
+        all.extend_from_slice(env);
+        let command = format!(
+            "'{}' --config '{}'",
+            sheriff_bin().display(),
+            config.display()
+        );
+        Tmux::start(&command, size.0, size.1, &all)
+    }
+
     fn tmux(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")
             .arg("-L")
