@@ -33,6 +33,19 @@ fn ids(log: &Log) -> BTreeSet<String> {
     loaded.entries.into_iter().map(|e| e.id).collect()
 }
 
+/// alex syncs, sam syncs, alex syncs again: afterwards both have everything.
+fn sync_both_ways(a: &Log, b: &Log) {
+    a.share()
+        .expect("shared")
+        .sync("alex", NET)
+        .expect("sync a");
+    b.share().expect("shared").sync("sam", NET).expect("sync b");
+    a.share()
+        .expect("shared")
+        .sync("alex", NET)
+        .expect("sync a again");
+}
+
 fn note(log: &Log, author: &str, text: &str) -> String {
     let saved = log
         .append(Entry::new(EntryKind::Note, author, text))
@@ -98,15 +111,7 @@ fn two_clones_exchange_entries_online_and_after_working_offline() {
 
     // Back online: sync both ways; everyone has everything, no conflict anywhere.
     std::fs::rename(&away, &bare).expect("bring the remote back");
-    a.share()
-        .expect("shared")
-        .sync("alex", NET)
-        .expect("sync a");
-    b.share().expect("shared").sync("sam", NET).expect("sync b");
-    a.share()
-        .expect("shared")
-        .sync("alex", NET)
-        .expect("sync a again");
+    sync_both_ways(&a, &b);
     assert_eq!(ids(&a), all);
     assert_eq!(ids(&b), all);
     for dir in [a.root(), b.root()] {
@@ -177,15 +182,7 @@ fn two_sheriffs_that_started_offline_merge_their_unrelated_histories() {
 
     std::fs::create_dir(&bare).expect("mkdir");
     git(&bare, &["init", "-q", "--bare"]);
-    a.share()
-        .expect("shared")
-        .sync("alex", NET)
-        .expect("sync a");
-    b.share().expect("shared").sync("sam", NET).expect("sync b");
-    a.share()
-        .expect("shared")
-        .sync("alex", NET)
-        .expect("sync a again");
+    sync_both_ways(&a, &b);
     assert_eq!(ids(&a), all);
     assert_eq!(ids(&b), all);
 }

@@ -60,8 +60,16 @@ pub struct HandoffPane {
     entries: Vec<Entry>,
     filter: HandoffFilter,
     view: ListView,
+    rows: Vec<RowIndex>,
     /// Lines of the log that could not be read (line number, why).
     corrupt: Vec<(usize, String)>,
+}
+
+/// A visible row by index into the entries, cached between changes.
+#[derive(Debug)]
+enum RowIndex {
+    Entry(usize),
+    Folded(Vec<usize>),
 }
 
 /// A visible row: one entry, or a run of automatic entries folded together.
@@ -71,17 +79,24 @@ enum Row<'a> {
 }
 
 impl HandoffPane {
+    /// Adds entries from the log's watch, which sends each entry exactly once (so no
+    /// de-duplication here). Appends in time order cost nothing extra; anything older (a
+    /// teammate's synced entries) is put in place by one stable sort, never a scan per
+    /// entry, so loading a log of a million entries stays linear.
     pub fn add_entries(&mut self, entries: &[Entry]) {
-        let at_end = self.view.selected + 1 >= self.rows().len();
-        for entry in entries {
-            if self.entries.iter().any(|e| e.id == entry.id) {
-                continue;
-            }
-            let at = self.entries.partition_point(|e| e.time <= entry.time);
-            self.entries.insert(at, entry.clone());
+        let at_end = self.view.selected + 1 >= self.row_count();
+        let in_order = entries.windows(2).all(|w| w[0].time <= w[1].time)
+            && match (self.entries.last(), entries.first()) {
+                (Some(last), Some(first)) => last.time <= first.time,
+                _ => true,
+            };
+        self.entries.extend_from_slice(entries);
+        if !in_order {
+            self.entries.sort_by_key(|e| e.time);
         }
+        self.refresh_rows();
         if at_end {
-            let len = self.rows().len();
+            let len = self.row_count();
             self.view.select(len.saturating_sub(1), len, usize::MAX);
         }
     }
@@ -103,35 +118,46 @@ impl HandoffPane {
         &self.filter
     }
 
-    fn rows(&self) -> Vec<Row<'_>> {
+    /// Rebuilds the visible rows after the entries or the filter changed. Drawing and
+    /// moving then cost nothing per entry, however long the log.
+    fn refresh_rows(&mut self) {
         let shift_start = self.shift_start();
+        let fold = !self.filter.unfold_automatic && self.filter.kind.is_none();
         let mut rows = Vec::new();
-        for entry in self
-            .entries
-            .iter()
-            .filter(|e| self.filter.matches(e, shift_start))
-        {
-            let fold = entry.kind.is_automatic()
-                && !self.filter.unfold_automatic
-                && self.filter.kind.is_none();
-            match (fold, rows.last_mut()) {
-                (true, Some(Row::Folded(run))) => run.push(entry),
-                (true, _) => rows.push(Row::Folded(vec![entry])),
-                (false, _) => rows.push(Row::Entry(entry)),
+        for (i, entry) in self.entries.iter().enumerate() {
+            if !self.filter.matches(entry, shift_start) {
+                continue;
+            }
+            match (fold && entry.kind.is_automatic(), rows.last_mut()) {
+                (true, Some(RowIndex::Folded(run))) => run.push(i),
+                (true, _) => rows.push(RowIndex::Folded(vec![i])),
+                (false, _) => rows.push(RowIndex::Entry(i)),
             }
         }
-        rows
+        self.rows = rows;
+    }
+
+    fn row_count(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn row(&self, index: usize) -> Option<Row<'_>> {
+        Some(match self.rows.get(index)? {
+            RowIndex::Entry(i) => Row::Entry(&self.entries[*i]),
+            RowIndex::Folded(run) => Row::Folded(run.iter().map(|i| &self.entries[*i]).collect()),
+        })
     }
 
     fn selected_entry(&self) -> Option<&Entry> {
-        match self.rows().into_iter().nth(self.view.selected)? {
+        match self.row(self.view.selected)? {
             Row::Entry(e) => Some(e),
             Row::Folded(run) => run.last().copied(),
         }
     }
 
     fn reselect_last(&mut self) {
-        let len = self.rows().len();
+        self.refresh_rows();
+        let len = self.row_count();
         self.view.select(len.saturating_sub(1), len, usize::MAX);
     }
 }
@@ -163,8 +189,8 @@ impl Pane for HandoffPane {
 
     fn draw(&self, frame: &mut Frame, area: Rect, ctx: &DrawContext) {
         let theme = ctx.theme;
-        let rows = self.rows();
-        if rows.is_empty() {
+        let len = self.row_count();
+        if len == 0 {
             let text = if self.entries.is_empty() {
                 "The handoff log is empty. n adds a note, c records a change with its why."
             } else {
@@ -174,8 +200,9 @@ impl Pane for HandoffPane {
             return;
         }
         let width = area.width as usize;
-        let visible = self.view.visible(rows.len(), area.height as usize);
-        let entries = visible.clone().filter_map(|i| match &rows[i] {
+        let visible = self.view.visible(len, area.height as usize);
+        let rows: Vec<(usize, Row)> = visible.filter_map(|i| Some((i, self.row(i)?))).collect();
+        let entries = rows.iter().filter_map(|(_, row)| match row {
             Row::Entry(e) => Some(*e),
             Row::Folded(_) => None,
         });
@@ -189,10 +216,11 @@ impl Pane for HandoffPane {
             author_w.min(10),
             kind_w.min(if width < 60 { 6 } else { 11 }),
         );
-        let lines: Vec<Line> = visible
-            .map(|i| {
-                let line = row_line(&rows[i], theme, widths, width, ctx.now);
-                if ctx.focused && i == self.view.selected {
+        let lines: Vec<Line> = rows
+            .iter()
+            .map(|(i, row)| {
+                let line = row_line(row, theme, widths, width, ctx.now);
+                if ctx.focused && *i == self.view.selected {
                     line.style(theme.style(Slot::Selection))
                 } else {
                     line
@@ -247,7 +275,7 @@ impl Pane for HandoffPane {
                 true
             }
             _ => {
-                let len = self.rows().len();
+                let len = self.row_count();
                 self.view.apply(action, len, page)
             }
         }
@@ -264,8 +292,7 @@ impl Pane for HandoffPane {
     }
 
     fn detail(&self, theme: &Theme) -> Option<Detail> {
-        let rows = self.rows();
-        let entries: Vec<&Entry> = match rows.into_iter().nth(self.view.selected)? {
+        let entries: Vec<&Entry> = match self.row(self.view.selected)? {
             Row::Entry(e) => vec![e],
             Row::Folded(run) => run,
         };
@@ -323,7 +350,7 @@ impl Pane for HandoffPane {
     }
 
     fn click_row(&mut self, row: usize, page: usize) {
-        let len = self.rows().len();
+        let len = self.row_count();
         let index = self.view.visible(len, page).start + row;
         if index < len {
             self.view.selected = index;
