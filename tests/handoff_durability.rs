@@ -91,7 +91,7 @@ impl Writer {
         out.lines()
             .filter_map(|l| l.strip_prefix("ACK "))
             // An ack cut by the kill is shorter than an id: its append is not counted.
-            .filter(|id| id.len() == 18)
+            .filter(|id| id.len() == 28)
             .map(str::to_string)
             .collect()
     }

@@ -247,6 +247,12 @@ impl App {
     }
 
     fn on_worker(&mut self, event: Event) {
+        if let Event::HandoffEntries(entries) = event {
+            // The whole log arrives in one event: move it in rather than copy it.
+            self.handoff.add_entries(entries);
+            self.dirty = true;
+            return;
+        }
         match &event {
             Event::Host { host, state } => {
                 self.hosts_down.retain(|(h, _)| h != host);

@@ -83,14 +83,19 @@ impl HandoffPane {
     /// de-duplication here). Appends in time order cost nothing extra; anything older (a
     /// teammate's synced entries) is put in place by one stable sort, never a scan per
     /// entry, so loading a log of a million entries stays linear.
-    pub fn add_entries(&mut self, entries: &[Entry]) {
+    pub fn add_entries(&mut self, mut entries: Vec<Entry>) {
         let at_end = self.view.selected + 1 >= self.row_count();
         let in_order = entries.windows(2).all(|w| w[0].time <= w[1].time)
             && match (self.entries.last(), entries.first()) {
                 (Some(last), Some(first)) => last.time <= first.time,
                 _ => true,
             };
-        self.entries.extend_from_slice(entries);
+        if self.entries.is_empty() {
+            // The first batch is the whole log: take it as it is, no copy.
+            self.entries = entries;
+        } else {
+            self.entries.append(&mut entries);
+        }
         if !in_order {
             self.entries.sort_by_key(|e| e.time);
         }
@@ -233,7 +238,7 @@ impl Pane for HandoffPane {
     fn on_event(&mut self, event: &Event) -> bool {
         match event {
             Event::HandoffEntries(entries) => {
-                self.add_entries(entries);
+                self.add_entries(entries.clone());
                 true
             }
             Event::HandoffCorrupt { line, error } => {
