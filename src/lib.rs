@@ -13,6 +13,7 @@ pub mod event;
 pub mod handoff;
 pub mod logs;
 pub mod paths;
+pub mod problems;
 pub mod redact;
 pub mod transport;
 pub mod tui;

@@ -1,47 +1,180 @@
-//! Starting the workers a config asks for: one tokio task per check and target, per log
+//! Running the workers a config asks for: one tokio task per check and target, per log
 //! source, per drift target. Each sends `Event`s on the one channel (DESIGN.md, "Flow of
 //! data"); dropping [`Workers`] stops them all.
+//!
+//! A config becomes a list of [`Job`]s, each a plain value. A reload compares the new
+//! list with the running one: a job that is unchanged keeps running (a tail does not send
+//! its backlog again), a changed one restarts, a removed one stops.
 //!
 //! What this build cannot serve yet (hosts over ssh, disk and nagios checks) is said once,
 //! honestly, as an `Unknown` check or a notice; nothing is invented.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::Utc;
-use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
 use crate::checks::http::{self, HttpCheck};
-use crate::checks::{CheckResult, CheckStatus};
-use crate::config::{CheckKind, CheckSpec, Config, DriftSpec, Target};
+use crate::checks::{targets, CheckResult, CheckStatus};
+use crate::config::{CheckKind, CheckSpec, Config, DriftSpec, Environment};
 use crate::drift::DriftReport;
-use crate::event::Event;
-use crate::logs::tail::{self, LogPlan};
+use crate::event::{Event, Events};
+use crate::logs::command::CommandTail;
+use crate::logs::tail::{self, FileTail, LogPlan};
 
 /// How often local drift is compared again.
 pub const DRIFT_EVERY: Duration = Duration::from_secs(5);
 
+/// One unit of work a config asks for. Two equal jobs do the same thing, so a reload
+/// keeps a running job whose value did not change.
+#[derive(Debug, Clone)]
+pub enum Job {
+    Http(HttpCheck),
+    Tail(FileTail),
+    Command(CommandTail),
+    Drift {
+        spec: DriftSpec,
+        left: Environment,
+        right: Environment,
+    },
+    /// Something this build cannot run: the event that says so, sent once when the job
+    /// appears.
+    Unserved(Event),
+}
+
+impl Job {
+    /// What makes two jobs the same job: their whole value. `DriftSpec` holds compiled
+    /// regexes, which do not compare; their `Debug` form is their pattern, so the debug
+    /// text of a job is a faithful identity.
+    fn identity(&self) -> String {
+        match self {
+            // The event carries the time it was made; what it says is its identity.
+            Job::Unserved(Event::Check(c)) => {
+                format!(
+                    "unserved check {:?} {:?} {:?}",
+                    c.check, c.target, c.summary
+                )
+            }
+            Job::Unserved(Event::Drift(d)) => format!("unserved drift {:?} {:?}", d.name, d.error),
+            other => format!("{other:?}"),
+        }
+    }
+}
+
+/// What a call to [`Workers::update`] did, for the log and the tests.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Changes {
+    pub kept: usize,
+    pub started: usize,
+    pub stopped: usize,
+}
+
+struct Running {
+    identity: String,
+    task: Option<JoinHandle<()>>,
+}
+
 /// The running workers. Dropping this aborts every task.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Workers {
-    tasks: Vec<JoinHandle<()>>,
+    running: Vec<Running>,
+    client: Option<reqwest::Client>,
+}
+
+impl std::fmt::Debug for Workers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Workers")
+            .field("jobs", &self.running.len())
+            .finish()
+    }
+}
+
+/// Starts everything in `config` that this build can serve. Must be called inside a tokio
+/// runtime. Events for what cannot be served are sent before this returns.
+pub fn start(config: &Config, tx: Events) -> Workers {
+    let mut workers = Workers::default();
+    workers.update(config, &tx);
+    workers
 }
 
 impl Workers {
-    /// How many tasks were started.
+    /// How many tasks are running.
     pub fn len(&self) -> usize {
-        self.tasks.len()
+        self.running.iter().filter(|r| r.task.is_some()).count()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.tasks.is_empty()
+        self.len() == 0
+    }
+
+    /// Brings the running jobs in line with `config`: unchanged jobs keep running,
+    /// changed ones restart, removed ones stop.
+    pub fn update(&mut self, config: &Config, tx: &Events) -> Changes {
+        let jobs = plan(config);
+        let mut changes = Changes::default();
+        let mut old = std::mem::take(&mut self.running);
+        for job in jobs {
+            let identity = job.identity();
+            if let Some(i) = old.iter().position(|r| r.identity == identity) {
+                self.running.push(old.swap_remove(i));
+                changes.kept += 1;
+                continue;
+            }
+            let task = self.spawn(job, tx);
+            self.running.push(Running { identity, task });
+            changes.started += 1;
+        }
+        for gone in old {
+            if let Some(task) = gone.task {
+                task.abort();
+            }
+            changes.stopped += 1;
+        }
+        changes
+    }
+
+    fn spawn(&mut self, job: Job, tx: &Events) -> Option<JoinHandle<()>> {
+        match job {
+            Job::Http(check) => match self.http_client(tx) {
+                Some(client) => Some(tokio::spawn(http::run(check, client, tx.clone()))),
+                None => {
+                    let why = "no HTTP client (see the notice)";
+                    let _ = tx.send(unknown(&check.name, check.target, why));
+                    None
+                }
+            },
+            Job::Tail(file) => Some(tokio::spawn(tail::run(file, tx.clone()))),
+            Job::Command(command) => Some(tokio::spawn(command.run(tx.clone()))),
+            Job::Drift { spec, left, right } => {
+                let task = crate::drift::local::run(spec, left, right, DRIFT_EVERY, tx.clone());
+                Some(tokio::spawn(task))
+            }
+            Job::Unserved(event) => {
+                let _ = tx.send(event);
+                None
+            }
+        }
+    }
+
+    /// One HTTP client for every check (it pools connections); built when first needed.
+    fn http_client(&mut self, tx: &Events) -> Option<reqwest::Client> {
+        if self.client.is_none() {
+            match http::client() {
+                Ok(client) => self.client = Some(client),
+                Err(err) => {
+                    let _ = tx.send(Event::Notice(format!("HTTP checks cannot run: {err}")));
+                }
+            }
+        }
+        self.client.clone()
     }
 
     /// Stops every task now (also done on drop).
     pub fn abort_all(&mut self) {
-        for task in self.tasks.drain(..) {
-            task.abort();
+        for running in self.running.drain(..) {
+            if let Some(task) = running.task {
+                task.abort();
+            }
         }
     }
 }
@@ -52,123 +185,51 @@ impl Drop for Workers {
     }
 }
 
-/// Spawns a task for everything in `config` that this build can serve: HTTP checks, local
-/// file logs and drift between envs with a `root`. Must be called inside a tokio runtime.
-///
-/// Events for what cannot be served are sent before this returns, so a caller sees them
-/// first.
-pub fn start(config: &Config, tx: UnboundedSender<Event>) -> Workers {
-    let mut workers = Workers::default();
-    let client = match http::client() {
-        Ok(client) => Some(client),
-        Err(err) => {
-            let _ = tx.send(Event::Notice(format!("HTTP checks cannot run: {err}")));
-            None
-        }
-    };
+/// The jobs `config` asks for, in config order.
+pub fn plan(config: &Config) -> Vec<Job> {
+    let mut jobs = Vec::new();
     for spec in &config.checks {
-        start_check(config, spec, client.as_ref(), &tx, &mut workers);
+        plan_check(config, spec, &mut jobs);
     }
     for spec in &config.logs {
         for plan in tail::plan(spec, config) {
-            match plan {
-                LogPlan::File(file) => workers
-                    .tasks
-                    .push(tokio::spawn(tail::run(file, tx.clone()))),
+            jobs.push(match plan {
+                LogPlan::File(file) => Job::Tail(file),
+                LogPlan::Command(command) => Job::Command(command),
                 LogPlan::Unserved { source, reason } => {
-                    let _ = tx.send(Event::Notice(format!("log {source}: {reason}")));
+                    Job::Unserved(Event::Notice(format!("log {source}: {reason}")))
                 }
-            }
+            });
         }
     }
     for spec in &config.drifts {
-        start_drift(config, spec, &tx, &mut workers);
+        jobs.push(plan_drift(config, spec));
     }
-    workers
+    jobs
 }
 
-fn start_check(
-    config: &Config,
-    spec: &CheckSpec,
-    client: Option<&reqwest::Client>,
-    tx: &UnboundedSender<Event>,
-    workers: &mut Workers,
-) {
-    match (&spec.kind, client) {
-        (CheckKind::Http { url, expect }, Some(client)) => {
-            for (target, vars) in http_targets(config, &spec.target) {
-                let check = HttpCheck {
-                    name: spec.name.clone(),
-                    target,
-                    url: crate::config::template_vars(url, &vars),
-                    expect: expect.clone(),
-                    every: spec.every,
-                    timeout: spec.timeout,
-                };
-                workers
-                    .tasks
-                    .push(tokio::spawn(http::run(check, client.clone(), tx.clone())));
+fn plan_check(config: &Config, spec: &CheckSpec, jobs: &mut Vec<Job>) {
+    for target in targets::expand(config, spec) {
+        jobs.push(match &spec.kind {
+            CheckKind::Http { url, expect } => Job::Http(HttpCheck {
+                name: spec.name.clone(),
+                url: crate::config::template_vars(url, &target.vars),
+                target: target.name,
+                expect: expect.clone(),
+                every: spec.every,
+                timeout: spec.timeout,
+            }),
+            kind => {
+                let why = format!("{} checks arrive with the checks engine", kind.label());
+                Job::Unserved(unknown(&spec.name, target.name, &why))
             }
-        }
-        (CheckKind::Http { .. }, None) => {
-            for target in host_targets(config, &spec.target) {
-                let _ = tx.send(unknown(spec, target, "no HTTP client (see the notice)"));
-            }
-        }
-        (kind, _) => {
-            let why = format!("{} checks arrive with the checks engine", kind.label());
-            for target in host_targets(config, &spec.target) {
-                let _ = tx.send(unknown(spec, target, &why));
-            }
-        }
+        });
     }
 }
 
-/// An HTTP check runs from here once per env (with the env's vars), or once for a host or
-/// for no target.
-fn http_targets(config: &Config, target: &Target) -> Vec<(String, BTreeMap<String, String>)> {
-    let env_vars = |name: &str| {
-        config
-            .environment(name)
-            .map(|e| e.vars.clone())
-            .unwrap_or_default()
-    };
-    match target {
-        Target::Local => vec![("local".to_string(), BTreeMap::new())],
-        Target::Envs(envs) => envs.iter().map(|e| (e.clone(), env_vars(e))).collect(),
-        Target::Env(env) => vec![(env.clone(), env_vars(env))],
-        Target::Host(host) => {
-            // A host borrows the vars of the env it belongs to, plus its own name.
-            let mut vars = config
-                .environments
-                .iter()
-                .find(|e| e.hosts.contains(host))
-                .map(|e| e.vars.clone())
-                .unwrap_or_default();
-            vars.insert("host".into(), host.clone());
-            vec![(host.clone(), vars)]
-        }
-    }
-}
-
-/// Where a host-side check (disk, nagios, command) would run: each host of an env named by
-/// `on`, the env itself when it has no hosts.
-fn host_targets(config: &Config, target: &Target) -> Vec<String> {
-    let env_hosts = |name: &str| match config.environment(name) {
-        Some(env) if !env.hosts.is_empty() => env.hosts.clone(),
-        _ => vec![name.to_string()],
-    };
-    match target {
-        Target::Local => vec!["local".into()],
-        Target::Envs(envs) => envs.iter().flat_map(|e| env_hosts(e)).collect(),
-        Target::Env(env) => env_hosts(env),
-        Target::Host(host) => vec![host.clone()],
-    }
-}
-
-fn unknown(spec: &CheckSpec, target: String, why: &str) -> Event {
+fn unknown(check: &str, target: String, why: &str) -> Event {
     Event::Check(CheckResult {
-        check: spec.name.clone(),
+        check: check.to_string(),
         target,
         status: CheckStatus::Unknown,
         summary: why.to_string(),
@@ -178,24 +239,14 @@ fn unknown(spec: &CheckSpec, target: String, why: &str) -> Event {
     })
 }
 
-fn start_drift(
-    config: &Config,
-    spec: &DriftSpec,
-    tx: &UnboundedSender<Event>,
-    workers: &mut Workers,
-) {
+fn plan_drift(config: &Config, spec: &DriftSpec) -> Job {
     let (a, b) = &spec.between;
     match (config.environment(a), config.environment(b)) {
-        (Some(left), Some(right)) if left.root.is_some() && right.root.is_some() => {
-            let task = crate::drift::local::run(
-                spec.clone(),
-                left.clone(),
-                right.clone(),
-                DRIFT_EVERY,
-                tx.clone(),
-            );
-            workers.tasks.push(tokio::spawn(task));
-        }
+        (Some(left), Some(right)) if left.root.is_some() && right.root.is_some() => Job::Drift {
+            spec: spec.clone(),
+            left: left.clone(),
+            right: right.clone(),
+        },
         (left, right) => {
             let remote = match (left, right) {
                 (Some(l), _) if l.root.is_some() => b,
@@ -206,13 +257,13 @@ fn start_drift(
             } else {
                 format!("{remote} has no root: drift over ssh arrives with the transport")
             };
-            let _ = tx.send(Event::Drift(DriftReport {
+            Job::Unserved(Event::Drift(DriftReport {
                 name: spec.name.clone(),
                 between: spec.between.clone(),
                 files: Vec::new(),
                 error: Some(error),
                 at: Utc::now(),
-            }));
+            }))
         }
     }
 }
@@ -220,7 +271,8 @@ fn start_drift(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Environment;
+    use crate::config::Target;
+    use std::collections::BTreeMap;
 
     fn disk_check() -> CheckSpec {
         CheckSpec {
@@ -252,7 +304,7 @@ mod tests {
             ignore: vec![],
             replace: BTreeMap::new(),
         });
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let (tx, mut rx) = crate::event::channel();
         let workers = start(&config, tx);
         assert!(workers.is_empty());
         let mut events = Vec::new();
@@ -288,5 +340,63 @@ mod tests {
             error.contains("drift over ssh arrives with the transport"),
             "{error}"
         );
+    }
+}
+
+#[cfg(test)]
+mod reload_tests {
+    use super::*;
+    use crate::config::{LogSource, LogSpec, Target};
+
+    fn log(name: &str, path: &std::path::Path) -> LogSpec {
+        LogSpec {
+            name: name.into(),
+            target: Target::Local,
+            source: LogSource::File(path.display().to_string()),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unchanged_config_keeps_every_worker_and_a_change_restarts_only_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.log");
+        let b = dir.path().join("b.log");
+        let mut config = Config::default();
+        config.logs.push(log("a", &a));
+        config.logs.push(log("b", &b));
+        let (tx, _rx) = crate::event::channel();
+        let mut workers = start(&config, tx.clone());
+        assert_eq!(workers.len(), 2);
+        let same = workers.update(&config.clone(), &tx);
+        assert_eq!(
+            same,
+            Changes {
+                kept: 2,
+                started: 0,
+                stopped: 0
+            }
+        );
+        config.logs[1] = log("b", &dir.path().join("c.log"));
+        config.logs.push(log("d", &a));
+        let changed = workers.update(&config, &tx);
+        assert_eq!(
+            changed,
+            Changes {
+                kept: 1,
+                started: 2,
+                stopped: 1
+            }
+        );
+        config.logs.truncate(1);
+        let removed = workers.update(&config, &tx);
+        assert_eq!(
+            removed,
+            Changes {
+                kept: 1,
+                started: 0,
+                stopped: 2
+            }
+        );
+        assert_eq!(workers.len(), 1);
     }
 }

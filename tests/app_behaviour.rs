@@ -151,7 +151,10 @@ fn a_change_is_saved_only_when_the_store_says_so_and_a_failure_keeps_the_text() 
     type_text(&mut app, "503s");
     let effects = ctrl(&mut app, 's');
     let entry = match effects.as_slice() {
-        [Effect::AppendHandoff(entry)] => entry.clone(),
+        [Effect::AppendHandoff {
+            entry,
+            retry: false,
+        }] => entry.clone(),
         other => panic!("expected an append, got {other:?}"),
     };
     assert_eq!(entry.kind, EntryKind::Change);
@@ -183,9 +186,13 @@ fn a_change_is_saved_only_when_the_store_says_so_and_a_failure_keeps_the_text() 
     }
     let effects = ctrl(&mut app, 's');
     let retry = match effects.as_slice() {
-        [Effect::AppendHandoff(entry)] => entry.clone(),
-        other => panic!("expected an append, got {other:?}"),
+        [Effect::AppendHandoff { entry, retry: true }] => entry.clone(),
+        other => panic!("expected a retry, got {other:?}"),
     };
+    assert_eq!(
+        retry.id, entry.id,
+        "a retry keeps the id, so it is written at most once"
+    );
     app.update(Msg::Worker(Event::HandoffSaved {
         id: retry.id.clone(),
         redacted: false,
@@ -263,4 +270,47 @@ fn the_report_preview_shows_open_problems_and_changes_with_their_why() {
         text.contains("workers stuck after deploy 4.2"),
         "the change's why:\n{text}"
     );
+}
+
+#[test]
+fn a_save_that_lands_after_its_timeout_drops_the_draft_and_a_failed_commit_stays_saved() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('n'));
+    type_text(&mut app, "slow disk today");
+    let effects = ctrl(&mut app, 's');
+    let entry = match effects.as_slice() {
+        [Effect::AppendHandoff { entry, .. }] => entry.clone(),
+        other => panic!("expected an append, got {other:?}"),
+    };
+    app.update(Msg::Worker(Event::HandoffFailed {
+        id: entry.id.clone(),
+        error: "the disk did not answer in 10s".into(),
+    }));
+    // The first try lands after all.
+    app.update(Msg::Worker(Event::HandoffSaved {
+        id: entry.id.clone(),
+        redacted: false,
+    }));
+    let notice = app.notice.clone().expect("a notice");
+    assert!(
+        notice.text.starts_with("saved ✔ after all"),
+        "{}",
+        notice.text
+    );
+    // The draft is gone: `n` opens an empty form, not the saved text again.
+    press(&mut app, KeyCode::Char('n'));
+    match &app.overlay {
+        Some(Overlay::Form(form)) => assert!(form.is_empty(), "no draft of a saved entry"),
+        other => panic!("expected a form, got {other:?}"),
+    }
+    press(&mut app, KeyCode::Esc);
+    // A commit that fails later says so, and does not turn the entry back into a draft.
+    app.update(Msg::Worker(Event::HandoffCommitted {
+        id: entry.id.clone(),
+        error: Some("git: index.lock exists".into()),
+    }));
+    let notice = app.notice.clone().expect("a notice");
+    assert!(notice.text.contains("not shared yet"), "{}", notice.text);
+    assert_ne!(notice.kind, NoticeKind::Error);
+    assert!(app.pending.is_empty());
 }

@@ -10,8 +10,8 @@ use sheriff::checks::{CheckResult, CheckStatus};
 use sheriff::demo::{Sandbox, PROD_DB_PASSWORD, STAGING_DB_PASSWORD};
 use sheriff::drift::{DriftReport, FileDrift};
 use sheriff::event::Event;
+use sheriff::event::{channel, EventsRx};
 use sheriff::logs::tail::{self, FileTail};
-use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 
 /// What the four panes have been fed so far.
 #[derive(Default)]
@@ -37,7 +37,7 @@ impl Seen {
     }
 }
 
-async fn collect_until(rx: &mut UnboundedReceiver<Event>, seen: &mut Seen, deadline: Duration) {
+async fn collect_until(rx: &mut EventsRx, seen: &mut Seen, deadline: Duration) {
     let until = tokio::time::Instant::now() + deadline;
     while !seen.complete() {
         let event = match tokio::time::timeout_at(until, rx.recv()).await {
@@ -73,7 +73,7 @@ async fn the_demo_feeds_all_four_panes() {
     assert!(sandbox.dir().join("handoff.jsonl").is_file());
     assert!(sandbox.dir().join("bugs").is_dir());
 
-    let (tx, mut rx) = unbounded_channel();
+    let (tx, mut rx) = channel();
     let workers = sheriff::workers::start(&config, tx);
     assert_eq!(workers.len(), 2 + 2 + 1, "two checks, two logs, one drift");
 
@@ -143,7 +143,7 @@ async fn tail_starts_over_after_truncation() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("app.log");
     std::fs::write(&path, "before 1\nbefore 2\n").unwrap();
-    let (tx, mut rx) = unbounded_channel();
+    let (tx, mut rx) = channel();
     let mut tail = FileTail::new("app", &path);
     tail.poll = Duration::from_millis(20);
     let task = tokio::spawn(tail::run(tail, tx));
@@ -166,7 +166,7 @@ async fn tail_starts_over_after_truncation() {
 }
 
 /// Reads log lines until `texts` holds `want` of them, or 3 s pass.
-async fn read_lines(rx: &mut UnboundedReceiver<Event>, texts: &mut Vec<String>, want: usize) {
+async fn read_lines(rx: &mut EventsRx, texts: &mut Vec<String>, want: usize) {
     while texts.len() < want {
         match tokio::time::timeout(Duration::from_secs(3), rx.recv()).await {
             Ok(Some(Event::LogLines { lines, .. })) => {

@@ -6,9 +6,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use sheriff::event::channel;
 use sheriff::event::Event;
 use sheriff::handoff::{watch, Entry, EntryKind, Log};
-use tokio::sync::mpsc::unbounded_channel;
 
 const NET: Duration = Duration::from_secs(20);
 
@@ -87,7 +87,7 @@ fn two_clones_exchange_entries_online_and_after_working_offline() {
     assert_eq!(ids(&a), all);
 
     // alex's sheriff watches its log: teammates' entries must show up in the pane.
-    let (tx, mut rx) = unbounded_channel();
+    let (tx, mut rx) = channel();
     let _watch = watch(&a, tx);
 
     // Offline: the remote is gone. Both keep working; appends still save and commit.

@@ -6,14 +6,11 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use sheriff::event::Event;
+use sheriff::event::{channel, EventsRx};
 use sheriff::handoff::{watch, Entry, EntryKind, Log};
-use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver};
 
 /// Collect events until `done` says so, or fail after a deadline (the poll fallback is 2s).
-fn collect(
-    rx: &mut UnboundedReceiver<Event>,
-    mut done: impl FnMut(&[Event]) -> bool,
-) -> Vec<Event> {
+fn collect(rx: &mut EventsRx, mut done: impl FnMut(&[Event]) -> bool) -> Vec<Event> {
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut events = Vec::new();
     while !done(&events) {
@@ -45,7 +42,7 @@ fn another_process_s_appends_arrive_live_and_once() {
     log.append(Entry::new(EntryKind::Note, "alex", "already there"))
         .expect("append");
 
-    let (tx, mut rx) = unbounded_channel();
+    let (tx, mut rx) = channel();
     let handle = watch(&log, tx);
     let first = collect(&mut rx, |ev| !ev.is_empty());
     assert!(

@@ -28,7 +28,7 @@ async fn wrong_key_gives_a_clear_auth_error() {
     home.trust(&sshd);
     let mut host = home.host("web", &sshd);
     host.identity_file = Some(stranger.clone());
-    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let (tx, mut events) = sheriff::event::channel();
     let pool = SshPool::new(&[host], home.options(), Some(tx));
     let err = pool.exec("web", "true", STEP).await.unwrap_err();
     match &err {

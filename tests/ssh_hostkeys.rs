@@ -18,7 +18,7 @@ const STEP: Duration = Duration::from_secs(10);
 async fn unknown_host_key_is_refused_with_fingerprint_and_trust_command() {
     let home = TestHome::new();
     let sshd = Sshd::start("127.0.0.3", &[&home.key]);
-    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let (tx, mut events) = sheriff::event::channel();
     let pool = SshPool::new(&[home.host("web", &sshd)], home.options(), Some(tx));
 
     let err = pool.exec("web", "true", STEP).await.unwrap_err();
@@ -71,7 +71,7 @@ async fn changed_host_key_is_refused_loudly() {
     home.trust(&sshd);
     let old = sshd.fingerprint();
     sshd.new_host_key();
-    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let (tx, mut events) = sheriff::event::channel();
     let mut host = home.host("db", &sshd);
     // accept_new never covers a changed key.
     host.accept_new = true;

@@ -8,10 +8,10 @@ mod sshd;
 use std::time::{Duration, Instant};
 
 use sheriff::event::Event;
+use sheriff::event::EventsRx;
 use sheriff::transport::ssh::{SshError, SshPool, StreamItem, StreamReceiver};
 use sheriff::transport::HostState;
 use sshd::{Sshd, TestHome};
-use tokio::sync::mpsc::UnboundedReceiver;
 
 async fn next_item(rx: &mut StreamReceiver) -> StreamItem {
     tokio::time::timeout(Duration::from_secs(10), rx.recv())
@@ -21,10 +21,7 @@ async fn next_item(rx: &mut StreamReceiver) -> StreamItem {
 }
 
 /// Waits for a host state matching `want`, returning every state seen on the way.
-async fn wait_state(
-    events: &mut UnboundedReceiver<Event>,
-    want: impl Fn(&HostState) -> bool,
-) -> Vec<HostState> {
+async fn wait_state(events: &mut EventsRx, want: impl Fn(&HostState) -> bool) -> Vec<HostState> {
     let mut seen = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
@@ -48,7 +45,7 @@ async fn killed_sshd_shows_down_then_reconnects_and_the_stream_resumes() {
     let home = TestHome::new();
     let mut sshd = Sshd::start("127.0.0.9", &[&home.key]);
     home.trust(&sshd);
-    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let (tx, mut events) = sheriff::event::channel();
     let pool = SshPool::new(&[home.host("web", &sshd)], home.options(), Some(tx));
     let mut rx = pool
         .stream("web", "while :; do echo tick; sleep 0.1; done")
@@ -121,7 +118,7 @@ async fn hung_sshd_is_detected_by_keepalive_probes() {
     home.trust(&sshd);
     let mut host = home.host("web", &sshd);
     host.keepalive = Some(Duration::from_millis(300));
-    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let (tx, mut events) = sheriff::event::channel();
     let pool = SshPool::new(&[host], home.options(), Some(tx));
     pool.connect("web").await.expect("connect");
     wait_state(&mut events, HostState::is_up).await;
@@ -147,7 +144,7 @@ async fn unreachable_host_reports_and_backs_off() {
     home.trust(&sshd);
     let host = home.host("web", &sshd);
     sshd.stop();
-    let (tx, mut events) = tokio::sync::mpsc::unbounded_channel();
+    let (tx, mut events) = sheriff::event::channel();
     let pool = SshPool::new(&[host], home.options(), Some(tx));
     let err = pool.connect("web").await.unwrap_err();
     assert!(matches!(err, SshError::Unreachable { .. }), "{err:?}");

@@ -7,8 +7,8 @@ use std::error::Error as _;
 use std::fmt;
 use std::time::{Duration, Instant};
 
+use crate::event::Events;
 use chrono::Utc;
-use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::MissedTickBehavior;
 
 use super::{CheckResult, CheckStatus};
@@ -100,14 +100,14 @@ pub fn client() -> reqwest::Result<reqwest::Client> {
 }
 
 /// Runs `check` every `check.every` until the receiver is gone. The first run starts at once.
-pub async fn run(check: HttpCheck, client: reqwest::Client, tx: UnboundedSender<Event>) {
+pub async fn run(check: HttpCheck, client: reqwest::Client, tx: Events) {
     let mut ticks = tokio::time::interval(check.every.max(Duration::from_millis(100)));
     // A slow run must not be followed by a burst of catch-up runs.
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
         let result = check_once(&client, &check).await;
-        if tx.send(Event::Check(result)).is_err() {
+        if tx.send_data(Event::Check(result)).await.is_err() {
             return;
         }
     }

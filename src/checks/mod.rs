@@ -1,6 +1,10 @@
 //! Health checks: what a check found, and the workers that run them.
 
 pub mod http;
+pub mod record;
+pub mod targets;
+
+pub use targets::CheckTarget;
 
 use std::fmt;
 use std::time::Duration;
@@ -17,6 +21,13 @@ pub enum CheckStatus {
 }
 
 impl CheckStatus {
+    pub const ALL: [CheckStatus; 4] = [
+        CheckStatus::Ok,
+        CheckStatus::Warning,
+        CheckStatus::Critical,
+        CheckStatus::Unknown,
+    ];
+
     pub fn symbol(self) -> &'static str {
         match self {
             CheckStatus::Ok => "✔",

@@ -9,9 +9,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::event::Events;
 use chrono::Utc;
 use similar::{ChangeTag, TextDiff};
-use tokio::sync::mpsc::UnboundedSender;
 
 use super::{DriftFile, DriftReport, FileDrift};
 use crate::config::{DriftSpec, Environment};
@@ -35,7 +35,7 @@ pub async fn run(
     left: Environment,
     right: Environment,
     every: Duration,
-    tx: UnboundedSender<Event>,
+    tx: Events,
 ) {
     let mut last: Option<DriftReport> = None;
     let mut ticks = tokio::time::interval(every.max(Duration::from_millis(100)));
@@ -53,7 +53,7 @@ pub async fn run(
         let changed = last.as_ref().is_none_or(|prev| !same_result(prev, &report));
         if changed {
             last = Some(report.clone());
-            if tx.send(Event::Drift(report)).is_err() {
+            if tx.send_data(Event::Drift(report)).await.is_err() {
                 return;
             }
         }

@@ -140,34 +140,61 @@ impl Log {
     }
 
     /// Redact, validate and durably append `entry`; in a shared log, commit it too.
-    /// Returns once the line is fsynced (and committed): then the UI may say "saved".
+    /// For headless commands, which wait for both; the TUI saves and commits in two steps
+    /// ([`Log::save`], [`Log::commit`]) so "saved" never waits on git.
     pub fn append(&self, entry: Entry) -> Result<Saved, StoreError> {
+        let mut saved = self.save(entry)?;
+        if let Err(e) = self.commit(&saved.entry) {
+            saved.commit_error = Some(e.to_string());
+        }
+        Ok(saved)
+    }
+
+    /// Redact, validate and durably append `entry`. Returns once the line is fsynced: then
+    /// the UI may say "saved".
+    pub fn save(&self, entry: Entry) -> Result<Saved, StoreError> {
+        self.save_with(entry, None)
+    }
+
+    /// [`Log::save`] for an entry that may already be on disk (a retry after a timeout
+    /// whose first try did land): idempotent by entry id, it is written at most once.
+    pub fn save_again(&self, entry: Entry) -> Result<Saved, StoreError> {
+        let marker = store::IdMarker::new(&entry.id);
+        self.save_with(entry, Some(marker))
+    }
+
+    fn save_with(&self, entry: Entry, once: Option<store::IdMarker>) -> Result<Saved, StoreError> {
         let (entry, masked) = redact_entry(entry);
         entry.validate()?;
         let mut json = serde_json::to_vec(&entry)?;
         // serde_json escapes control characters, so a line never holds a raw newline.
         json.retain(|&b| b != b'\n');
         let path = self.file_for(&entry);
-        let mut commit_error = None;
         match &self.share {
-            None => store::append_line(&path, &json)?,
+            None => store::append_line(&path, &json, once.as_ref())?,
             Some(share) => {
                 share.ensure_repo()?;
-                {
-                    let _shared = share.lock(false)?;
-                    store::append_line(&path, &json)?;
-                }
-                let message = commit_message(&entry);
-                if let Err(e) = share.commit_pending(&entry.author, &message) {
-                    commit_error = Some(e.to_string());
-                }
+                let _shared = share.lock(false)?;
+                store::append_line(&path, &json, once.as_ref())?;
             }
         }
         Ok(Saved {
             entry,
             masked,
-            commit_error,
+            commit_error: None,
         })
+    }
+
+    /// In a shared log, commit what is saved and not yet committed (nothing to do for a
+    /// local log). A failure loses nothing: the entry is on disk and the next sync commits.
+    pub fn commit(&self, entry: &Entry) -> Result<(), StoreError> {
+        match &self.share {
+            None => Ok(()),
+            Some(share) => share
+                .commit_pending(&entry.author, &commit_message(entry))
+                .map(|_| ())
+                .map_err(StoreError::from),
+        }
     }
 
     /// Read the whole log, oldest first. Bad lines are reported in `corrupt`, never fatal.

@@ -20,7 +20,9 @@ mod watch;
 pub use entry::{Entry, EntryError, EntryKind, Refs};
 pub use log::{Layout, Loaded, Log, Saved};
 pub use post::{post_report, url_without_secrets};
-pub use report::{parse_since, OpenCheck, OpenProblems, Period, Report, Span, PER_GROUP};
+pub use report::{
+    parse_since, sort_worst_first, OpenCheck, OpenProblems, Period, Report, Span, PER_GROUP,
+};
 pub use share::{spawn_sync, Share, ShareError, SyncHandle, SyncReport};
 pub use store::{Corrupt, StoreError};
 pub use watch::{watch, WatchHandle, POLL};

@@ -73,11 +73,7 @@ impl OpenProblems {
             since,
         });
         let mut checks: Vec<OpenCheck> = open.collect();
-        checks.sort_by(|a, b| {
-            severity(&b.state)
-                .cmp(&severity(&a.state))
-                .then(a.since.cmp(&b.since))
-        });
+        sort_worst_first(&mut checks);
         OpenProblems {
             checks,
             ..OpenProblems::default()
@@ -91,6 +87,15 @@ impl OpenProblems {
     fn len(&self) -> usize {
         self.checks.len() + self.drift.len() + self.bugs.len()
     }
+}
+
+/// Worst first (critical, warning, unknown), then longest open first.
+pub fn sort_worst_first(checks: &mut [OpenCheck]) {
+    checks.sort_by(|a, b| {
+        severity(&b.state)
+            .cmp(&severity(&a.state))
+            .then(a.since.cmp(&b.since))
+    });
 }
 
 fn severity(state: &str) -> u8 {

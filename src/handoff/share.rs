@@ -20,7 +20,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use tokio::sync::mpsc::UnboundedSender;
+use crate::event::Events;
 
 use super::store::flock;
 use crate::event::Event;
@@ -321,12 +321,7 @@ impl SyncHandle {
 
 /// Sync every `every` and when nudged, telling the UI (as `Event::Notice`) only when the
 /// state changes, so an offline laptop is one notice, not one a minute.
-pub fn spawn_sync(
-    share: Share,
-    author: String,
-    every: Duration,
-    events: UnboundedSender<Event>,
-) -> SyncHandle {
+pub fn spawn_sync(share: Share, author: String, every: Duration, events: Events) -> SyncHandle {
     let (nudge, wake) = mpsc::channel();
     thread::spawn(move || {
         let mut last_ok: Option<bool> = None;

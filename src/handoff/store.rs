@@ -94,7 +94,7 @@ impl Drop for FileLock<'_> {
 }
 
 /// Append one JSON line (no newline inside) durably. Returns once it is fsynced.
-pub fn append_line(path: &Path, json: &[u8]) -> Result<(), StoreError> {
+pub fn append_line(path: &Path, json: &[u8], once: Option<&IdMarker>) -> Result<(), StoreError> {
     let open_err = |source| StoreError::Open {
         path: path.to_path_buf(),
         source,
@@ -118,6 +118,12 @@ pub fn append_line(path: &Path, json: &[u8]) -> Result<(), StoreError> {
     })?;
 
     let len = file.metadata().map_err(write_err)?.len();
+    if let Some(marker) = once {
+        // Under the lock, so a first try still in flight cannot slip in between.
+        if marker.is_in(&file, len).map_err(write_err)? {
+            return Ok(());
+        }
+    }
     let mut buf = Vec::with_capacity(json.len() + 2);
     if len > 0 {
         let mut last = [0u8; 1];
@@ -141,6 +147,40 @@ pub fn append_line(path: &Path, json: &[u8]) -> Result<(), StoreError> {
         sync_dir(path).map_err(write_err)?;
     }
     Ok(())
+}
+
+/// How an entry's id appears in its JSON line (`"id":"…"`), to tell whether an entry is
+/// already in a file without parsing it.
+#[derive(Debug, Clone)]
+pub struct IdMarker(Vec<u8>);
+
+impl IdMarker {
+    pub fn new(id: &str) -> Self {
+        let quoted = serde_json::to_string(id).unwrap_or_else(|_| format!("\"{id}\""));
+        IdMarker(format!("\"id\":{quoted}").into_bytes())
+    }
+
+    /// Whether the first `len` bytes of `file` hold this id, read in blocks that overlap by
+    /// the marker's length so a match across two blocks is not missed.
+    fn is_in(&self, file: &File, len: u64) -> io::Result<bool> {
+        const BLOCK: usize = 1 << 20;
+        let finder = memchr::memmem::Finder::new(&self.0);
+        let overlap = self.0.len().saturating_sub(1) as u64;
+        let mut buf = vec![0u8; BLOCK];
+        let mut start = 0u64;
+        while start < len {
+            let n = (len - start).min(BLOCK as u64) as usize;
+            file.read_exact_at(&mut buf[..n], start)?;
+            if finder.find(&buf[..n]).is_some() {
+                return Ok(true);
+            }
+            if start + n as u64 >= len {
+                break;
+            }
+            start += (n as u64).saturating_sub(overlap).max(1);
+        }
+        Ok(false)
+    }
 }
 
 fn sync_dir(path: &Path) -> io::Result<()> {
@@ -339,11 +379,11 @@ mod tests {
     fn a_torn_tail_is_fenced_off_and_reported() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("log.jsonl");
-        append_line(&path, &line("one")).expect("append");
+        append_line(&path, &line("one"), None).expect("append");
         let mut f = OpenOptions::new().append(true).open(&path).expect("open");
         f.write_all(br#"{"id":"x","time":"2026-"#)
             .expect("torn write");
-        append_line(&path, &line("two")).expect("append after torn");
+        append_line(&path, &line("two"), None).expect("append after torn");
         let read = read_from(&path, Cursor::default(), true).expect("read");
         let texts: Vec<_> = read.entries.iter().map(|e| e.text.as_str()).collect();
         assert_eq!(texts, ["one", "two"]);
@@ -361,7 +401,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("log.jsonl");
         for i in 0..200 {
-            append_line(&path, &line(&format!("entry {i}"))).expect("append");
+            append_line(&path, &line(&format!("entry {i}")), None).expect("append");
             if i % 37 == 5 {
                 let mut f = OpenOptions::new().append(true).open(&path).expect("open");
                 f.write_all(b"not json\n").expect("junk");
@@ -385,7 +425,7 @@ mod tests {
     fn incremental_reads_leave_an_unfinished_line_for_later() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("log.jsonl");
-        append_line(&path, &line("one")).expect("append");
+        append_line(&path, &line("one"), None).expect("append");
         let mut f = OpenOptions::new().append(true).open(&path).expect("open");
         let two = line("two");
         f.write_all(&two[..10]).expect("half a line");

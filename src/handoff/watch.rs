@@ -14,8 +14,8 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
+use crate::event::Events;
 use notify::{RecursiveMode, Watcher};
-use tokio::sync::mpsc::UnboundedSender;
 
 use super::log::{Layout, Log};
 use super::store::{self, Cursor};
@@ -46,7 +46,7 @@ enum Wake {
 /// entries as they are appended, by this process or any other, until the handle drops or
 /// the receiver closes. The UI's own appends arrive this way too: add entries to the
 /// timeline only from these events, and they appear exactly once.
-pub fn watch(log: &Log, tx: UnboundedSender<Event>) -> WatchHandle {
+pub fn watch(log: &Log, tx: Events) -> WatchHandle {
     let (wake_tx, wake_rx) = mpsc::channel();
     let watcher = start_notify(log, wake_tx.clone());
     let mut state = WatchState {
@@ -60,7 +60,11 @@ pub fn watch(log: &Log, tx: UnboundedSender<Event>) -> WatchHandle {
         loop {
             let (entries, corrupt) = state.scan();
             let send = first || !entries.is_empty();
-            if send && tx.send(Event::HandoffEntries(entries)).is_err() {
+            if send
+                && tx
+                    .send_data_blocking(Event::HandoffEntries(entries))
+                    .is_err()
+            {
                 return;
             }
             for c in corrupt {

@@ -1,6 +1,7 @@
 //! Log tails: lines, their level, and the bounded buffer the Logs pane reads.
 
 pub mod buffer;
+pub mod command;
 pub mod level;
 pub mod tail;
 

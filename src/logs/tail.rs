@@ -9,10 +9,10 @@ use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::event::Events;
 use chrono::Utc;
 use tokio::fs::File;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
-use tokio::sync::mpsc::UnboundedSender;
 
 use super::level::detect_level;
 use super::LogLine;
@@ -50,6 +50,7 @@ impl FileTail {
 #[derive(Debug, Clone, PartialEq)]
 pub enum LogPlan {
     File(FileTail),
+    Command(super::command::CommandTail),
     /// A source this build cannot read yet, and why (shown to the user, never faked).
     Unserved {
         source: String,
@@ -62,8 +63,12 @@ pub enum LogPlan {
 pub fn plan(spec: &LogSpec, config: &Config) -> Vec<LogPlan> {
     let path = match &spec.source {
         LogSource::File(path) => path,
+        LogSource::Command(command) if spec.target == Target::Local => {
+            let tail = super::command::CommandTail::new(&spec.name, command);
+            return vec![LogPlan::Command(tail)];
+        }
         LogSource::Command(_) => {
-            let reason = "command log sources arrive with the log engine".to_string();
+            let reason = "commands on hosts arrive with the log engine".to_string();
             return vec![LogPlan::Unserved {
                 source: spec.name.clone(),
                 reason,
@@ -113,7 +118,7 @@ pub fn under_root(root: &Path, path: &str) -> PathBuf {
 
 /// Follows `tail.path` until the receiver is gone, sending each read as one `LogLines`.
 /// A missing file is waited for (and said so once); errors never end the tail.
-pub async fn run(tail: FileTail, tx: UnboundedSender<Event>) {
+pub async fn run(tail: FileTail, tx: Events) {
     let mut follower = Follower::new(tail.source.clone(), tail.backlog);
     let mut waiting_said = false;
     loop {
@@ -128,7 +133,7 @@ pub async fn run(tail: FileTail, tx: UnboundedSender<Event>) {
                         source: tail.source.clone(),
                         lines,
                     };
-                    if tx.send(event).is_err() {
+                    if tx.send_data(event).await.is_err() {
                         return;
                     }
                     // More may be waiting (a read is capped): go again without sleeping.

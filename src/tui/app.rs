@@ -10,11 +10,13 @@ use super::input::{EntryForm, FormField, LineInput};
 use super::key::KeyChord;
 use super::keymap::Keymap;
 use super::layout::{inner, screen_layout, too_small};
-use super::panes::{Detail, DriftPane, HandoffPane, HealthPane, LogsPane, Pane, PaneId};
+use super::panes::{Detail, DriftPane, Handled, HandoffPane, HealthPane, LogsPane, Pane, PaneId};
 use super::theme::Theme;
+use crate::checks::record::{recorder_of, StateChanges};
 use crate::config::Config;
 use crate::event::Event;
-use crate::handoff::{Entry, EntryKind, OpenProblems, Period, Report, Span as ReportSpan};
+use crate::handoff::{Entry, EntryKind, Period, Report, Span as ReportSpan};
+use crate::problems::Problems;
 use crate::transport::ssh::{PromptReply, PromptRequest, Secret};
 use crate::transport::HostState;
 use ratatui::text::Line;
@@ -45,21 +47,28 @@ pub struct Reload {
     pub theme: Theme,
 }
 
-/// What the runner does for the app: all I/O lives there.
-#[derive(Debug, Clone)]
+/// What the runner does for the app: all I/O lives there. The runner carries out every
+/// effect `update` returns, whatever the message was.
+#[derive(Debug)]
 pub enum Effect {
+    /// The one way out: the runner stops the workers and restores the terminal.
     Quit,
     /// Re-read config, keymap and theme off the render path; answers with `Msg::Reloaded`.
     Reload,
-    /// Start workers for this config, stopping the previous ones.
-    StartWorkers(Box<Config>),
-    /// Append to the handoff log (locked, fsynced); answers with `HandoffSaved`/`Failed`.
-    AppendHandoff(Box<Entry>),
-    /// Suspend the screen and edit this text in `$EDITOR`; answers with `Msg::Edited`.
-    EditExternally {
-        text: String,
-        field: FormField,
+    /// Run what this config asks for, by difference with what runs now: unchanged workers
+    /// and connections keep running, changed ones restart, removed ones stop.
+    Reconfigure(Box<Config>),
+    /// Answer a host's passphrase question (`None`: the sheriff declined).
+    AnswerPrompt {
+        reply: PromptReply,
+        answer: Option<Secret>,
     },
+    /// Append to the handoff log (locked, fsynced); answers with `HandoffSaved`/`Failed`,
+    /// then, for a shared log, `HandoffCommitted`. `retry`: the entry may already be on
+    /// disk from a try that timed out, so it is written only if its id is not there.
+    AppendHandoff { entry: Box<Entry>, retry: bool },
+    /// Suspend the screen and edit this text in `$EDITOR`; answers with `Msg::Edited`.
+    EditExternally { text: String, field: FormField },
 }
 
 /// What covers the panes, if anything. Keys go to the overlay first.
@@ -130,7 +139,12 @@ pub struct App {
     pub prompts: std::collections::VecDeque<PendingPrompt>,
     /// A form closed without saving; `n`/`c` reopens it.
     draft: Option<Box<EntryForm>>,
-    pub should_quit: bool,
+    /// Check state changes to record in the handoff log, and whether this process is the
+    /// one that records them (its author's shift is open; see `checks::record`).
+    state_changes: StateChanges,
+    pub recording: bool,
+    /// What is still broken, from the log and live results; the report preview reads it.
+    pub problems: Problems,
     /// Set by `update` when the screen must be drawn again.
     pub dirty: bool,
 }
@@ -155,7 +169,9 @@ impl App {
             pending: Vec::new(),
             prompts: std::collections::VecDeque::new(),
             draft: None,
-            should_quit: false,
+            state_changes: StateChanges::default(),
+            problems: Problems::default(),
+            recording: false,
             dirty: true,
             config: Config::default(),
         };
@@ -164,6 +180,8 @@ impl App {
     }
 
     fn apply_config(&mut self, config: Config) {
+        self.state_changes.configure(&config);
+        self.problems.retain_configured(&config);
         self.health.configure(&config);
         self.drift.configure(&config);
         self.config = config;
@@ -229,10 +247,7 @@ impl App {
                 self.dirty = true;
                 Vec::new()
             }
-            Msg::Worker(event) => {
-                self.on_worker(event);
-                Vec::new()
-            }
+            Msg::Worker(event) => self.on_worker(event),
             Msg::Reloaded(result) => self.on_reloaded(result),
             Msg::Edited { field, result } => {
                 self.dirty = true;
@@ -246,12 +261,29 @@ impl App {
         }
     }
 
-    fn on_worker(&mut self, event: Event) {
+    fn on_worker(&mut self, event: Event) -> Vec<Effect> {
         if let Event::HandoffEntries(entries) = event {
+            self.state_changes.learn_from_log(&entries);
+            self.problems.learn_from_log(&entries);
             // The whole log arrives in one event: move it in rather than copy it.
             self.handoff.add_entries(entries);
+            self.recording = recorder_of(self.handoff.entries()) == Some(self.author.as_str());
             self.dirty = true;
-            return;
+            return Vec::new();
+        }
+        match &event {
+            Event::Check(result) => self.problems.observe_check(&self.config, result),
+            Event::Drift(report) => self.problems.observe_drift(report),
+            _ => {}
+        }
+        let mut effects = Vec::new();
+        if let (Event::Check(result), true) = (&event, self.recording) {
+            if let Some(entry) = self.state_changes.observe(result, &self.author) {
+                effects.push(Effect::AppendHandoff {
+                    entry: Box::new(entry),
+                    retry: false,
+                });
+            }
         }
         match &event {
             Event::Host { host, state } => {
@@ -260,19 +292,49 @@ impl App {
                     self.hosts_down.push((host.clone(), state.clone()));
                 }
             }
+            Event::HandoffSaved { id, .. } if !self.is_own_entry(id) => {
+                // Not the sheriff's own entry (a recorded check state): nothing to say.
+            }
+            Event::HandoffFailed { id, error } if !self.is_own_entry(id) => {
+                self.notify(
+                    NoticeKind::Error,
+                    format!("a check state change was not recorded: {error}"),
+                );
+            }
             Event::HandoffSaved { id, redacted } => {
                 self.pending.retain(|e| &e.id != id);
-                let text = if *redacted {
-                    "saved ✔ — a secret in it was masked before it reached the disk"
-                } else {
-                    "saved ✔"
+                // A save reported failed (timed out) that landed after all: its draft is
+                // not needed any more.
+                let late = self
+                    .draft
+                    .as_ref()
+                    .is_some_and(|d| d.retry_of.as_ref() == Some(id));
+                if late {
+                    self.draft = None;
+                }
+                let text = match (*redacted, late) {
+                    (true, _) => "saved ✔ — a secret in it was masked before it reached the disk",
+                    (false, true) => {
+                        "saved ✔ after all — the slow disk did answer; the draft is gone"
+                    }
+                    (false, false) => "saved ✔",
                 };
                 self.notify(NoticeKind::Success, text);
             }
+            // Saved stays saved: sharing is reported on its own, never as a failure of the
+            // save.
+            Event::HandoffCommitted {
+                error: Some(why), ..
+            } => self.notify(
+                NoticeKind::Info,
+                format!("saved ✔, not shared yet ({why}); the next sync retries"),
+            ),
             Event::HandoffFailed { id, error } => {
                 if let Some(i) = self.pending.iter().position(|e| &e.id == id) {
                     let entry = self.pending.remove(i);
-                    self.draft = Some(Box::new(form_from_entry(&entry)));
+                    let mut form = form_from_entry(&entry);
+                    form.retry_of = Some(entry.id.clone());
+                    self.draft = Some(Box::new(form));
                 }
                 self.notify(
                     NoticeKind::Error,
@@ -294,6 +356,17 @@ impl App {
             changed |= self.pane_mut(id).on_event(&event);
         }
         self.dirty |= changed || !matches!(event, Event::LogLines { .. } | Event::Check(_));
+        effects
+    }
+
+    /// Whether `id` is an entry the sheriff typed: being saved, or kept as a draft after
+    /// a save that timed out.
+    fn is_own_entry(&self, id: &str) -> bool {
+        self.pending.iter().any(|e| e.id == id)
+            || self
+                .draft
+                .as_ref()
+                .is_some_and(|d| d.retry_of.as_deref() == Some(id))
     }
 
     fn on_reloaded(&mut self, result: Result<Box<Reload>, String>) -> Vec<Effect> {
@@ -309,7 +382,7 @@ impl App {
                 self.theme = theme;
                 self.apply_config(config.clone());
                 self.notify(NoticeKind::Success, "config reloaded");
-                vec![Effect::StartWorkers(Box::new(config))]
+                vec![Effect::Reconfigure(Box::new(config))]
             }
             Err(why) => {
                 self.notify(
@@ -326,15 +399,10 @@ impl App {
         if ctrl && key.code == KeyCode::Char('c') && !matches!(self.overlay, Some(Overlay::Form(_)))
         {
             // ctrl-c always gets out, whatever the keymap says.
-            self.should_quit = true;
-            for prompt in self.prompts.drain(..) {
-                prompt.reply.answer(None);
-            }
-            return vec![Effect::Quit];
+            return self.quit();
         }
         if let Some(prompt) = self.prompts.pop_front() {
-            self.on_prompt_key(prompt, key);
-            return Vec::new();
+            return self.on_prompt_key(prompt, key);
         }
         if let Some(overlay) = self.overlay.take() {
             return self.on_overlay_key(overlay, key);
@@ -348,15 +416,35 @@ impl App {
         }
     }
 
+    /// Quitting answers every open question with "declined", so no host waits on a UI
+    /// that is gone.
+    fn quit(&mut self) -> Vec<Effect> {
+        let mut effects: Vec<Effect> = self
+            .prompts
+            .drain(..)
+            .map(|prompt| {
+                drop(Secret::new(prompt.input.text));
+                Effect::AnswerPrompt {
+                    reply: prompt.reply,
+                    answer: None,
+                }
+            })
+            .collect();
+        effects.push(Effect::Quit);
+        effects
+    }
+
     /// A host's passphrase question takes every key until answered or cancelled.
-    fn on_prompt_key(&mut self, mut prompt: PendingPrompt, key: KeyEvent) {
+    fn on_prompt_key(&mut self, mut prompt: PendingPrompt, key: KeyEvent) -> Vec<Effect> {
         match key.code {
             KeyCode::Enter => {
                 let secret = Secret::new(std::mem::take(&mut prompt.input.text));
-                prompt.reply.answer(Some(secret));
+                vec![Effect::AnswerPrompt {
+                    reply: prompt.reply,
+                    answer: Some(secret),
+                }]
             }
             KeyCode::Esc => {
-                prompt.reply.answer(None);
                 // What was typed is wiped, not just dropped.
                 drop(Secret::new(std::mem::take(&mut prompt.input.text)));
                 let host = &prompt.request.host;
@@ -364,10 +452,15 @@ impl App {
                     NoticeKind::Info,
                     format!("{host}: not unlocked; R (reload) asks again"),
                 );
+                vec![Effect::AnswerPrompt {
+                    reply: prompt.reply,
+                    answer: None,
+                }]
             }
             _ => {
                 prompt.input.handle_key(&key);
                 self.prompts.push_front(prompt);
+                Vec::new()
             }
         }
     }
@@ -376,10 +469,7 @@ impl App {
     pub fn dispatch(&mut self, action: Action) -> Vec<Effect> {
         self.dirty = true;
         match action {
-            Action::Quit => {
-                self.should_quit = true;
-                return vec![Effect::Quit];
-            }
+            Action::Quit => return self.quit(),
             Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
             Action::CommandBar => {
                 self.overlay = Some(Overlay::Command {
@@ -433,15 +523,16 @@ impl App {
             }
             other => {
                 let page = self.page_of(self.focus);
-                if !self.pane_mut(self.focus).handle(other, page) {
-                    self.notify(
+                match self.pane_mut(self.focus).handle(other, page) {
+                    Handled::Done(effects) => return effects,
+                    Handled::NotHere => self.notify(
                         NoticeKind::Info,
                         format!(
                             "{} does nothing in the {} pane",
                             other.name(),
                             self.focus.name()
                         ),
-                    );
+                    ),
                 }
             }
         }
@@ -452,11 +543,7 @@ impl App {
     /// knows now (current check states and drift), from the entries already in memory.
     fn report_preview(&self) -> Detail {
         let entries = self.handoff.entries();
-        let open = OpenProblems {
-            checks: self.health.open_checks(),
-            drift: self.drift.open_drift(),
-            bugs: Vec::new(),
-        };
+        let open = self.problems.open();
         let span = ReportSpan::resolve(Period::Shift, entries, self.now);
         let markdown = Report::build(entries, span, open).to_markdown();
         let lines = markdown.lines().map(|l| Line::raw(l.to_string())).collect();
@@ -623,9 +710,16 @@ impl App {
             entry = entry.with_why(form.text(FormField::Why));
         }
         entry.time = self.now;
+        let retry = form.retry_of.is_some();
+        if let Some(id) = form.retry_of.take() {
+            entry.id = id;
+        }
         self.pending.push(entry.clone());
         self.notify(NoticeKind::Info, "saving…");
-        vec![Effect::AppendHandoff(Box::new(entry))]
+        vec![Effect::AppendHandoff {
+            entry: Box::new(entry),
+            retry,
+        }]
     }
 
     fn on_paste(&mut self, text: &str) {
@@ -693,10 +787,16 @@ impl App {
                 self.dirty = true;
             }
             (_, Some(action)) => {
+                // The wheel only moves the view; what a movement asks for is not wanted
+                // three times, so only the last step's effects are kept.
+                let mut effects = Vec::new();
                 for _ in 0..3 {
-                    self.pane_mut(pane).handle(action, page);
+                    if let Handled::Done(more) = self.pane_mut(pane).handle(action, page) {
+                        effects = more;
+                    }
                 }
                 self.dirty = true;
+                return effects;
             }
             _ => {}
         }

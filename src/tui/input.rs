@@ -98,6 +98,9 @@ pub struct EntryForm {
     pub refs: Refs,
     /// Why the last submit was refused, shown in the form.
     pub problem: Option<String>,
+    /// The id of an entry whose save failed and that this form retries: it is saved under
+    /// the same id, at most once, in case the first try did reach the disk.
+    pub retry_of: Option<String>,
 }
 
 impl EntryForm {
@@ -109,6 +112,7 @@ impl EntryForm {
             field: FormField::What,
             refs,
             problem: None,
+            retry_of: None,
         }
     }
 

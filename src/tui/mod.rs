@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod app;
+mod editor;
 pub mod input;
 pub mod key;
 pub mod keymap;
@@ -11,6 +12,7 @@ pub mod layout;
 pub mod panes;
 mod runner;
 pub mod sample;
+pub mod services;
 pub mod terminal;
 pub mod theme;
 pub mod ui;

@@ -1,34 +1,41 @@
 //! The event loop and the effects runner. Everything that waits (disk, network, child
 //! processes) runs here, off the render path and with a timeout; `App` stays pure.
+//!
+//! Every message, whatever its origin (a key, a worker, an effect's answer, the first
+//! resize), goes through one queue into `App::update`, and every effect it returns is
+//! carried out; `Effect::Quit` is the one way out.
 
-use std::io;
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use crossterm::event::{Event as TermEvent, EventStream};
 use futures::StreamExt;
-use tokio::signal::unix::{signal, SignalKind};
-use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
+use tokio::signal::unix::{signal, Signal, SignalKind};
+use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+use tokio::task::JoinHandle;
 
 use super::app::{App, Effect, Msg, Reload};
+use super::editor::{self, Editor, Step};
 use super::keymap::Keymap;
+use super::services::Services;
 use super::terminal::{self, Tui};
 use super::theme::{ColorDepth, Theme};
 use super::ui;
 use crate::config::{self, Config, ConfigError};
-use crate::event::Event;
+use crate::event::{self, Event, Events, EventsRx};
 use crate::handoff::{self, Log};
-use crate::transport::ssh::{ChannelPrompt, SshOptions, SshPool};
-use crate::workers;
-use std::sync::Arc;
 
 /// While data streams, draw at most this often (keys still draw at once).
 const FRAME: Duration = Duration::from_millis(100);
 /// A disk write that takes longer than this is reported as failed (and kept for retry).
 const SAVE_TIMEOUT: Duration = Duration::from_secs(10);
-/// How often a shared handoff log is pulled and pushed (and after each save).
-const SYNC_EVERY: Duration = Duration::from_secs(60);
+/// A config file change is reloaded once writes have been quiet this long (an editor's
+/// save is often several events).
+const RELOAD_QUIET: Duration = Duration::from_millis(300);
+/// The most worker events taken into one frame.
+const BATCH: usize = 2048;
 
 /// What the TUI runs on.
 pub struct Options {
@@ -81,157 +88,321 @@ pub fn check_look(config: &Config) -> Vec<ConfigError> {
 }
 
 /// Runs the TUI until the sheriff quits or a signal ends it; the terminal is restored
-/// whatever happens.
+/// whatever happens, before the workers and connections are stopped.
 pub async fn run(options: Options) -> anyhow::Result<()> {
     let mut tui = terminal::enter().context("cannot set up the terminal")?;
-    let result = event_loop(&mut tui, options).await;
+    let mut runner = Runner::new(options)?;
+    let result = runner.event_loop(&mut tui).await;
     terminal::restore();
+    drop(runner);
     result
 }
 
-async fn event_loop(tui: &mut Tui, options: Options) -> anyhow::Result<()> {
-    let Options {
-        config,
-        config_path,
-        look,
-    } = options;
-    let (tx, mut rx) = unbounded_channel::<Event>();
-    let (msg_tx, mut msg_rx) = unbounded_channel::<Msg>();
-    let author = handoff::author(&config.handoff);
-    let mut log = Log::from_spec(&config.handoff);
-    let mut watch = handoff::watch(&log, tx.clone());
-    let mut sync = start_sync(&log, &author, &tx);
-    let mut pool = start_pool(&config, &tx);
-    let mut workers = workers::start(&config, tx.clone());
-    let mut app = App::new(config, look.keymap, look.theme, author);
-    let size = tui.size()?;
-    app.update(Msg::Resize(size.width, size.height));
+/// Why the loop woke up.
+enum Wake {
+    Term(Option<std::io::Result<TermEvent>>),
+    Worker(Option<Event>),
+    Msg(Msg),
+    Tick,
+    DrawDue,
+    Services(Box<Result<(Services, Option<String>), tokio::task::JoinError>>),
+    Editor(Step),
+    ConfigChanged,
+    ReloadDue,
+    Signal,
+}
 
-    let mut term_events = EventStream::new();
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sighup = signal(SignalKind::hangup())?;
-    let mut sigint = signal(SignalKind::interrupt())?;
-    let mut last_draw = Instant::now() - FRAME;
-    let mut urgent = true;
-    let mut startup = StartupFigures::default();
+struct Runner {
+    app: App,
+    config_path: Option<PathBuf>,
+    tx: Events,
+    rx: EventsRx,
+    msg_tx: UnboundedSender<Msg>,
+    msg_rx: UnboundedReceiver<Msg>,
+    /// Messages waiting for `App::update`, oldest first.
+    queue: VecDeque<Msg>,
+    /// The log appends go to (the services hold their own copy for the watch).
+    log: Log,
+    /// The running services, or `None` while they start or reconfigure on a blocking
+    /// thread (`services_job`).
+    services: Option<Services>,
+    services_job: Option<JoinHandle<(Services, Option<String>)>>,
+    /// A config that arrived while the services were busy; applied when they are back.
+    next_config: Option<Config>,
+    config_changed: UnboundedReceiver<()>,
+    reload_at: Option<tokio::time::Instant>,
+    editor: Option<Editor>,
+    term_events: Option<EventStream>,
+    tick: tokio::time::Interval,
+    signals: [Signal; 3],
+    quit: bool,
+}
 
-    loop {
-        let due = last_draw + FRAME;
-        // Until every pane has had its first data, each arrival is drawn at once.
-        if app.dirty && (urgent || !startup.all_alive || Instant::now() >= due) {
-            tui.draw(|frame| ui::draw(&app, frame))?;
-            app.dirty = false;
-            last_draw = Instant::now();
-            startup.drawn();
-        }
-        let draw_later = app.dirty;
-        urgent = false;
-        let msgs: Vec<Msg> = tokio::select! {
-            event = term_events.next() => match event {
-                Some(Ok(event)) => {
-                    urgent = true;
-                    term_msg(event).into_iter().collect()
-                }
-                Some(Err(err)) => return Err(err).context("reading the terminal"),
-                None => break,
-            },
-            Some(event) = rx.recv() => {
-                // Take whatever else is already queued so a burst costs one frame.
-                startup.saw(&event);
-                let mut batch = vec![Msg::Worker(event)];
-                while batch.len() < 2048 {
-                    match rx.try_recv() {
-                        Ok(event) => {
-                            startup.saw(&event);
-                            batch.push(Msg::Worker(event));
-                        }
-                        Err(_) => break,
-                    }
-                }
-                batch
-            }
-            Some(msg) = msg_rx.recv() => {
-                urgent = true;
-                vec![msg]
-            }
-            _ = tick.tick() => vec![Msg::Tick(chrono::Utc::now())],
-            _ = tokio::time::sleep_until(due.into()), if draw_later => Vec::new(),
-            _ = sigterm.recv() => break,
-            _ = sighup.recv() => break,
-            _ = sigint.recv() => break,
+impl Runner {
+    fn new(options: Options) -> anyhow::Result<Runner> {
+        let Options {
+            config,
+            config_path,
+            look,
+        } = options;
+        let (tx, rx) = event::channel();
+        let (msg_tx, msg_rx) = unbounded_channel::<Msg>();
+        let (changed_tx, config_changed) = unbounded_channel();
+        let author = handoff::author(&config.handoff);
+        let log = Log::from_spec(&config.handoff);
+        // Everything that reads files or builds clients starts on a blocking thread; the
+        // first frame is drawn meanwhile.
+        let services_job = {
+            let (config, author, tx) = (config.clone(), author.clone(), tx.clone());
+            let path = config_path.clone();
+            tokio::task::spawn_blocking(move || {
+                let watch = path.as_deref().map(|p| (p, changed_tx));
+                (Services::start(config, author, tx, watch), None)
+            })
         };
-        for msg in msgs {
-            if let (Msg::Worker(Event::HandoffSaved { .. }), Some(sync)) = (&msg, &sync) {
-                // Share a new entry now rather than at the next period.
-                sync.nudge();
+        let app = App::new(config, look.keymap, look.theme, author);
+        Ok(Runner {
+            app,
+            config_path,
+            tx,
+            rx,
+            msg_tx,
+            msg_rx,
+            queue: VecDeque::new(),
+            log,
+            services: None,
+            services_job: Some(services_job),
+            next_config: None,
+            config_changed,
+            reload_at: None,
+            editor: None,
+            term_events: Some(EventStream::new()),
+            tick: tokio::time::interval(Duration::from_secs(1)),
+            signals: [
+                signal(SignalKind::terminate())?,
+                signal(SignalKind::hangup())?,
+                signal(SignalKind::interrupt())?,
+            ],
+            quit: false,
+        })
+    }
+
+    async fn event_loop(&mut self, tui: &mut Tui) -> anyhow::Result<()> {
+        let size = tui.size()?;
+        self.queue.push_back(Msg::Resize(size.width, size.height));
+        let mut last_draw = Instant::now() - FRAME;
+        let mut urgent = true;
+        let mut startup = StartupFigures::default();
+        loop {
+            while let Some(msg) = self.queue.pop_front() {
+                if let Msg::Worker(event) = &msg {
+                    startup.saw(event);
+                }
+                for effect in self.app.update(msg) {
+                    self.carry_out(effect);
+                }
+                if self.quit {
+                    return Ok(());
+                }
             }
-            for effect in app.update(msg) {
-                match effect {
-                    Effect::Quit => {}
-                    Effect::Reload => reload(config_path.clone(), msg_tx.clone()),
-                    Effect::StartWorkers(config) => {
-                        drop(workers);
-                        pool = start_pool(&config, &tx);
-                        workers = workers::start(&config, tx.clone());
-                        let new_log = Log::from_spec(&config.handoff);
-                        if new_log != log {
-                            log = new_log;
-                            watch = handoff::watch(&log, tx.clone());
-                            sync = start_sync(&log, &app.author, &tx);
+            let due = last_draw + FRAME;
+            let can_draw = !self.editor.as_ref().is_some_and(Editor::owns_terminal);
+            // Until every pane has had its first data, each arrival is drawn at once.
+            if can_draw && self.app.dirty && (urgent || !startup.all_alive || Instant::now() >= due)
+            {
+                tui.draw(|frame| ui::draw(&self.app, frame))?;
+                self.app.dirty = false;
+                last_draw = Instant::now();
+                startup.drawn();
+            }
+            let draw_later = can_draw && self.app.dirty;
+            urgent = false;
+            let [sigterm, sighup, sigint] = &mut self.signals;
+            let wake = tokio::select! {
+                event = next_term(&mut self.term_events) => Wake::Term(event),
+                event = self.rx.recv() => Wake::Worker(event),
+                Some(msg) = self.msg_rx.recv() => Wake::Msg(msg),
+                _ = self.tick.tick() => Wake::Tick,
+                _ = tokio::time::sleep_until(due.into()), if draw_later => Wake::DrawDue,
+                done = join(&mut self.services_job) => Wake::Services(Box::new(done)),
+                step = editor::next_step(&mut self.editor) => Wake::Editor(step),
+                Some(()) = self.config_changed.recv() => Wake::ConfigChanged,
+                _ = sleep_until_opt(self.reload_at) => Wake::ReloadDue,
+                _ = sigterm.recv() => Wake::Signal,
+                _ = sighup.recv() => Wake::Signal,
+                _ = sigint.recv() => Wake::Signal,
+            };
+            match wake {
+                Wake::Term(Some(Ok(event))) => {
+                    urgent = true;
+                    self.queue.extend(term_msg(event));
+                }
+                Wake::Term(Some(Err(err))) => return Err(err).context("reading the terminal"),
+                Wake::Term(None) | Wake::Signal => return Ok(()),
+                Wake::Worker(None) => {}
+                Wake::Worker(Some(event)) => {
+                    // Take whatever else is already queued so a burst costs one frame.
+                    self.take_worker_event(event);
+                    while self.queue.len() < BATCH {
+                        match self.rx.try_recv() {
+                            Ok(event) => self.take_worker_event(event),
+                            Err(_) => break,
                         }
                     }
-                    Effect::AppendHandoff(entry) => append(log.clone(), *entry, tx.clone()),
-                    Effect::EditExternally { text, field } => {
-                        // The editor owns the terminal meanwhile: stop reading keys from it.
-                        drop(term_events);
-                        let result = edit_externally(tui, &text).await;
-                        term_events = EventStream::new();
-                        app.update(Msg::Edited { field, result });
-                        urgent = true;
+                }
+                Wake::Msg(msg) => {
+                    urgent = true;
+                    self.queue.push_back(msg);
+                }
+                Wake::Tick => self.queue.push_back(Msg::Tick(chrono::Utc::now())),
+                Wake::DrawDue => {}
+                Wake::Services(done) => {
+                    self.services_job = None;
+                    self.services_back(*done);
+                }
+                Wake::Editor(step) => {
+                    urgent = true;
+                    self.editor_step(step, tui);
+                }
+                Wake::ConfigChanged => {
+                    self.reload_at = Some(tokio::time::Instant::now() + RELOAD_QUIET);
+                }
+                Wake::ReloadDue => {
+                    self.reload_at = None;
+                    self.app.notify(
+                        super::app::NoticeKind::Info,
+                        "the config file changed: reloading…",
+                    );
+                    self.app.dirty = true;
+                    reload(self.config_path.clone(), self.msg_tx.clone());
+                }
+            }
+        }
+    }
+
+    fn take_worker_event(&mut self, event: Event) {
+        if let (Event::HandoffCommitted { .. }, Some(services)) = (&event, &self.services) {
+            // Share a new entry now rather than at the next period.
+            services.nudge_sync();
+        }
+        self.queue.push_back(Msg::Worker(event));
+    }
+
+    /// Carries out one effect. Nothing here waits: what takes time is spawned, and its
+    /// answer comes back as a message or an event.
+    fn carry_out(&mut self, effect: Effect) {
+        match effect {
+            Effect::Quit => self.quit = true,
+            Effect::Reload => reload(self.config_path.clone(), self.msg_tx.clone()),
+            Effect::Reconfigure(config) => {
+                self.log = Log::from_spec(&config.handoff);
+                self.next_config = Some(*config);
+                self.reconfigure_if_idle();
+            }
+            Effect::AnswerPrompt { reply, answer } => reply.answer(answer),
+            Effect::AppendHandoff { entry, retry } => {
+                save(self.log.clone(), *entry, retry, self.tx.clone())
+            }
+            Effect::EditExternally { text, field } => {
+                if self.editor.is_none() {
+                    self.editor = Some(Editor::start(text, field));
+                }
+            }
+        }
+    }
+
+    /// Hands the services a new config on a blocking thread, unless they are busy (then
+    /// the newest config waits for them).
+    fn reconfigure_if_idle(&mut self) {
+        let (Some(mut services), Some(config)) = (self.services.take(), self.next_config.take())
+        else {
+            return;
+        };
+        self.services_job = Some(tokio::task::spawn_blocking(move || {
+            let done = services.reconfigure(config);
+            (services, Some(done.to_string()))
+        }));
+    }
+
+    fn services_back(&mut self, done: Result<(Services, Option<String>), tokio::task::JoinError>) {
+        match done {
+            Ok((services, summary)) => {
+                self.services = Some(services);
+                if let Some(summary) = summary {
+                    tracing::info!(%summary, "reconfigured");
+                    let _ = self
+                        .tx
+                        .send(Event::Notice(format!("config reloaded: {summary}")));
+                }
+                self.reconfigure_if_idle();
+            }
+            Err(err) => {
+                let text = format!("background services stopped: {err}; restart sheriff");
+                let _ = self.tx.send(Event::Notice(text));
+            }
+        }
+    }
+
+    fn editor_step(&mut self, step: Step, tui: &mut Tui) {
+        let Some(editor) = self.editor.as_mut() else {
+            return;
+        };
+        let field = editor.field;
+        let finished = match step {
+            Step::Written(Ok(file)) => {
+                // The editor owns the terminal meanwhile: stop reading keys from it.
+                self.term_events = None;
+                terminal::suspend();
+                match editor.launch(file) {
+                    Ok(()) => None,
+                    Err(why) => {
+                        self.resume(tui);
+                        Some(Err(why))
                     }
                 }
             }
-            if app.should_quit {
-                break;
+            Step::Written(Err(why)) => Some(Err(why)),
+            Step::Exited => {
+                self.resume(tui);
+                None
             }
-        }
-        if app.should_quit {
-            break;
+            Step::Done(result) => Some(result),
+        };
+        if let Some(result) = finished {
+            self.editor = None;
+            self.queue.push_back(Msg::Edited { field, result });
         }
     }
-    drop(watch);
-    drop(sync);
-    drop(workers);
-    drop(pool);
-    Ok(())
-}
 
-/// One SSH connection per configured host, connecting now so Health and the status line
-/// show every host's state (connecting, up, unknown key, auth failed…) from the start.
-/// An encrypted key's passphrase is asked for in the TUI's own prompt, once per key.
-fn start_pool(config: &Config, tx: &UnboundedSender<Event>) -> Option<SshPool> {
-    if config.hosts.is_empty() {
-        return None;
+    fn resume(&mut self, tui: &mut Tui) {
+        if let Err(err) = terminal::resume(tui) {
+            let text = format!("the screen could not be restored after the editor: {err}");
+            self.app.notify(super::app::NoticeKind::Error, text);
+        }
+        self.term_events = Some(EventStream::new());
+        self.app.dirty = true;
     }
-    let options = SshOptions {
-        prompt: Arc::new(ChannelPrompt::new(tx.clone())),
-        ..SshOptions::default()
-    };
-    let pool = SshPool::new(&config.hosts, options, Some(tx.clone()));
-    pool.connect_all();
-    Some(pool)
 }
 
-/// With `share = "<git remote>"`, pull and push the log in the background.
-fn start_sync(log: &Log, author: &str, tx: &UnboundedSender<Event>) -> Option<handoff::SyncHandle> {
-    let share = log.share()?.clone();
-    Some(handoff::spawn_sync(
-        share,
-        author.to_string(),
-        SYNC_EVERY,
-        tx.clone(),
-    ))
+async fn next_term(events: &mut Option<EventStream>) -> Option<std::io::Result<TermEvent>> {
+    match events {
+        Some(events) => events.next().await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn join<T>(job: &mut Option<JoinHandle<T>>) -> Result<T, tokio::task::JoinError> {
+    match job {
+        Some(job) => job.await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until_opt(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Logs how long after process start the first frame, and the first frame with data in
@@ -302,59 +473,64 @@ fn reload(path: Option<PathBuf>, msgs: UnboundedSender<Msg>) {
     });
 }
 
-/// Appends off the render path; the UI says "saved" only after the fsync returned.
-fn append(log: Log, entry: handoff::Entry, events: UnboundedSender<Event>) {
+/// Saves off the render path; the UI says "saved" only after the fsync returned, and
+/// learns of the commit (shared logs) separately. A save that outlives the timeout is
+/// reported failed (the text is kept as a draft) and still awaited: if it lands after all,
+/// `HandoffSaved` follows and the draft is dropped; a retry is idempotent by id.
+fn save(log: Log, entry: handoff::Entry, retry: bool, events: Events) {
     let id = entry.id.clone();
     tokio::spawn(async move {
-        let task = tokio::task::spawn_blocking(move || log.append(entry));
-        let event = match tokio::time::timeout(SAVE_TIMEOUT, task).await {
-            Ok(Ok(Ok(saved))) => Event::HandoffSaved {
-                id,
-                redacted: !saved.masked.is_empty(),
-            },
-            Ok(Ok(Err(err))) => Event::HandoffFailed {
-                id,
-                error: err.to_string(),
-            },
-            Ok(Err(err)) => Event::HandoffFailed {
-                id,
-                error: format!("the writer stopped: {err}"),
-            },
-            Err(_) => Event::HandoffFailed {
-                id,
-                error: format!("the disk did not answer in {}s", SAVE_TIMEOUT.as_secs()),
-            },
+        let saving = {
+            let log = log.clone();
+            tokio::task::spawn_blocking(move || {
+                if retry {
+                    log.save_again(entry)
+                } else {
+                    log.save(entry)
+                }
+            })
         };
-        let _ = events.send(event);
+        tokio::pin!(saving);
+        let mut failure_said = false;
+        let saved = match tokio::time::timeout(SAVE_TIMEOUT, &mut saving).await {
+            Ok(result) => result,
+            Err(_) => {
+                let error = format!("the disk did not answer in {}s", SAVE_TIMEOUT.as_secs());
+                let _ = events.send(Event::HandoffFailed {
+                    id: id.clone(),
+                    error,
+                });
+                failure_said = true;
+                saving.await
+            }
+        };
+        let error = match saved {
+            Ok(Ok(saved)) => Ok(saved),
+            Ok(Err(err)) => Err(err.to_string()),
+            Err(err) => Err(format!("the writer stopped: {err}")),
+        };
+        let saved = match error {
+            Ok(saved) => saved,
+            Err(error) => {
+                if !failure_said {
+                    let _ = events.send(Event::HandoffFailed { id, error });
+                }
+                return;
+            }
+        };
+        let _ = events.send(Event::HandoffSaved {
+            id: id.clone(),
+            redacted: !saved.masked.is_empty(),
+        });
+        if log.share().is_none() {
+            return;
+        }
+        let committed = tokio::task::spawn_blocking(move || log.commit(&saved.entry)).await;
+        let error = match committed {
+            Ok(Ok(())) => None,
+            Ok(Err(err)) => Some(err.to_string()),
+            Err(err) => Some(format!("the commit stopped: {err}")),
+        };
+        let _ = events.send(Event::HandoffCommitted { id, error });
     });
-}
-
-/// Runs `$VISUAL`/`$EDITOR` (default `vi`) on a private temp file holding `text`.
-async fn edit_externally(tui: &mut Tui, text: &str) -> Result<String, String> {
-    let editor = ["VISUAL", "EDITOR"]
-        .iter()
-        .filter_map(|v| std::env::var(v).ok())
-        .find(|e| !e.trim().is_empty())
-        .unwrap_or_else(|| "vi".into());
-    let file = tempfile::Builder::new()
-        .prefix("sheriff-")
-        .suffix(".md")
-        .tempfile()
-        .map_err(|e| e.to_string())?;
-    std::fs::write(file.path(), text).map_err(|e| e.to_string())?;
-    terminal::suspend();
-    // `$EDITOR` may carry arguments ("code --wait"), so the shell splits it.
-    let status = tokio::process::Command::new("sh")
-        .arg("-c")
-        .arg(format!("{editor} \"$1\""))
-        .arg("sh")
-        .arg(file.path())
-        .status()
-        .await;
-    terminal::resume(tui).map_err(|e: io::Error| e.to_string())?;
-    match status {
-        Ok(s) if s.success() => std::fs::read_to_string(file.path()).map_err(|e| e.to_string()),
-        Ok(s) => Err(format!("{editor} exited with {s}; the text is unchanged")),
-        Err(e) => Err(format!("cannot run {editor}: {e}")),
-    }
 }

@@ -31,7 +31,7 @@ use super::wait::{waker, Waker};
 use super::work::{StreamTx, Work};
 use super::worker::{Pacing, Request, Worker};
 use crate::config::Host;
-use crate::event::Event;
+
 use crate::transport::HostState;
 
 struct Slot {
@@ -58,7 +58,7 @@ struct Inner {
     hosts: BTreeMap<String, Slot>,
     options: SshOptions,
     ctx: ConnectContext,
-    events: Option<mpsc::UnboundedSender<Event>>,
+    events: Option<crate::event::Events>,
 }
 
 impl Drop for Inner {
@@ -86,7 +86,7 @@ impl SshPool {
     pub fn new(
         hosts: &[Host],
         options: SshOptions,
-        events: Option<mpsc::UnboundedSender<Event>>,
+        events: Option<crate::event::Events>,
     ) -> SshPool {
         let home = options
             .home

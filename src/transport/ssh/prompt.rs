@@ -211,13 +211,13 @@ impl fmt::Debug for PromptReply {
 /// in its own overlay instead of writing to the terminal under it. The host's thread waits
 /// for the answer; nothing else waits on it.
 pub struct ChannelPrompt {
-    events: tokio::sync::mpsc::UnboundedSender<crate::event::Event>,
+    events: crate::event::Events,
     /// How long to wait for the sheriff before giving up (the host then says why).
     pub wait: std::time::Duration,
 }
 
 impl ChannelPrompt {
-    pub fn new(events: tokio::sync::mpsc::UnboundedSender<crate::event::Event>) -> Self {
+    pub fn new(events: crate::event::Events) -> Self {
         ChannelPrompt {
             events,
             wait: std::time::Duration::from_secs(300),

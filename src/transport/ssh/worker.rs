@@ -7,7 +7,7 @@ use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use super::connect::{connect, ConnectContext};
 use super::error::{humantime, SshError};
@@ -43,7 +43,7 @@ pub(crate) struct Worker {
     pub rx: Receiver<Request>,
     pub wake: WakeReceiver,
     pub state: Arc<Mutex<HostState>>,
-    pub events: Option<mpsc::UnboundedSender<Event>>,
+    pub events: Option<crate::event::Events>,
     /// Streams to (re)start on the next connection: command, reader, ran before.
     pub streams: Vec<(String, StreamTx, bool)>,
     pub failures: u32,

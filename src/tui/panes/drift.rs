@@ -5,7 +5,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::{Action, Detail, DrawContext, ListView, Pane};
+use super::{Action, Detail, DrawContext, Handled, ListView, Pane};
 use crate::config::Config;
 use crate::drift::{DriftFile, DriftReport, FileDrift};
 use crate::event::Event;
@@ -49,22 +49,6 @@ impl DriftPane {
             }
         }
         rows
-    }
-
-    /// One line per drift target that differs, for the shift report.
-    pub fn open_drift(&self) -> Vec<String> {
-        self.targets
-            .iter()
-            .filter_map(|(name, (a, b), report)| {
-                let n = report.as_ref()?.drifted().count();
-                (n > 0).then(|| {
-                    format!(
-                        "{name} {a} ↔ {b}: {n} file{} differ",
-                        if n == 1 { "" } else { "s" }
-                    )
-                })
-            })
-            .collect()
     }
 
     pub fn drifted_count(&self) -> usize {
@@ -148,9 +132,9 @@ impl Pane for DriftPane {
         true
     }
 
-    fn handle(&mut self, action: Action, page: usize) -> bool {
+    fn handle(&mut self, action: Action, page: usize) -> Handled {
         let len = self.rows().len();
-        self.view.apply(action, len, page)
+        Handled::taken(self.view.apply(action, len, page))
     }
 
     fn hints(&self) -> &'static [Action] {

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::{Action, Detail, DrawContext, ListView, Pane};
+use super::{Action, Detail, DrawContext, Handled, ListView, Pane};
 use crate::event::Event;
 use crate::handoff::{Entry, EntryKind, Refs};
 use crate::tui::theme::{Slot, Theme};
@@ -249,7 +249,7 @@ impl Pane for HandoffPane {
         }
     }
 
-    fn handle(&mut self, action: Action, page: usize) -> bool {
+    fn handle(&mut self, action: Action, page: usize) -> Handled {
         match action {
             Action::CycleKind => {
                 let kinds = EntryKind::ALL;
@@ -262,26 +262,26 @@ impl Pane for HandoffPane {
                         .copied(),
                 };
                 self.reselect_last();
-                true
+                Handled::done()
             }
             Action::ThisShift => {
                 self.filter.this_shift = !self.filter.this_shift;
                 self.reselect_last();
-                true
+                Handled::done()
             }
             Action::ToggleAutomatic => {
                 self.filter.unfold_automatic = !self.filter.unfold_automatic;
                 self.reselect_last();
-                true
+                Handled::done()
             }
             Action::ClearFilter => {
                 self.filter = HandoffFilter::default();
                 self.reselect_last();
-                true
+                Handled::done()
             }
             _ => {
                 let len = self.row_count();
-                self.view.apply(action, len, page)
+                Handled::taken(self.view.apply(action, len, page))
             }
         }
     }

@@ -10,9 +10,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use super::{Action, Detail, DrawContext, ListView, Pane};
+use super::{Action, Detail, DrawContext, Handled, ListView, Pane};
 use crate::checks::{CheckResult, CheckStatus};
-use crate::config::{Config, Target};
+use crate::config::Config;
 use crate::event::Event;
 use crate::handoff::Refs;
 use crate::transport::HostState;
@@ -52,7 +52,8 @@ impl HealthPane {
     pub fn configure(&mut self, config: &Config) {
         let mut rows = Vec::new();
         for check in &config.checks {
-            for target in targets(config, &check.target) {
+            for target in crate::checks::targets::expand(config, check) {
+                let target = target.name;
                 let existing = self
                     .rows
                     .iter()
@@ -103,35 +104,6 @@ impl HealthPane {
         self.rows.len() + self.hosts.len()
     }
 
-    /// Checks not ok right now, for the shift report's open problems.
-    pub fn open_checks(&self) -> Vec<crate::handoff::OpenCheck> {
-        let mut open: Vec<_> = self
-            .rows
-            .iter()
-            .filter_map(|row| {
-                let last = row.last.as_ref().filter(|r| r.status != CheckStatus::Ok)?;
-                // When it entered this state: the oldest result of the current run.
-                let since = row
-                    .history
-                    .iter()
-                    .rev()
-                    .take_while(|r| r.status == last.status)
-                    .last()
-                    .map_or(last.at, |r| r.at);
-                Some(crate::handoff::OpenCheck {
-                    check: row.check.clone(),
-                    env: Some(row.target.clone()),
-                    host: None,
-                    state: last.status.as_str().to_string(),
-                    summary: last.summary.clone(),
-                    since,
-                })
-            })
-            .collect();
-        open.sort_by_key(|c| std::cmp::Reverse(c.state == "critical"));
-        open
-    }
-
     pub fn counts(&self) -> [usize; 4] {
         let mut counts = [0; 4];
         for row in &self.rows {
@@ -142,18 +114,6 @@ impl HealthPane {
 }
 
 /// The names a check runs against, as the workers report them.
-fn targets(config: &Config, target: &Target) -> Vec<String> {
-    match target {
-        Target::Local => vec!["local".into()],
-        Target::Envs(envs) => envs.clone(),
-        Target::Env(env) => config
-            .environment(env)
-            .map(|e| e.hosts.clone())
-            .unwrap_or_default(),
-        Target::Host(host) => vec![host.clone()],
-    }
-}
-
 impl Pane for HealthPane {
     fn title(&self, theme: &Theme) -> Line<'static> {
         let [ok, warn, crit, unknown] = self.counts();
@@ -238,9 +198,9 @@ impl Pane for HealthPane {
         }
     }
 
-    fn handle(&mut self, action: Action, page: usize) -> bool {
+    fn handle(&mut self, action: Action, page: usize) -> Handled {
         let len = self.len();
-        self.view.apply(action, len, page)
+        Handled::taken(self.view.apply(action, len, page))
     }
 
     fn hints(&self) -> &'static [Action] {

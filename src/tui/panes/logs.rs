@@ -8,7 +8,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 use regex::Regex;
 
-use super::{Action, Detail, DrawContext, Pane};
+use super::{Action, Detail, DrawContext, Handled, Pane};
 use crate::event::Event;
 use crate::handoff::Refs;
 use crate::logs::buffer::LogBuffer;
@@ -175,23 +175,23 @@ impl Pane for LogsPane {
         }
     }
 
-    fn handle(&mut self, action: Action, page: usize) -> bool {
+    fn handle(&mut self, action: Action, page: usize) -> Handled {
         let last = self.visible_len().saturating_sub(1);
         let current = self.selected_index();
         let target = match action {
             Action::ToggleFollow => {
                 self.follow = !self.follow;
                 self.selected = current;
-                return true;
+                return Handled::done();
             }
             Action::ToggleWrap => {
                 self.wrap = !self.wrap;
-                return true;
+                return Handled::done();
             }
             Action::ClearFilter => {
                 self.filter = None;
                 self.matches.clear();
-                return true;
+                return Handled::done();
             }
             Action::Up => current.saturating_sub(1),
             Action::Down => (current + 1).min(last),
@@ -199,12 +199,12 @@ impl Pane for LogsPane {
             Action::PageDown => (current + page.max(1)).min(last),
             Action::Top => 0,
             Action::Bottom => last,
-            _ => return false,
+            _ => return Handled::NotHere,
         };
         // Moving to the last line resumes following, as `less +F` users expect.
         self.follow = target >= last && action != Action::Up;
         self.selected = target;
-        true
+        Handled::done()
     }
 
     fn hints(&self) -> &'static [Action] {

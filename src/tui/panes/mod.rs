@@ -18,6 +18,7 @@ use ratatui::text::Line;
 use ratatui::Frame;
 
 use super::action::Action;
+use super::app::Effect;
 use super::keymap::Section;
 use super::theme::Theme;
 use crate::event::Event;
@@ -77,6 +78,37 @@ pub struct Detail {
     pub lines: Vec<Line<'static>>,
 }
 
+/// What a pane did with an action aimed at it.
+#[derive(Debug, Default)]
+pub enum Handled {
+    /// Not an action this pane takes (the app says so in the status line).
+    #[default]
+    NotHere,
+    /// Taken; the runner carries out these effects (often none: a selection moved).
+    Done(Vec<Effect>),
+}
+
+impl Handled {
+    /// Taken, with nothing to carry out.
+    pub fn done() -> Self {
+        Handled::Done(Vec::new())
+    }
+
+    /// Taken when `taken`, for movements that may not apply.
+    pub fn taken(taken: bool) -> Self {
+        if taken {
+            Handled::done()
+        } else {
+            Handled::NotHere
+        }
+    }
+
+    /// Taken, asking the runner for one effect.
+    pub fn effect(effect: Effect) -> Self {
+        Handled::Done(vec![effect])
+    }
+}
+
 /// One pane of the screen.
 pub trait Pane {
     /// The title, with counts ("Health 3✖ 1▲ 24✔").
@@ -86,8 +118,9 @@ pub trait Pane {
     /// Takes a worker event; returns whether anything visible changed.
     fn on_event(&mut self, event: &Event) -> bool;
     /// Handles an action aimed at this pane; `page` is its visible height in rows.
-    /// Returns whether it was handled.
-    fn handle(&mut self, action: Action, page: usize) -> bool;
+    /// A pane asks for I/O (file a bug, run a check now) by returning effects; it never
+    /// does I/O itself.
+    fn handle(&mut self, action: Action, page: usize) -> Handled;
     /// Actions to hint in the status line while this pane has focus.
     fn hints(&self) -> &'static [Action];
     /// The selected item's detail, for `enter`.

@@ -1,0 +1,181 @@
+//! What is still broken: one type that the shift report (`sheriff handoff`), its preview
+//! in the TUI (`p`) and the status of the panes all read, fed by the handoff log (the
+//! check states recorded there) and, where a process watches, by live results. Later
+//! sources (queued bugs, forecasts) add their lists here.
+
+use std::collections::BTreeMap;
+
+use crate::checks::record::target_refs;
+use crate::checks::{CheckResult, CheckStatus};
+use crate::config::Config;
+use crate::drift::DriftReport;
+use crate::handoff::{sort_worst_first, Entry, OpenCheck, OpenProblems};
+
+type CheckKey = (String, Option<String>, Option<String>);
+
+/// Open problems as they stand; [`Problems::open`] gives the report's view of them.
+#[derive(Debug, Default, Clone)]
+pub struct Problems {
+    checks: BTreeMap<CheckKey, OpenCheck>,
+    /// Drift targets with unaccepted drift: name → one line.
+    drift: BTreeMap<String, String>,
+}
+
+impl Problems {
+    /// What the log says is open: checks whose latest recorded state is not ok.
+    pub fn from_log(entries: &[Entry]) -> Problems {
+        let mut problems = Problems::default();
+        problems.learn_from_log(entries);
+        problems
+    }
+
+    /// Takes the check states in `entries` (oldest first). Live results seen since win
+    /// over older log lines.
+    pub fn learn_from_log(&mut self, entries: &[Entry]) {
+        let mut all: Vec<OpenCheck> = self.checks.values().cloned().collect();
+        let logged = OpenProblems::from_log(entries).checks;
+        for check in logged {
+            let key = key_of(&check);
+            match self.checks.get(&key) {
+                Some(known) if known.since >= check.since => {}
+                _ => {
+                    all.retain(|c| key_of(c) != key);
+                    all.push(check);
+                }
+            }
+        }
+        self.checks = all.into_iter().map(|c| (key_of(&c), c)).collect();
+    }
+
+    /// A live check result: open when not ok, closed when ok.
+    pub fn observe_check(&mut self, config: &Config, result: &CheckResult) {
+        let refs = target_refs(config, &result.check, &result.target);
+        let key = (result.check.clone(), refs.env.clone(), refs.host.clone());
+        if result.status == CheckStatus::Ok {
+            self.checks.remove(&key);
+            return;
+        }
+        let state = result.status.as_str().to_string();
+        // Still in the same state: it has been open since it entered it.
+        let since = match self.checks.get(&key) {
+            Some(open) if open.state == state => open.since,
+            _ => result.at,
+        };
+        self.checks.insert(
+            key,
+            OpenCheck {
+                check: result.check.clone(),
+                env: refs.env,
+                host: refs.host,
+                state,
+                summary: result.summary.clone(),
+                since,
+            },
+        );
+    }
+
+    /// A drift comparison: open while any file differs.
+    pub fn observe_drift(&mut self, report: &DriftReport) {
+        let n = report.drifted().count();
+        if n == 0 {
+            self.drift.remove(&report.name);
+            return;
+        }
+        let (a, b) = &report.between;
+        let line = format!(
+            "{} {a} ↔ {b}: {n} file{} differ",
+            report.name,
+            if n == 1 { "" } else { "s" }
+        );
+        self.drift.insert(report.name.clone(), line);
+    }
+
+    /// Forgets checks and drift targets the config no longer has.
+    pub fn retain_configured(&mut self, config: &Config) {
+        self.checks
+            .retain(|(check, _, _), _| config.checks.iter().any(|c| &c.name == check));
+        self.drift
+            .retain(|name, _| config.drifts.iter().any(|d| &d.name == name));
+    }
+
+    /// The report's view: checks worst first (then longest open), drift by name.
+    pub fn open(&self) -> OpenProblems {
+        let mut checks: Vec<OpenCheck> = self.checks.values().cloned().collect();
+        sort_worst_first(&mut checks);
+        OpenProblems {
+            checks,
+            drift: self.drift.values().cloned().collect(),
+            bugs: Vec::new(),
+        }
+    }
+}
+
+fn key_of(check: &OpenCheck) -> CheckKey {
+    (check.check.clone(), check.env.clone(), check.host.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Environment;
+    use crate::handoff::Refs;
+    use chrono::DateTime;
+
+    fn config() -> Config {
+        let mut config = Config::default();
+        config.environments.push(Environment {
+            name: "staging".into(),
+            ..Default::default()
+        });
+        config.checks.push(crate::config::CheckSpec {
+            name: "api".into(),
+            target: crate::config::Target::Env("staging".into()),
+            kind: crate::config::CheckKind::Http {
+                url: "http://x/".into(),
+                expect: vec![],
+            },
+            every: std::time::Duration::from_secs(15),
+            timeout: std::time::Duration::from_secs(5),
+        });
+        config
+    }
+
+    fn result(status: CheckStatus, secs: i64) -> CheckResult {
+        CheckResult {
+            check: "api".into(),
+            target: "staging".into(),
+            status,
+            summary: "503 Service Unavailable".into(),
+            detail: String::new(),
+            latency: None,
+            at: DateTime::from_timestamp(1_700_000_000 + secs, 0).unwrap_or_default(),
+        }
+    }
+
+    #[test]
+    fn the_log_and_live_results_give_the_same_open_problem() {
+        let config = config();
+        let mut live = Problems::default();
+        live.observe_check(&config, &result(CheckStatus::Critical, 0));
+        live.observe_check(&config, &result(CheckStatus::Critical, 15));
+        let open = live.open();
+        assert_eq!(open.checks.len(), 1);
+        assert_eq!(open.checks[0].since, result(CheckStatus::Critical, 0).at);
+        assert_eq!(open.checks[0].env.as_deref(), Some("staging"));
+
+        let refs = Refs {
+            check: Some("api".into()),
+            env: Some("staging".into()),
+            ..Refs::default()
+        };
+        let mut entry = Entry::check_state("alex", refs, "critical", "api staging: ok → critical");
+        entry.time = result(CheckStatus::Critical, 0).at;
+        let logged = Problems::from_log(&[entry]).open();
+        assert_eq!(logged.checks[0].check, open.checks[0].check);
+        assert_eq!(logged.checks[0].env, open.checks[0].env);
+        assert_eq!(logged.checks[0].since, open.checks[0].since);
+
+        live.observe_check(&config, &result(CheckStatus::Ok, 30));
+        assert!(live.open().is_empty(), "an ok result closes it");
+    }
+}
