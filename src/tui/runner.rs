@@ -314,6 +314,9 @@ impl Runner {
     /// Hands the services a new config on a blocking thread, unless they are busy (then
     /// the newest config waits for them).
     fn reconfigure_if_idle(&mut self) {
+        if self.services.is_none() || self.next_config.is_none() {
+            return;
+        }
         let (Some(mut services), Some(config)) = (self.services.take(), self.next_config.take())
         else {
             return;
