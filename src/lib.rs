@@ -14,6 +14,7 @@ pub mod handoff;
 pub mod logs;
 pub mod paths;
 pub mod redact;
+pub mod text;
 pub mod transport;
 pub mod tui;
 pub mod workers;

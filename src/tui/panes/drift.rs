@@ -4,6 +4,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
 
 use super::{Action, Detail, DrawContext, ListView, Pane};
 use crate::config::Config;
@@ -111,7 +112,7 @@ impl Pane for DriftPane {
         let path_w = rows
             .iter()
             .filter_map(|r| match r {
-                Row::File(_, f) => Some(f.path.chars().count() + 1),
+                Row::File(_, f) => Some(f.path.width() + 1),
                 Row::Target(..) => None,
             })
             .max()
@@ -144,7 +145,7 @@ impl Pane for DriftPane {
             )),
         }
         let len = self.rows().len();
-        self.view.keep_visible(len, usize::MAX);
+        self.view.clamp(len);
         true
     }
 
@@ -228,7 +229,7 @@ fn row_line(row: &Row, theme: &Theme, path_w: usize, width: usize) -> Line<'stat
                 ),
                 Some(r) => {
                     let drifted = r.drifted().count();
-                    let same = r.files.len() - drifted;
+                    let same = r.files.len().saturating_sub(drifted);
                     if drifted == 0 {
                         (format!("{same} files, no drift"), Slot::StatusOk)
                     } else {
@@ -244,7 +245,7 @@ fn row_line(row: &Row, theme: &Theme, path_w: usize, width: usize) -> Line<'stat
             Line::from(vec![
                 Span::styled(head.clone(), theme.style(Slot::Title)),
                 Span::styled(
-                    fit(&summary, width.saturating_sub(head.chars().count())),
+                    fit(&summary, width.saturating_sub(head.width())),
                     theme.style(slot),
                 ),
             ])
