@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::drift::{DriftFile, DriftReport, FileDrift};
 use crate::event::Event;
 use crate::handoff::Refs;
+use crate::text::printable;
 use crate::tui::theme::{Slot, Theme};
 use crate::tui::widgets::fit;
 
@@ -112,7 +113,7 @@ impl Pane for DriftPane {
         let path_w = rows
             .iter()
             .filter_map(|r| match r {
-                Row::File(_, f) => Some(f.path.width() + 1),
+                Row::File(_, f) => Some(printable(&f.path).width() + 1),
                 Row::Target(..) => None,
             })
             .max()
@@ -190,7 +191,7 @@ impl Pane for DriftPane {
             Row::File(name, file) => {
                 let lines = file.diff.lines().map(|l| diff_line(l, theme)).collect();
                 Some(Detail {
-                    title: format!("drift · {name} · {}", file.path),
+                    title: format!("drift · {name} · {}", printable(&file.path)),
                     lines,
                 })
             }
@@ -271,7 +272,8 @@ fn file_line(file: &DriftFile, theme: &Theme, path_w: usize, width: usize) -> Li
     Line::from(vec![
         Span::styled(format!("  {symbol} "), theme.style(slot)),
         Span::styled(
-            format!("{} ", fit(&file.path, path_w)),
+            // A file name may hold any byte but `/` and NUL: tabs and escapes too.
+            format!("{} ", fit(&printable(&file.path), path_w)),
             theme.style(Slot::Text),
         ),
         Span::styled(
