@@ -15,6 +15,7 @@ pub mod logs;
 pub mod paths;
 pub mod problems;
 pub mod redact;
+pub mod text;
 pub mod transport;
 pub mod tui;
 pub mod workers;

@@ -150,8 +150,9 @@ pub async fn check_once(client: &reqwest::Client, check: &HttpCheck) -> CheckRes
         check: check.name.clone(),
         target: check.target.clone(),
         status,
-        summary,
-        detail,
+        // A body or error message may carry tabs, colours and other control characters.
+        summary: crate::text::into_printable(summary),
+        detail: crate::text::into_printable(detail),
         latency,
         at: Utc::now(),
     }

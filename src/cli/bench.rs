@@ -14,10 +14,14 @@ use crate::logs::LogLine;
 use crate::tui::app::Msg;
 use crate::tui::{sample, ui};
 
-/// Median and 99th percentile of a set of timings.
+/// Median and 99th percentile of a set of timings (zero for none).
 fn summary(mut times: Vec<Duration>) -> (Duration, Duration) {
     times.sort();
-    let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize];
+    let last = times.len().saturating_sub(1);
+    let at = |q: f64| {
+        let index = (last as f64 * q).round() as usize;
+        times.get(index).copied().unwrap_or_default()
+    };
     (at(0.5), at(0.99))
 }
 
@@ -29,12 +33,18 @@ fn ms(d: Duration) -> String {
 /// line arriving between frames (as while a log streams). The peer is the plain way to
 /// show a log in ratatui: a `List` given every retained line each frame.
 pub fn draw(lines: usize, frames: usize) -> anyhow::Result<ExitCode> {
+    if frames == 0 {
+        eprintln!(
+            "sheriff bench draw: --frames must be at least 1 (nothing is measured in 0 frames)"
+        );
+        return Ok(ExitCode::from(2));
+    }
     let (width, height) = (200, 50);
     let mut app = sample::app_with(lines);
     app.update(Msg::Resize(width, height));
     let mut terminal = Terminal::new(TestBackend::new(width, height))?;
     let mut times = Vec::with_capacity(frames);
-    for i in 0..frames + 50 {
+    for i in 0..frames.saturating_add(50) {
         let line = LogLine {
             source: "app@production".into(),
             received: chrono::Utc::now(),
@@ -64,7 +74,7 @@ pub fn draw(lines: usize, frames: usize) -> anyhow::Result<ExitCode> {
         .collect();
     let mut peer_terminal = Terminal::new(TestBackend::new(width, height))?;
     let mut peer_times = Vec::with_capacity(frames);
-    for i in 0..frames + 50 {
+    for i in 0..frames.saturating_add(50) {
         let start = Instant::now();
         peer_terminal.draw(|frame| {
             let items: Vec<Line> = texts.iter().map(|t| Line::raw(t.as_str())).collect();

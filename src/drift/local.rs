@@ -187,7 +187,8 @@ fn compare_file(spec: &DriftSpec, sides: &Sides) -> DriftFile {
             &format!("{}/{}", right_env.name, sides.rel),
         )
         .to_string();
-    file.diff = hide_values(&crate::redact::redact(&text).text, &secrets);
+    file.diff =
+        crate::text::into_printable(hide_values(&crate::redact::redact(&text).text, &secrets));
     let mut keys: Vec<&str> = Vec::new();
     for (key, _) in &secrets {
         if !keys.contains(&key.as_str()) {

@@ -324,6 +324,7 @@ impl Follower {
         if text.ends_with('\r') {
             text.pop();
         }
+        let text = crate::text::into_printable(text);
         LogLine {
             source: self.source.clone(),
             received,

@@ -3,6 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::handoff::{EntryKind, Refs};
 
@@ -28,13 +29,34 @@ impl LineInput {
             .map_or(self.text.len(), |(i, _)| i)
     }
 
+    /// Where the cursor is in display columns: wide characters (CJK, most emoji) take two.
+    pub fn cursor_column(&self) -> usize {
+        self.text[..self.byte_at(self.cursor)].width()
+    }
+
+    /// The text to show in `columns` columns, scrolled so the cursor stays in view, and
+    /// the cursor's column within it.
+    pub fn view(&self, columns: usize) -> (&str, usize) {
+        let mut column = self.cursor_column();
+        let mut start = 0;
+        let mut before = self.text.chars();
+        while column >= columns.max(1) {
+            let Some(c) = before.next() else { break };
+            column = column.saturating_sub(c.width().unwrap_or(0));
+            start += c.len_utf8();
+        }
+        (&self.text[start..], column)
+    }
+
     pub fn insert_str(&mut self, s: &str) {
         let at = self.byte_at(self.cursor);
-        // A pasted newline would end a one-line input; keep it on one line.
-        let clean: String = s
+        // A pasted newline would end a one-line input; keep it on one line. Tabs and
+        // escape codes would put the cursor where the text is not.
+        let one_line: String = s
             .chars()
             .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
             .collect();
+        let clean = crate::text::into_printable(one_line);
         self.text.insert_str(at, &clean);
         self.cursor += clean.chars().count();
     }
@@ -192,6 +214,32 @@ mod tests {
         assert_eq!((input.text.as_str(), input.cursor), ("o", 0));
         input.insert_str("a\nb");
         assert_eq!(input.text, "a bo");
+    }
+
+    #[test]
+    fn cursor_column_counts_display_width() {
+        let mut input = LineInput::with_text("日本 ok 🚀");
+        assert_eq!(input.cursor_column(), 10);
+        input.handle_key(&key(KeyCode::Home));
+        input.handle_key(&key(KeyCode::Right));
+        assert_eq!(input.cursor_column(), 2);
+        input.handle_key(&key(KeyCode::Backspace));
+        assert_eq!(
+            (input.text.as_str(), input.cursor_column()),
+            ("本 ok 🚀", 0)
+        );
+    }
+
+    #[test]
+    fn a_long_input_scrolls_to_keep_the_cursor_in_view() {
+        let input = LineInput::with_text("日本語のテキスト");
+        assert_eq!(input.view(40), ("日本語のテキスト", 16));
+        // Ten columns: the cursor after the text needs the last column free.
+        assert_eq!(input.view(10), ("テキスト", 8));
+        let mut pasted = LineInput::default();
+        pasted.insert_str("a\tb\x1b[31mc\r\nd");
+        assert_eq!(pasted.text, "a       bc  d");
+        assert_eq!(pasted.cursor_column(), 13);
     }
 
     #[test]

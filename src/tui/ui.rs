@@ -5,15 +5,18 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
 
 use super::action::Action;
 use super::app::{command_completions, App, NoticeKind, Overlay, PendingPrompt};
 use super::input::{EntryForm, FormField, LineInput};
 use super::keymap::Section;
-use super::layout::{inner, screen_layout, too_small, MIN_HEIGHT, MIN_WIDTH};
+use super::layout::{
+    cells, centered, centered_box, inner, screen_layout, too_small, MIN_HEIGHT, MIN_WIDTH,
+};
 use super::panes::{DrawContext, PaneId};
 use super::theme::Slot;
-use super::widgets::truncate;
+use super::widgets::{pad, truncate};
 use crate::tui::panes::Detail;
 
 pub fn draw(app: &App, frame: &mut Frame) {
@@ -65,13 +68,12 @@ pub fn draw(app: &App, frame: &mut Frame) {
 /// A host's passphrase question, over everything else. What is typed shows as dots.
 fn draw_prompt(app: &App, frame: &mut Frame, area: Rect, prompt: &PendingPrompt) {
     let theme = &app.theme;
-    let width = 70.min(area.width);
+    // A third of the way down, where the eye is, rather than the exact middle.
     let rect = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + area.height / 3,
-        width,
-        height: 6.min(area.height),
-    };
+        y: area.y.saturating_add(area.height / 3),
+        ..centered_box(area, 70, 6)
+    }
+    .intersection(area);
     frame.render_widget(Clear, rect);
     let block = overlay_block(app, format!("{} needs a secret", prompt.request.host));
     let dots = "•".repeat(prompt.input.text.chars().count());
@@ -199,8 +201,8 @@ fn draw_status_line(app: &App, frame: &mut Frame, area: Rect) {
         };
         right.push(Span::styled(format!("{} ", notice.text), theme.style(slot)));
     }
-    let right_width: usize = right.iter().map(|s| s.content.chars().count()).sum();
-    let right_width = right_width.min(area.width as usize * 2 / 3) as u16;
+    let right_width: usize = right.iter().map(|s| s.content.width()).sum();
+    let right_width = cells(right_width.min(usize::from(area.width) * 2 / 3));
     let [left_area, right_area] =
         Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width)]).areas(area);
     frame.render_widget(Paragraph::new(Line::from(left)), left_area);
@@ -217,15 +219,16 @@ fn draw_error_box(app: &App, frame: &mut Frame, status: Rect, text: &str) {
     let inner_width = width.saturating_sub(2).max(1) as usize;
     let rows: usize = text
         .lines()
-        .map(|l| l.chars().count().div_ceil(inner_width).max(1))
+        .map(|l| l.width().div_ceil(inner_width).max(1))
         .sum();
-    let height = (rows as u16 + 2).min(status.y / 2).max(3);
+    let height = cells(rows).saturating_add(2).min(status.y / 2).max(3);
     let rect = Rect {
         x: status.x,
         y: status.y.saturating_sub(height),
         width,
         height,
-    };
+    }
+    .intersection(frame.area());
     frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
@@ -239,17 +242,6 @@ fn draw_error_box(app: &App, frame: &mut Frame, status: Rect, text: &str) {
         .wrap(Wrap { trim: false })
         .style(app.theme.style(Slot::Text));
     frame.render_widget(paragraph, rect);
-}
-
-fn centered(area: Rect, width_pct: u16, height_pct: u16) -> Rect {
-    let width = (area.width * width_pct / 100).max(40.min(area.width));
-    let height = (area.height * height_pct / 100).max(10.min(area.height));
-    Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    }
 }
 
 fn overlay_block(app: &App, title: String) -> Block<'static> {
@@ -296,7 +288,7 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
             }
             lines.push(Line::from(vec![
                 Span::styled(
-                    format!("  {:<18}", keys.join(" ")),
+                    format!("  {}", pad(&keys.join(" "), 18)),
                     theme.style(Slot::KeyHint),
                 ),
                 Span::styled(action.description().to_string(), theme.style(Slot::Text)),
@@ -319,7 +311,7 @@ fn draw_help(app: &App, frame: &mut Frame, area: Rect, scroll: usize) {
         format!("Help · {} keys · esc closes", app.focus.name()),
     );
     let lines = help_lines(app);
-    let scroll = scroll.min(lines.len().saturating_sub(1)) as u16;
+    let scroll = cells(scroll.min(lines.len().saturating_sub(1)));
     frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), rect);
 }
 
@@ -330,7 +322,7 @@ fn draw_detail(app: &App, frame: &mut Frame, area: Rect, detail: &Detail, scroll
     let paragraph = Paragraph::new(detail.lines.clone())
         .block(block)
         .wrap(Wrap { trim: false })
-        .scroll((scroll as u16, 0));
+        .scroll((cells(scroll), 0));
     frame.render_widget(paragraph, rect);
 }
 
@@ -344,15 +336,18 @@ fn draw_line_input(
 ) {
     let theme = &app.theme;
     frame.render_widget(Clear, area);
+    let label_width = label.width();
+    let (shown, cursor) = input.view(usize::from(area.width).saturating_sub(label_width));
     let mut spans = vec![
         Span::styled(label.to_string(), theme.style(Slot::KeyHint)),
-        Span::styled(input.text.clone(), theme.style(Slot::Input)),
+        Span::styled(shown.to_string(), theme.style(Slot::Input)),
     ];
     if let Some(error) = error {
         spans.push(Span::styled(format!("  {error}"), theme.style(Slot::Error)));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
-    let x = area.x + (label.chars().count() + input.text.chars().take(input.cursor).count()) as u16;
+    // The cursor goes by display columns: a CJK character or an emoji takes two.
+    let x = area.x.saturating_add(cells(label_width + cursor));
     frame.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
 }
 

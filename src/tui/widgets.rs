@@ -23,6 +23,14 @@ pub fn fit(text: &str, width: usize) -> String {
     out
 }
 
+/// `text` padded with spaces to at least `width` columns (never cut): `format!("{:<18}")`
+/// pads by characters, which misaligns wide ones.
+pub fn pad(text: &str, width: usize) -> String {
+    let mut out = text.to_string();
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(text.width())));
+    out
+}
+
 /// `text` cut with "…" to at most `width` columns.
 pub fn truncate(text: &str, width: usize) -> String {
     if text.width() <= width {
@@ -68,6 +76,10 @@ mod tests {
         assert_eq!(fit("api", 5), "api  ");
         assert_eq!(fit("production", 5), "prod…");
         assert_eq!(fit("日本語", 4), "日… ");
+        assert_eq!(fit("🚀 launch", 4), "🚀 …");
+        assert_eq!(fit("🚀🚀🚀", 4), "🚀… ");
+        assert_eq!(pad("→ ←", 5), "→ ←  ");
+        assert_eq!(pad("日本", 3), "日本");
     }
 
     #[test]

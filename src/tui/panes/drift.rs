@@ -4,12 +4,14 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
 
 use super::{Action, Detail, DrawContext, Handled, ListView, Pane};
 use crate::config::Config;
 use crate::drift::{DriftFile, DriftReport, FileDrift};
 use crate::event::Event;
 use crate::handoff::Refs;
+use crate::text::printable;
 use crate::tui::theme::{Slot, Theme};
 use crate::tui::widgets::fit;
 
@@ -95,7 +97,7 @@ impl Pane for DriftPane {
         let path_w = rows
             .iter()
             .filter_map(|r| match r {
-                Row::File(_, f) => Some(f.path.chars().count() + 1),
+                Row::File(_, f) => Some(printable(&f.path).width() + 1),
                 Row::Target(..) => None,
             })
             .max()
@@ -128,7 +130,7 @@ impl Pane for DriftPane {
             )),
         }
         let len = self.rows().len();
-        self.view.keep_visible(len, usize::MAX);
+        self.view.clamp(len);
         true
     }
 
@@ -173,7 +175,7 @@ impl Pane for DriftPane {
             Row::File(name, file) => {
                 let lines = file.diff.lines().map(|l| diff_line(l, theme)).collect();
                 Some(Detail {
-                    title: format!("drift · {name} · {}", file.path),
+                    title: format!("drift · {name} · {}", printable(&file.path)),
                     lines,
                 })
             }
@@ -212,7 +214,7 @@ fn row_line(row: &Row, theme: &Theme, path_w: usize, width: usize) -> Line<'stat
                 ),
                 Some(r) => {
                     let drifted = r.drifted().count();
-                    let same = r.files.len() - drifted;
+                    let same = r.files.len().saturating_sub(drifted);
                     if drifted == 0 {
                         (format!("{same} files, no drift"), Slot::StatusOk)
                     } else {
@@ -228,7 +230,7 @@ fn row_line(row: &Row, theme: &Theme, path_w: usize, width: usize) -> Line<'stat
             Line::from(vec![
                 Span::styled(head.clone(), theme.style(Slot::Title)),
                 Span::styled(
-                    fit(&summary, width.saturating_sub(head.chars().count())),
+                    fit(&summary, width.saturating_sub(head.width())),
                     theme.style(slot),
                 ),
             ])
@@ -254,7 +256,8 @@ fn file_line(file: &DriftFile, theme: &Theme, path_w: usize, width: usize) -> Li
     Line::from(vec![
         Span::styled(format!("  {symbol} "), theme.style(slot)),
         Span::styled(
-            format!("{} ", fit(&file.path, path_w)),
+            // A file name may hold any byte but `/` and NUL: tabs and escapes too.
+            format!("{} ", fit(&printable(&file.path), path_w)),
             theme.style(Slot::Text),
         ),
         Span::styled(

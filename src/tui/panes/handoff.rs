@@ -6,10 +6,12 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
 
 use super::{Action, Detail, DrawContext, Handled, ListView, Pane};
 use crate::event::Event;
 use crate::handoff::{Entry, EntryKind, Refs};
+use crate::text::printable;
 use crate::tui::theme::{Slot, Theme};
 use crate::tui::widgets::{fit, truncate};
 
@@ -84,7 +86,7 @@ impl HandoffPane {
     /// teammate's synced entries) is put in place by one stable sort, never a scan per
     /// entry, so loading a log of a million entries stays linear.
     pub fn add_entries(&mut self, mut entries: Vec<Entry>) {
-        let at_end = self.view.selected + 1 >= self.row_count();
+        let at_end = self.view.at_last(self.row_count());
         let in_order = entries.windows(2).all(|w| w[0].time <= w[1].time)
             && match (self.entries.last(), entries.first()) {
                 (Some(last), Some(first)) => last.time <= first.time,
@@ -100,9 +102,11 @@ impl HandoffPane {
             self.entries.sort_by_key(|e| e.time);
         }
         self.refresh_rows();
+        let len = self.row_count();
         if at_end {
-            let len = self.row_count();
-            self.view.select(len.saturating_sub(1), len, usize::MAX);
+            self.view.select_last(len);
+        } else {
+            self.view.clamp(len);
         }
     }
 
@@ -162,8 +166,7 @@ impl HandoffPane {
 
     fn reselect_last(&mut self) {
         self.refresh_rows();
-        let len = self.row_count();
-        self.view.select(len.saturating_sub(1), len, usize::MAX);
+        self.view.select_last(self.row_count());
     }
 }
 
@@ -212,10 +215,7 @@ impl Pane for HandoffPane {
             Row::Folded(_) => None,
         });
         let (author_w, kind_w) = entries.fold((4, 4), |(a, k), e| {
-            (
-                a.max(e.author.chars().count()),
-                k.max(e.kind.as_str().len()),
-            )
+            (a.max(e.author.width()), k.max(e.kind.as_str().len()))
         });
         let widths = (
             author_w.min(10),
@@ -318,13 +318,21 @@ impl Pane for HandoffPane {
                 ),
                 Span::styled(entry.kind.to_string(), theme.style(kind_slot(entry.kind))),
             ]));
-            lines.extend(entry.text.lines().map(|l| Line::raw(format!("  {l}"))));
+            // Entries come from every teammate's sheriff and editor: tabs and escapes too.
+            lines.extend(
+                entry
+                    .text
+                    .lines()
+                    .map(|l| Line::raw(format!("  {}", printable(l)))),
+            );
             if let Some(why) = &entry.why {
                 lines.push(Line::styled("  why:", theme.style(Slot::HandoffWhy)));
-                lines.extend(
-                    why.lines()
-                        .map(|l| Line::styled(format!("    {l}"), theme.style(Slot::HandoffWhy))),
-                );
+                lines.extend(why.lines().map(|l| {
+                    Line::styled(
+                        format!("    {}", printable(l)),
+                        theme.style(Slot::HandoffWhy),
+                    )
+                }));
             }
             let refs = entry.refs.label();
             if !refs.is_empty() {
@@ -408,7 +416,7 @@ fn row_line(
                 text.push_str(" · why: ");
                 text.push_str(why.lines().next().unwrap_or(""));
             }
-            let rest = width.saturating_sub(head.chars().count());
+            let rest = width.saturating_sub(head.width());
             Line::from(vec![
                 Span::styled(
                     format!("{} ", when(entry.time, now)),
@@ -416,7 +424,7 @@ fn row_line(
                 ),
                 Span::styled(format!("{author} "), theme.style(Slot::HandoffAuthor)),
                 Span::styled(format!("{kind} "), theme.style(kind_slot(entry.kind))),
-                Span::styled(truncate(&text, rest), theme.style(Slot::Text)),
+                Span::styled(truncate(&printable(&text), rest), theme.style(Slot::Text)),
             ])
         }
         Row::Folded(run) => {
@@ -438,7 +446,7 @@ fn row_line(
             Line::from(vec![
                 Span::styled(format!("{time} "), theme.style(Slot::HandoffTime)),
                 Span::styled(
-                    truncate(&text, width.saturating_sub(6)),
+                    truncate(&printable(&text), width.saturating_sub(6)),
                     theme.style(Slot::HandoffAutomatic),
                 ),
             ])

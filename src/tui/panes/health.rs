@@ -9,6 +9,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
 
 use super::{Action, Detail, DrawContext, Handled, ListView, Pane};
 use crate::checks::{CheckResult, CheckStatus};
@@ -72,6 +73,7 @@ impl HealthPane {
             }
         }
         self.rows = rows;
+        self.view.clamp(self.len());
     }
 
     fn record(&mut self, result: &CheckResult) {
@@ -144,14 +146,14 @@ impl Pane for HealthPane {
         let name_w = self
             .rows
             .iter()
-            .map(|r| r.check.chars().count())
+            .map(|r| r.check.width())
             .max()
             .unwrap_or(4)
             .clamp(4, 18);
         let target_w = self
             .rows
             .iter()
-            .map(|r| r.target.chars().count())
+            .map(|r| r.target.width())
             .max()
             .unwrap_or(4)
             .clamp(4, 14);
@@ -192,6 +194,8 @@ impl Pane for HealthPane {
                 if !state.is_up() {
                     self.hosts.push((host.clone(), state.clone()));
                 }
+                // A host back up leaves the list: the selection stays on a row.
+                self.view.clamp(self.len());
                 true
             }
             _ => false,
@@ -340,7 +344,7 @@ fn check_line(
         String::new()
     };
     let summary_w = width
-        .saturating_sub(base + latency.chars().count() + trend.chars().count() + 1)
+        .saturating_sub(base + latency.width() + trend.width() + 1)
         .max(4);
     Line::from(vec![
         Span::styled(format!("{} ", status.symbol()), status_style),

@@ -7,12 +7,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use ratatui::Frame;
 use regex::Regex;
+use unicode_width::UnicodeWidthStr;
 
 use super::{Action, Detail, DrawContext, Handled, Pane};
 use crate::event::Event;
 use crate::handoff::Refs;
 use crate::logs::buffer::LogBuffer;
 use crate::logs::{Level, LogLine};
+use crate::tui::layout::cells;
 use crate::tui::theme::{Slot, Theme};
 
 #[derive(Debug)]
@@ -158,9 +160,9 @@ impl Pane for LogsPane {
             let width = area.width.max(1) as usize;
             let rows: usize = (start..end)
                 .filter_map(|i| self.line_at(i))
-                .map(|l| (l.text.chars().count() + l.source.len() + 10).div_ceil(width))
+                .map(|l| (l.text.width() + l.source.width() + 10).div_ceil(width))
                 .sum();
-            paragraph = paragraph.scroll((rows.saturating_sub(height) as u16, 0));
+            paragraph = paragraph.scroll((cells(rows.saturating_sub(height)), 0));
         }
         frame.render_widget(paragraph, area);
     }
@@ -194,9 +196,9 @@ impl Pane for LogsPane {
                 return Handled::done();
             }
             Action::Up => current.saturating_sub(1),
-            Action::Down => (current + 1).min(last),
+            Action::Down => current.saturating_add(1).min(last),
             Action::PageUp => current.saturating_sub(page.max(1)),
-            Action::PageDown => (current + page.max(1)).min(last),
+            Action::PageDown => current.saturating_add(page.max(1)).min(last),
             Action::Top => 0,
             Action::Bottom => last,
             _ => return Handled::NotHere,
