@@ -16,6 +16,7 @@ use super::keymap::Keymap;
 use super::terminal::{self, Tui};
 use super::theme::{ColorDepth, Theme};
 use super::ui;
+use crate::config::duration::format_duration;
 use crate::config::{self, Config, ConfigError};
 use crate::event::Event;
 use crate::handoff::{self, Log};
@@ -322,7 +323,10 @@ fn append(log: Log, entry: handoff::Entry, events: UnboundedSender<Event>) {
             },
             Err(_) => Event::HandoffFailed {
                 id,
-                error: format!("the disk did not answer in {}s", SAVE_TIMEOUT.as_secs()),
+                error: format!(
+                    "the disk did not answer in {}",
+                    format_duration(SAVE_TIMEOUT)
+                ),
             },
         };
         let _ = events.send(event);

@@ -12,6 +12,7 @@ use ratatui::Frame;
 
 use super::{Action, Detail, DrawContext, ListView, Pane};
 use crate::checks::{CheckResult, CheckStatus};
+use crate::config::duration::format_duration;
 use crate::config::{Config, Target};
 use crate::event::Event;
 use crate::handoff::Refs;
@@ -357,7 +358,7 @@ fn check_line(
             } else {
                 r.summary.clone()
             };
-            (summary, r.latency.map(format_latency).unwrap_or_default())
+            (summary, r.latency.map(format_duration).unwrap_or_default())
         }
     };
     // Narrow panes drop the trend, then the latency, before cutting the summary.
@@ -422,13 +423,4 @@ fn host_line(
         Span::styled(format!("{symbol} "), style),
         Span::styled(fit(&text, width.saturating_sub(2)), style),
     ])
-}
-
-fn format_latency(latency: std::time::Duration) -> String {
-    let ms = latency.as_millis();
-    if ms >= 1000 {
-        format!("{:.1}s", latency.as_secs_f64())
-    } else {
-        format!("{ms}ms")
-    }
 }
