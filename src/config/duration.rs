@@ -128,7 +128,7 @@ pub fn format_duration(d: Duration) -> String {
     }
     if nanos < 10 * MS {
         let tenths = nanos / (MS / 10);
-        return if nanos % MS == 0 {
+        return if nanos.is_multiple_of(MS) {
             format!("{}ms", nanos / MS)
         } else {
             format!("{}.{}ms", tenths / 10, tenths % 10)
