@@ -115,7 +115,7 @@ fn bad_duration_points_at_the_value() {
         &[(
             4,
             9,
-            r#"bad duration "5x": use a number and ms, s, m, h or d, e.g. "15s""#,
+            r#"bad duration "5x": the unit is not one of ms, s, m, h, d, w; write a number and a unit (ms, s, m, h, d or w), e.g. "90s", "1h30m" or "1.5h""#,
         )],
     );
 }

@@ -63,9 +63,10 @@ async fn the_demo_feeds_all_four_panes() {
     let started = Instant::now();
     let sandbox = Sandbox::create().await.expect("sandbox");
     let took = started.elapsed();
-    // The budget is 50 ms; a loaded debug build on 2 shared cores gets some slack.
+    // The 50 ms budget is measured by `scripts/bench startup` (start to every pane
+    // alive); here only a wait on something that does not answer would fail.
     assert!(
-        took < Duration::from_millis(250),
+        took < Duration::from_secs(5),
         "Sandbox::create took {took:?}"
     );
 
@@ -224,8 +225,9 @@ async fn http_check_times_out_on_a_silent_server() {
         &check(format!("http://{addr}/"), Duration::from_millis(300)),
     )
     .await;
+    // Well under the 10 s default timeout: the check's own 300 ms applied.
     assert!(
-        started.elapsed() < Duration::from_secs(2),
+        started.elapsed() < Duration::from_secs(5),
         "took {:?}",
         started.elapsed()
     );

@@ -177,6 +177,18 @@ fn handoff_reports_the_shift_with_changes_and_their_why() {
     assert!(v["shift_of"].is_null());
     let out = s.run(&["handoff", "--since", "soon"], None);
     assert_eq!(out.status.code(), Some(2));
+    // `--since` reads durations as the config does, up to the longest one there is.
+    let (md, _) = s.ok(&["handoff", "--since", "1h30m"]);
+    assert!(md.contains("workers stuck after deploy 4.2"), "{md}");
+    let (md, _) = s.ok(&["handoff", "--since", "30000w"]);
+    assert!(md.contains("workers stuck after deploy 4.2"), "{md}");
+    let out = s.run(&["handoff", "--since", "99999999999w"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("too long"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

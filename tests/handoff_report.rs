@@ -144,7 +144,7 @@ fn groups_newest_first_with_open_problems_on_top() {
 
     let md = report.to_markdown_in(&Utc);
     let expected = "\
-# Handoff: shift of alex, since Mon 23 Nov 08:00 (1h 10m)
+# Handoff: shift of alex, since Mon 23 Nov 08:00 (1h10m)
 
 ## Still open (3)
 - ✖ critical api · staging: 503 Service Unavailable (since 08:25)
@@ -211,5 +211,11 @@ fn durations_for_since() {
     assert_eq!(parse_since("12h"), Ok(TimeDelta::hours(12)));
     assert_eq!(parse_since("2d"), Ok(TimeDelta::days(2)));
     assert_eq!(parse_since("1w"), Ok(TimeDelta::weeks(1)));
-    assert!(parse_since("soon").is_err() && parse_since("5y").is_err() && parse_since("").is_err());
+    // The config's grammar: combined units and decimals read the same on the command line.
+    assert_eq!(parse_since("1h30m"), Ok(TimeDelta::minutes(90)));
+    assert_eq!(parse_since("1.5h"), Ok(TimeDelta::minutes(90)));
+    assert_eq!(parse_since("0"), Ok(TimeDelta::zero()));
+    for bad in ["soon", "5y", "", "12", "-1h", "1x", "99999999999999999999d"] {
+        assert!(parse_since(bad).is_err(), "{bad:?}");
+    }
 }

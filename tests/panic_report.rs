@@ -16,7 +16,11 @@ fn panicking_child() {
 #[test]
 fn a_panic_prints_a_short_report_and_masks_secrets() {
     let home = tempfile::tempdir().expect("temp home");
-    let out = Command::new(std::env::current_exe().expect("test binary"))
+    // With umask 022, as a login shell has it: the report must be private all the same.
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg("umask 022; exec \"$0\" \"$@\"")
+        .arg(std::env::current_exe().expect("test binary"))
         .args([
             "--exact",
             "panicking_child",
@@ -49,6 +53,12 @@ fn a_panic_prints_a_short_report_and_masks_secrets() {
         stderr.contains(&report.path().display().to_string()),
         "the report's path is printed:\n{stderr}"
     );
+    let mode = |p: &std::path::Path| {
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(p).expect("stat").permissions())
+            & 0o777
+    };
+    assert_eq!(mode(&report.path()), 0o600, "the crash report is private");
+    assert_eq!(mode(&state), 0o700, "the state dir is private");
     let body = std::fs::read_to_string(report.path()).expect("read report");
     assert!(body.contains("worker lost its mind"), "{body}");
     assert!(

@@ -76,7 +76,12 @@ async fn killed_sshd_shows_down_then_reconnects_and_the_stream_resumes() {
         .exec("web", "true", Duration::from_secs(10))
         .await
         .unwrap_err();
-    assert!(started.elapsed() < Duration::from_secs(1));
+    // At once: well before the exec's own 10 s timeout.
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(
         matches!(
             err,
@@ -131,8 +136,10 @@ async fn hung_sshd_is_detected_by_keepalive_probes() {
     let seen = wait_state(&mut events, |s| !s.is_up()).await;
     let noticed = started.elapsed();
     sshd.thaw();
+    // Probes notice in about a second; without them a frozen peer goes unnoticed for
+    // the minutes TCP takes. 8 s is far from both and leaves a loaded CI room.
     assert!(
-        noticed < Duration::from_secs(3),
+        noticed < Duration::from_secs(8),
         "took {noticed:?} to notice (keepalive 300ms x 3): {seen:?}"
     );
 }

@@ -8,9 +8,48 @@ use ratatui::Terminal;
 use sheriff::tui::app::{App, Msg};
 use sheriff::tui::ui;
 
+/// Times are drawn in the local zone, so snapshots need a fixed one. Setting `TZ` with
+/// `set_var` while other tests' threads read the environment is a data race (glibc's
+/// `setenv` may move the environment under a reader), so a test declared with
+/// `utc_test!` runs itself again in a child process started with `TZ=UTC`.
+macro_rules! utc_test {
+    ($(#[$meta:meta])* fn $name:ident() $body:block) => {
+        $(#[$meta])*
+        #[test]
+        fn $name() {
+            if !in_utc() {
+                return rerun_in_utc(stringify!($name));
+            }
+            $body
+        }
+    };
+}
+
+fn in_utc() -> bool {
+    std::env::var_os("TZ").is_some_and(|tz| tz == "UTC")
+}
+
+/// Run test `name` of this binary alone in a child with `TZ=UTC`; fail if it fails.
+fn rerun_in_utc(name: &str) {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let out = std::process::Command::new(exe)
+        .args([name, "--exact", "--test-threads=1", "--nocapture"])
+        .env("TZ", "UTC")
+        .output()
+        .expect("run the test again with TZ=UTC");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "{name} with TZ=UTC:\n{stdout}\n{stderr}"
+    );
+}
+
 fn render(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
-    // Times are shown local; pin the zone so snapshots agree everywhere.
-    std::env::set_var("TZ", "UTC");
+    assert!(
+        in_utc(),
+        "declare tests that draw with utc_test!, so times are in UTC"
+    );
     app.update(Msg::Resize(width, height));
     let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("test backend");
     terminal.draw(|frame| ui::draw(app, frame)).expect("draw");
@@ -27,83 +66,90 @@ fn type_text(app: &mut App, text: &str) {
     }
 }
 
-#[test]
-fn full_screen_80x24() {
-    let mut app = screen::app_with(200);
-    insta::assert_snapshot!(render(&mut app, 80, 24).backend());
+utc_test! {
+    fn full_screen_80x24() {
+        let mut app = screen::app_with(200);
+        insta::assert_snapshot!(render(&mut app, 80, 24).backend());
+    }
 }
 
-#[test]
-fn full_screen_200x50() {
-    let mut app = screen::app_with(200);
-    insta::assert_snapshot!(render(&mut app, 200, 50).backend());
+utc_test! {
+    fn full_screen_200x50() {
+        let mut app = screen::app_with(200);
+        insta::assert_snapshot!(render(&mut app, 200, 50).backend());
+    }
 }
 
-#[test]
-fn help_overlay_lists_the_focused_panes_keys() {
-    let mut app = screen::app_with(20);
-    press(&mut app, KeyCode::Tab);
-    press(&mut app, KeyCode::Char('?'));
-    insta::assert_snapshot!(render(&mut app, 100, 40).backend());
+utc_test! {
+    fn help_overlay_lists_the_focused_panes_keys() {
+        let mut app = screen::app_with(20);
+        press(&mut app, KeyCode::Tab);
+        press(&mut app, KeyCode::Char('?'));
+        insta::assert_snapshot!(render(&mut app, 100, 40).backend());
+    }
 }
 
-#[test]
-fn command_bar_completes_action_names() {
-    let mut app = screen::app_with(20);
-    press(&mut app, KeyCode::Char(':'));
-    type_text(&mut app, "fo");
-    insta::assert_snapshot!("command_bar_typed", render(&mut app, 100, 30).backend());
-    press(&mut app, KeyCode::Tab);
-    type_text(&mut app, "l");
-    press(&mut app, KeyCode::Tab);
-    press(&mut app, KeyCode::Enter);
-    // `focus_logs` ran: the Logs pane has the focus (thick border).
-    let terminal = render(&mut app, 100, 30);
-    let top = terminal
-        .backend()
-        .buffer()
-        .content()
-        .iter()
-        .take(100)
-        .map(|c| c.symbol())
-        .collect::<String>();
-    assert!(top.contains("┏ Logs"), "Logs should be focused: {top}");
+utc_test! {
+    fn command_bar_completes_action_names() {
+        let mut app = screen::app_with(20);
+        press(&mut app, KeyCode::Char(':'));
+        type_text(&mut app, "fo");
+        insta::assert_snapshot!("command_bar_typed", render(&mut app, 100, 30).backend());
+        press(&mut app, KeyCode::Tab);
+        type_text(&mut app, "l");
+        press(&mut app, KeyCode::Tab);
+        press(&mut app, KeyCode::Enter);
+        // `focus_logs` ran: the Logs pane has the focus (thick border).
+        let terminal = render(&mut app, 100, 30);
+        let top = terminal
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .take(100)
+            .map(|c| c.symbol())
+            .collect::<String>();
+        assert!(top.contains("┏ Logs"), "Logs should be focused: {top}");
+    }
 }
 
-#[test]
-fn zoomed_pane_and_detail_view() {
-    let mut app = screen::app_with(20);
-    press(&mut app, KeyCode::Char('3'));
-    press(&mut app, KeyCode::Char('z'));
-    press(&mut app, KeyCode::Down);
-    insta::assert_snapshot!("drift_zoomed", render(&mut app, 80, 20).backend());
-    press(&mut app, KeyCode::Enter);
-    insta::assert_snapshot!("drift_detail", render(&mut app, 80, 20).backend());
+utc_test! {
+    fn zoomed_pane_and_detail_view() {
+        let mut app = screen::app_with(20);
+        press(&mut app, KeyCode::Char('3'));
+        press(&mut app, KeyCode::Char('z'));
+        press(&mut app, KeyCode::Down);
+        insta::assert_snapshot!("drift_zoomed", render(&mut app, 80, 20).backend());
+        press(&mut app, KeyCode::Enter);
+        insta::assert_snapshot!("drift_detail", render(&mut app, 80, 20).backend());
+    }
 }
 
-#[test]
-fn change_form_asks_for_why() {
-    let mut app = screen::app_with(5);
-    press(&mut app, KeyCode::Char('c'));
-    type_text(&mut app, "drained web1.staging");
-    app.update(Msg::Key(KeyEvent::new(
-        KeyCode::Char('s'),
-        KeyModifiers::CONTROL,
-    )));
-    insta::assert_snapshot!("change_form_needs_why", render(&mut app, 80, 24).backend());
+utc_test! {
+    fn change_form_asks_for_why() {
+        let mut app = screen::app_with(5);
+        press(&mut app, KeyCode::Char('c'));
+        type_text(&mut app, "drained web1.staging");
+        app.update(Msg::Key(KeyEvent::new(
+            KeyCode::Char('s'),
+            KeyModifiers::CONTROL,
+        )));
+        insta::assert_snapshot!("change_form_needs_why", render(&mut app, 80, 24).backend());
+    }
 }
 
-#[test]
-fn too_small_terminal_says_so() {
-    let mut app = screen::app_with(5);
-    let terminal = render(&mut app, 40, 10);
-    let text: String = terminal
-        .backend()
-        .buffer()
-        .content()
-        .iter()
-        .map(|c| c.symbol())
-        .collect();
-    assert!(text.contains("Terminal too small: 40x10"), "{text}");
-    assert!(text.contains("60x12"), "{text}");
+utc_test! {
+    fn too_small_terminal_says_so() {
+        let mut app = screen::app_with(5);
+        let terminal = render(&mut app, 40, 10);
+        let text: String = terminal
+            .backend()
+            .buffer()
+            .content()
+            .iter()
+            .map(|c| c.symbol())
+            .collect();
+        assert!(text.contains("Terminal too small: 40x10"), "{text}");
+        assert!(text.contains("60x12"), "{text}");
+    }
 }

@@ -12,7 +12,7 @@ use chrono::Utc;
 use tokio::time::MissedTickBehavior;
 
 use super::{CheckResult, CheckStatus};
-use crate::config::duration::parse_duration;
+use crate::config::duration::{format_duration, parse_duration};
 use crate::event::Event;
 
 /// How much of a response body the detail view keeps.
@@ -73,21 +73,9 @@ impl fmt::Display for Condition {
         match self {
             Condition::StatusEq(n) => write!(f, "status == {n}"),
             Condition::StatusNe(n) => write!(f, "status != {n}"),
-            Condition::TimeLt(d) => write!(f, "time < {}", human_duration(*d)),
+            Condition::TimeLt(d) => write!(f, "time < {}", format_duration(*d)),
             Condition::Unsupported(text) => f.write_str(text),
         }
-    }
-}
-
-/// "43ms", "1.2s", "5s": short enough for the Health pane.
-pub fn human_duration(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms < 1000 {
-        format!("{ms}ms")
-    } else if ms % 1000 == 0 {
-        format!("{}s", ms / 1000)
-    } else {
-        format!("{:.1}s", d.as_secs_f64())
     }
 }
 
@@ -121,7 +109,7 @@ pub async fn check_once(client: &reqwest::Client, check: &HttpCheck) -> CheckRes
     let fetched =
         tokio::time::timeout(check.timeout, fetch(client, &check.url, check.timeout)).await;
     let latency = started.elapsed();
-    let timed_out = || format!("timed out after {}", human_duration(check.timeout));
+    let timed_out = || format!("timed out after {}", format_duration(check.timeout));
     let (status, summary, detail, latency) = match fetched {
         Err(_) => (
             CheckStatus::Critical,
@@ -206,8 +194,8 @@ fn judge(check: &HttpCheck, code: u16, latency: Duration) -> (CheckStatus, Strin
         .and_then(|s| s.canonical_reason())
         .filter(|_| !(200..300).contains(&code));
     let seen = match reason {
-        Some(reason) => format!("{code} {reason} in {}", human_duration(latency)),
-        None => format!("{code} in {}", human_duration(latency)),
+        Some(reason) => format!("{code} {reason} in {}", format_duration(latency)),
+        None => format!("{code} in {}", format_duration(latency)),
     };
     // Without conditions, what a browser would call success is success.
     if conditions.is_empty() {
@@ -356,8 +344,8 @@ mod tests {
 
     #[test]
     fn durations_read_short() {
-        assert_eq!(human_duration(Duration::from_millis(43)), "43ms");
-        assert_eq!(human_duration(Duration::from_secs(5)), "5s");
-        assert_eq!(human_duration(Duration::from_millis(1200)), "1.2s");
+        assert_eq!(format_duration(Duration::from_millis(43)), "43ms");
+        assert_eq!(format_duration(Duration::from_secs(5)), "5s");
+        assert_eq!(format_duration(Duration::from_millis(1200)), "1.2s");
     }
 }

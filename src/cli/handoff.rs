@@ -99,7 +99,7 @@ pub enum Format {
 /// `sheriff handoff [--since 12h|--shift] [--format md|json]`
 #[derive(clap::Args, Debug)]
 pub struct HandoffArgs {
-    /// Cover the last so long: 90m, 12h, 2d, 1w.
+    /// Cover the last so long: 90m, 1h30m, 1.5h, 12h, 2d, 1w (as durations in the config).
     #[arg(long, value_name = "DURATION", conflicts_with = "shift")]
     pub since: Option<String>,
     /// Cover the latest shift (the default; the last 12h when no shift was started).

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use crate::config::duration::format_duration;
 use crate::config::{discover, Host};
 use crate::transport::ssh::{HostInfo, SshError, SshOptions, SshPool};
 
@@ -44,7 +45,7 @@ pub fn render(reports: &[HostReport], elapsed: Duration) -> String {
                 Ok(info) => [
                     report.host.clone(),
                     "✔ up".into(),
-                    format_latency(info.latency),
+                    format_duration(info.latency),
                     format!("{} {}", info.key_type, info.fingerprint),
                     info.address.clone(),
                 ],
@@ -96,17 +97,9 @@ pub fn render(reports: &[HostReport], elapsed: Duration) -> String {
         "\n{} of {} hosts connected in {}\n",
         reports.len() - failed,
         reports.len(),
-        format_latency(elapsed)
+        format_duration(elapsed)
     ));
     out
-}
-
-fn format_latency(d: Duration) -> String {
-    if d < Duration::from_millis(10) {
-        format!("{:.1} ms", d.as_secs_f64() * 1000.0)
-    } else {
-        format!("{} ms", d.as_millis())
-    }
 }
 
 /// `sheriff hosts [NAME…]`: 0 when every host connects, 1 when any fails, 2 when the

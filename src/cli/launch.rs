@@ -12,12 +12,8 @@ use crate::tui;
 /// and the guard that flushes it.
 pub fn init_logging() -> Option<(PathBuf, tracing_appender::non_blocking::WorkerGuard)> {
     let dir = crate::paths::state_dir();
-    std::fs::create_dir_all(&dir).ok()?;
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("sheriff.log"))
-        .ok()?;
+    crate::paths::create_private_dir(&dir).ok()?;
+    let file = crate::paths::open_private_append(&dir.join("sheriff.log")).ok()?;
     let (writer, guard) = tracing_appender::non_blocking(file);
     let filter = tracing_subscriber::EnvFilter::try_from_env("SHERIFF_LOG")
         .unwrap_or_else(|_| "info".into());

@@ -12,6 +12,7 @@ use toml::de::DeTable;
 use toml::Spanned;
 
 use super::diagnostic::did_you_mean;
+use super::duration::format_duration;
 use super::fields::{Fields, Problems};
 use super::model::{CheckKind, CheckSpec, DriftSpec, LogSource, LogSpec, Target};
 use super::sections::Located;
@@ -370,8 +371,8 @@ fn positive_duration(f: &mut Fields<'_, '_>, key: &str, default: Duration) -> Du
             f.problems.at(
                 d.span(),
                 format!(
-                    "{key} must be more than 0s, e.g. \"{}s\"",
-                    default.as_secs()
+                    "{key} must be more than 0s, e.g. \"{}\"",
+                    format_duration(default)
                 ),
             );
             default

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Local, TimeDelta, Utc};
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngExt, SeedableRng};
 use tokio::io::AsyncWriteExt;
 
 /// Lines already in each file when the demo starts, so the Logs pane opens with history.

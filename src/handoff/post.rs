@@ -4,6 +4,8 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context as _};
 
+use crate::config::duration::format_duration;
+
 /// How long a webhook may take before the post counts as failed.
 const POST_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -28,7 +30,7 @@ pub fn post_report(
         }
         let response = request.send().await.map_err(|e| {
             let what = if e.is_timeout() {
-                format!("no answer in {}s", POST_TIMEOUT.as_secs())
+                format!("no answer in {}", format_duration(POST_TIMEOUT))
             } else {
                 e.without_url().to_string()
             };

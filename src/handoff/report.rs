@@ -9,6 +9,7 @@ use chrono::{DateTime, Local, TimeDelta, TimeZone, Utc};
 use serde::Serialize;
 
 use super::{Entry, EntryKind};
+use crate::config::duration::{format_duration, parse_duration, BadDuration};
 
 /// How many entries of each group the Markdown report shows; JSON has them all.
 pub const PER_GROUP: usize = 20;
@@ -139,7 +140,9 @@ impl Span {
     /// Resolve `period` against the log (oldest first) at time `now`.
     pub fn resolve(period: Period, entries: &[Entry], now: DateTime<Utc>) -> Span {
         let last = |d| Span {
-            from: now - d,
+            from: now
+                .checked_sub_signed(d)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
             to: now,
             shift_of: None,
         };
@@ -238,7 +241,7 @@ impl<'a> Report<'a> {
         let from = self.span.from.with_timezone(tz);
         let to_day = self.span.to.with_timezone(tz).date_naive();
         let length = self.span.to - self.span.from;
-        let length = format!("{}h {:02}m", length.num_hours(), length.num_minutes() % 60);
+        let length = format_duration(length.to_std().unwrap_or_default());
         let _ = match &self.span.shift_of {
             Some(who) => writeln!(
                 md,
@@ -363,22 +366,12 @@ fn one_line(text: &str) -> String {
     s
 }
 
-/// `90m`, `12h`, `2d`, `1w` as a period length.
-pub fn parse_since(text: &str) -> Result<TimeDelta, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (num, unit) = text.split_at(split);
-    let n: i64 = num
-        .parse()
-        .map_err(|_| format!("\"{text}\" is not a duration: use 90m, 12h, 2d or 1w"))?;
-    let delta = match unit {
-        "m" | "min" => TimeDelta::try_minutes(n),
-        "h" | "" => TimeDelta::try_hours(n),
-        "d" => TimeDelta::try_days(n),
-        "w" => TimeDelta::try_weeks(n),
-        _ => None,
-    };
-    delta.ok_or_else(|| format!("\"{text}\" is not a duration: use 90m, 12h, 2d or 1w"))
+/// A period length (`90m`, `1h30m`, `1.5h`, `2d`, `1w`), read as every duration is.
+pub fn parse_since(text: &str) -> Result<TimeDelta, BadDuration> {
+    let d = parse_duration(text)?;
+    // Cannot fail: durations stop at 584 years, far inside `TimeDelta`'s range.
+    TimeDelta::from_std(d).map_err(|_| BadDuration {
+        text: text.to_string(),
+        why: "it is too long",
+    })
 }

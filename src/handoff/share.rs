@@ -11,7 +11,7 @@
 //! only the short local steps (commit, merge) take the repository lock exclusively, and
 //! appends take it shared, so an append never lands in a file git is rewriting.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Read};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use crate::event::Events;
 
-use super::store::flock;
+use super::store::lock_file;
 use crate::event::Event;
 
 /// The branch every sheriff reads and writes.
@@ -34,8 +34,8 @@ const LOCAL_TIMEOUT: Duration = Duration::from_secs(30);
 pub enum ShareError {
     #[error("cannot run git (is it installed?): {0}")]
     Spawn(io::Error),
-    #[error("`git {command}` took longer than {secs}s and was stopped (offline? the entry is kept and syncs later)")]
-    Timeout { command: String, secs: u64 },
+    #[error("`git {command}` took longer than {} and was stopped (offline? the entry is kept and syncs later)", crate::config::duration::format_duration(*limit))]
+    Timeout { command: String, limit: Duration },
     #[error("`git {command}` failed: {stderr}")]
     Git { command: String, stderr: String },
     #[error("cannot prepare the shared log directory {path}: {source}")]
@@ -86,14 +86,14 @@ impl Share {
             path: self.dir.clone(),
             source,
         };
-        fs::create_dir_all(&self.dir).map_err(io_err)?;
+        crate::paths::create_private_dir(&self.dir).map_err(io_err)?;
         if !self.dir.join(".git").exists() {
             self.git(&["init", "-q", "-b", BRANCH], LOCAL_TIMEOUT)?;
         }
         let attributes = self.dir.join(".git/info/attributes");
         if fs::read_to_string(&attributes).map_or(true, |s| !s.contains("merge=union")) {
-            fs::create_dir_all(self.dir.join(".git/info")).map_err(io_err)?;
-            fs::write(&attributes, "*.jsonl merge=union\n").map_err(io_err)?;
+            crate::paths::create_private_dir(&self.dir.join(".git/info")).map_err(io_err)?;
+            crate::paths::write_private(&attributes, b"*.jsonl merge=union\n").map_err(io_err)?;
         }
         Ok(())
     }
@@ -121,13 +121,8 @@ impl Share {
             path: path.clone(),
             source,
         };
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(io_err)?;
-        flock(&file, exclusive).map_err(io_err)?;
+        let file = crate::paths::open_private_append(&path).map_err(io_err)?;
+        lock_file(&file, exclusive).map_err(io_err)?;
         Ok(RepoLock { _file: file })
     }
 
@@ -265,6 +260,15 @@ impl Share {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .process_group(0);
+        // What git writes (entry files merged from teammates, objects) is as private as
+        // what sheriff writes itself.
+        // SAFETY: umask(2) is async-signal-safe and touches only the child's own state.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::umask(0o077);
+                Ok(())
+            });
+        }
         let mut child = cmd.spawn().map_err(ShareError::Spawn)?;
         let pid = child.id() as i32;
         let (tx, rx) = mpsc::channel();
@@ -300,7 +304,7 @@ impl Share {
                 unsafe { libc::kill(-pid, libc::SIGKILL) };
                 Err(ShareError::Timeout {
                     command,
-                    secs: timeout.as_secs(),
+                    limit: timeout,
                 })
             }
         }

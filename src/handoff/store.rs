@@ -6,9 +6,8 @@
 //! off with a newline, so the torn fragment becomes one bad line that loading reports and
 //! sets aside, and every entry after it still loads.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
-use std::os::fd::AsRawFd;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
@@ -55,41 +54,38 @@ pub struct Cursor {
     pub lines: usize,
 }
 
-/// `flock(2)` held until drop. `flock` locks belong to the open file description, so the
-/// kernel also releases it when a killed process's descriptors are closed: a crashed
-/// writer can never leave the log locked.
+/// An advisory lock (`flock(2)` on Linux, through `File::lock`) held until drop. `flock`
+/// locks belong to the open file description, so the kernel also releases it when a killed
+/// process's descriptors are closed: a crashed writer can never leave the log locked.
 pub(crate) struct FileLock<'a>(&'a File);
 
 impl<'a> FileLock<'a> {
     pub(crate) fn acquire(file: &'a File, exclusive: bool) -> io::Result<FileLock<'a>> {
-        flock(file, exclusive)?;
+        lock_file(file, exclusive)?;
         Ok(FileLock(file))
     }
 }
 
 /// Block until `file` is locked; the lock lasts until unlocked or the file is closed.
-pub(crate) fn flock(file: &File, exclusive: bool) -> io::Result<()> {
-    let op = if exclusive {
-        libc::LOCK_EX
-    } else {
-        libc::LOCK_SH
-    };
+pub(crate) fn lock_file(file: &File, exclusive: bool) -> io::Result<()> {
     loop {
-        // SAFETY: flock on a descriptor borrowed for the duration of the call.
-        if unsafe { libc::flock(file.as_raw_fd(), op) } == 0 {
-            return Ok(());
-        }
-        let err = io::Error::last_os_error();
-        if err.kind() != io::ErrorKind::Interrupted {
-            return Err(err);
+        let locked = if exclusive {
+            file.lock()
+        } else {
+            file.lock_shared()
+        };
+        // A signal (SIGWINCH from a resize) interrupts the wait; waiting again is right.
+        match locked {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
         }
     }
 }
 
 impl Drop for FileLock<'_> {
     fn drop(&mut self) {
-        // SAFETY: as above; an unlock failure leaves the lock to be released at close.
-        unsafe { libc::flock(self.0.as_raw_fd(), libc::LOCK_UN) };
+        // An unlock failure leaves the lock to be released when the file is closed.
+        let _ = self.0.unlock();
     }
 }
 
@@ -103,15 +99,11 @@ pub fn append_line(path: &Path, json: &[u8], once: Option<&IdMarker>) -> Result<
         path: path.to_path_buf(),
         source,
     };
+    // Private (0600, its directory 0700): a handoff log is nobody else's to read.
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::create_dir_all(dir).map_err(open_err)?;
+        crate::paths::create_private_dir(dir).map_err(open_err)?;
     }
-    let file = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(true)
-        .open(path)
-        .map_err(open_err)?;
+    let file = crate::paths::open_private_append(path).map_err(open_err)?;
     let _lock = FileLock::acquire(&file, true).map_err(|source| StoreError::Lock {
         path: path.to_path_buf(),
         source,
@@ -368,11 +360,35 @@ fn describe(line: &[u8], err: &serde_json::Error, last: bool) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::fs::OpenOptions;
+
     use super::*;
     use crate::handoff::EntryKind;
 
     fn line(text: &str) -> Vec<u8> {
         serde_json::to_vec(&Entry::new(EntryKind::Note, "alex", text)).expect("encodes")
+    }
+
+    #[test]
+    fn a_lock_excludes_other_openers_until_dropped() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("log.jsonl");
+        let ours = File::create(&path).expect("create");
+        // A second open is another open file description, as another process's would be.
+        let theirs = File::open(&path).expect("open again");
+        let held = FileLock::acquire(&ours, true).expect("lock");
+        assert!(matches!(
+            theirs.try_lock_shared(),
+            Err(std::fs::TryLockError::WouldBlock)
+        ));
+        drop(held);
+        theirs
+            .try_lock()
+            .expect("free once the holder drops its lock");
+        // Closing a file releases its lock, as a killed writer's exit does.
+        drop(theirs);
+        ours.try_lock_shared()
+            .expect("free once the other file is closed");
     }
 
     #[test]

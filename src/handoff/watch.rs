@@ -113,7 +113,7 @@ fn start_notify(log: &Log, wake: mpsc::Sender<Wake>) -> Option<notify::Recommend
         ),
         Layout::Dir(d) => (d.clone(), RecursiveMode::Recursive),
     };
-    std::fs::create_dir_all(&target).ok()?;
+    crate::paths::create_private_dir(&target).ok()?;
     let file = match log.layout() {
         Layout::File(p) => Some(p.clone()),
         Layout::Dir(_) => None,

@@ -59,7 +59,7 @@ impl CommandTail {
                 "{}: `{}` {why}; starting it again in {}",
                 self.source,
                 self.command,
-                crate::checks::http::human_duration(backoff)
+                crate::config::duration::format_duration(backoff)
             );
             let _ = tx.send(Event::Notice(notice));
             tokio::time::sleep(backoff).await;

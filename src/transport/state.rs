@@ -1,6 +1,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::config::duration::format_duration;
+
 /// A host connection's state, sent as `Event::Host` and shown in Health and the status line.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HostState {
@@ -76,7 +78,7 @@ impl fmt::Display for HostState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             HostState::Connecting => write!(f, "connecting"),
-            HostState::Up { latency } => write!(f, "up ({} ms)", latency.as_millis()),
+            HostState::Up { latency } => write!(f, "up ({})", format_duration(*latency)),
             HostState::AuthFailed(why) => write!(f, "auth failed: {why}"),
             HostState::UnknownKey {
                 fingerprint,

@@ -23,6 +23,7 @@ use super::services::Services;
 use super::terminal::{self, Tui};
 use super::theme::{ColorDepth, Theme};
 use super::ui;
+use crate::config::duration::format_duration;
 use crate::config::{self, Config, ConfigError};
 use crate::event::{self, Event, Events, EventsRx};
 use crate::handoff::{self, Log};
@@ -498,7 +499,10 @@ fn save(log: Log, entry: handoff::Entry, retry: bool, events: Events) {
         let saved = match tokio::time::timeout(SAVE_TIMEOUT, &mut saving).await {
             Ok(result) => result,
             Err(_) => {
-                let error = format!("the disk did not answer in {}s", SAVE_TIMEOUT.as_secs());
+                let error = format!(
+                    "the disk did not answer in {}",
+                    format_duration(SAVE_TIMEOUT)
+                );
                 let _ = events.send(Event::HandoffFailed {
                     id: id.clone(),
                     error,

@@ -93,8 +93,8 @@ pub fn install_panic_hook(log_path: Option<PathBuf>) {
             env!("CARGO_PKG_VERSION"),
             crate::redact::redact(&backtrace.to_string()).text
         );
-        let saved = std::fs::create_dir_all(crate::paths::state_dir())
-            .and_then(|_| std::fs::write(&report, body));
+        let saved = crate::paths::create_private_dir(&crate::paths::state_dir())
+            .and_then(|()| crate::paths::write_private(&report, body.as_bytes()));
         eprintln!("sheriff crashed: {message}");
         match saved {
             Ok(()) => eprintln!("A report is in {}", report.display()),

@@ -13,6 +13,7 @@ use unicode_width::UnicodeWidthStr;
 
 use super::{Action, Detail, DrawContext, Handled, ListView, Pane};
 use crate::checks::{CheckResult, CheckStatus};
+use crate::config::duration::format_duration;
 use crate::config::Config;
 use crate::event::Event;
 use crate::handoff::Refs;
@@ -321,7 +322,7 @@ fn check_line(
             } else {
                 r.summary.clone()
             };
-            (summary, r.latency.map(format_latency).unwrap_or_default())
+            (summary, r.latency.map(format_duration).unwrap_or_default())
         }
     };
     // Narrow panes drop the trend, then the latency, before cutting the summary.
@@ -386,13 +387,4 @@ fn host_line(
         Span::styled(format!("{symbol} "), style),
         Span::styled(fit(&text, width.saturating_sub(2)), style),
     ])
-}
-
-fn format_latency(latency: std::time::Duration) -> String {
-    let ms = latency.as_millis();
-    if ms >= 1000 {
-        format!("{:.1}s", latency.as_secs_f64())
-    } else {
-        format!("{ms}ms")
-    }
 }
