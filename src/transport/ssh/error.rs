@@ -81,6 +81,21 @@ pub enum SshError {
         server_allows: String,
     },
 
+    /// No identity was accepted and at least one key is still locked: its passphrase was
+    /// not given (the prompt was declined or timed out). A retry asks again.
+    #[error(
+        "{host}: not unlocked: {} waits for its passphrase. Tried: {}. \
+         Retry to be asked again, or add the key to ssh-agent (ssh-add KEY)",
+        locked.join(", "),
+        tried.join("; ")
+    )]
+    NotUnlocked {
+        host: String,
+        user: String,
+        locked: Vec<String>,
+        tried: Vec<String>,
+    },
+
     /// A command ran past its timeout; the remote process was signalled.
     #[error("{host}: `{command}` did not finish within {}; the remote command was killed", humantime(*after))]
     Timeout {
@@ -142,6 +157,7 @@ impl SshError {
             | SshError::HostKeyMismatch { host, .. }
             | SshError::HostKeyRevoked { host, .. }
             | SshError::AuthFailed { host, .. }
+            | SshError::NotUnlocked { host, .. }
             | SshError::Timeout { host, .. }
             | SshError::Disconnected { host, .. }
             | SshError::Channel { host, .. }
@@ -161,6 +177,7 @@ impl SshError {
                 | SshError::HostKeyMismatch { .. }
                 | SshError::HostKeyRevoked { .. }
                 | SshError::AuthFailed { .. }
+                | SshError::NotUnlocked { .. }
                 | SshError::Config { .. }
                 | SshError::UnknownHost { .. }
         )
@@ -188,6 +205,7 @@ impl SshError {
                 found: format!("{fingerprint} (revoked)"),
             },
             SshError::AuthFailed { .. } => HostState::AuthFailed(self.to_string()),
+            SshError::NotUnlocked { .. } => HostState::NotUnlocked(self.reason()),
             SshError::Config { message, .. } => HostState::ConfigError(message.clone()),
             SshError::Retrying {
                 reason, in_secs, ..

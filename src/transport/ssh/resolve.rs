@@ -30,6 +30,12 @@ pub struct ResolvedHost {
     /// User files first (new keys from `accept_new` go to the first), then system ones,
     /// then the host's `known_hosts` from sheriff's config.
     pub known_hosts_files: Vec<PathBuf>,
+    /// `UserKnownHostsFile` expanded (empty for `none`), as `sheriff hosts --resolve` shows it.
+    pub user_known_hosts_files: Vec<PathBuf>,
+    /// `GlobalKnownHostsFile` expanded, or the system files.
+    pub global_known_hosts_files: Vec<PathBuf>,
+    /// The jump host as written (`[user@]host[:port]`), before it was resolved.
+    pub proxy_jump_spec: Option<String>,
     /// The name to look the host key up under (`HostKeyAlias`), else `hostname`.
     pub host_key_alias: Option<String>,
     pub accept_new: bool,
@@ -136,7 +142,19 @@ fn resolve_inner(
     };
     let spec = host.ssh.as_deref().unwrap_or(&host.name);
     let dest = parse_destination(spec).map_err(|e| config_error(format!("ssh = {e}")))?;
-    let cfg: SshConfigHost = ssh_config.lookup(&dest.host);
+    let local_user = options
+        .local_user
+        .clone()
+        .or_else(local_user_name)
+        .unwrap_or_default();
+    let cfg: SshConfigHost = ssh_config
+        .lookup_as(&dest.host, &local_user)
+        .map_err(|e| config_error(e.to_string()))?;
+    if let Some(command) = cfg.proxy_command.as_deref().filter(|c| *c != "none") {
+        return Err(config_error(format!(
+            "ProxyCommand {command:?} is not supported; use ProxyJump"
+        )));
+    }
 
     let user = host
         .user
@@ -149,51 +167,59 @@ fn resolve_inner(
     let port = host.port.or(dest.port).or(cfg.port).unwrap_or(22);
     let hostname = cfg
         .hostname
-        .as_deref()
-        .map(|h| h.replace("%h", &dest.host).replace("%%", "%"))
-        .unwrap_or_else(|| dest.host.clone());
-    let local_user = options
-        .local_user
         .clone()
-        .or_else(local_user_name)
-        .unwrap_or_default();
-    let expand = |s: &str| -> PathBuf {
-        let s = s
-            .replace("%d", &home.display().to_string())
-            .replace("%u", &local_user)
-            .replace("%r", &user)
-            .replace("%h", &hostname)
-            .replace("%n", &dest.host)
-            .replace("%p", &port.to_string())
-            .replace("%%", "%");
-        expand_tilde(&s, home)
+        .unwrap_or_else(|| dest.host.to_lowercase());
+    let tokens = Tokens {
+        home,
+        local_user: &local_user,
+        remote_user: &user,
+        hostname: &hostname,
+        original: &dest.host,
+        port,
+        host_key_alias: cfg.host_key_alias.as_deref(),
+        proxy_jump: cfg.proxy_jump.as_deref(),
     };
+    let expand_checked = |s: &str| -> Result<PathBuf, SshError> {
+        tokens
+            .expand(s)
+            .map_err(|e| config_error(format!("~/.ssh/config: {e}")))
+    };
+    let expand = |s: &str| -> PathBuf { tokens.expand(s).unwrap_or_else(|_| PathBuf::from(s)) };
 
     let identity_files = match &host.identity_file {
         Some(path) => vec![expand(&path.display().to_string())],
-        None => cfg.identity_files.iter().map(|f| expand(f)).collect(),
+        None => cfg
+            .identity_files
+            .iter()
+            .map(|f| expand_checked(f))
+            .collect::<Result<_, _>>()?,
     };
 
-    let mut known_hosts_files: Vec<PathBuf> = match &cfg.user_known_hosts_files {
-        Some(files) => files
+    let known_list = |files: &[String]| -> Result<Vec<PathBuf>, SshError> {
+        files
             .iter()
             .filter(|f| !f.eq_ignore_ascii_case("none"))
-            .map(|f| expand(f))
-            .collect(),
+            .map(|f| expand_checked(f))
+            .collect()
+    };
+    let user_known_hosts_files = match &cfg.user_known_hosts_files {
+        Some(files) => known_list(files)?,
         None => vec![
             home.join(".ssh/known_hosts"),
             home.join(".ssh/known_hosts2"),
         ],
     };
-    match &cfg.global_known_hosts_files {
-        Some(files) => known_hosts_files.extend(
-            files
-                .iter()
-                .filter(|f| !f.eq_ignore_ascii_case("none"))
-                .map(|f| expand(f)),
-        ),
-        None => known_hosts_files.extend(options.system_known_hosts.iter().cloned()),
-    }
+    // As in ssh.c, only the user files are expanded.
+    let global_known_hosts_files = match &cfg.global_known_hosts_files {
+        Some(files) => files
+            .iter()
+            .filter(|f| !f.eq_ignore_ascii_case("none"))
+            .map(PathBuf::from)
+            .collect(),
+        None => options.system_known_hosts.clone(),
+    };
+    let mut known_hosts_files = user_known_hosts_files.clone();
+    known_hosts_files.extend(global_known_hosts_files.iter().cloned());
     if let Some(extra) = &host.known_hosts {
         known_hosts_files.push(expand(&extra.display().to_string()));
     }
@@ -210,6 +236,7 @@ fn resolve_inner(
         .clone()
         .or(cfg.proxy_jump.clone())
         .filter(|j| !j.eq_ignore_ascii_case("none"));
+    let proxy_jump_spec = jump_spec.clone();
     let proxy_jump = match jump_spec {
         None => None,
         Some(_) if !allow_jump => {
@@ -268,6 +295,9 @@ fn resolve_inner(
             .unwrap_or(options.keepalive_count_max)
             .max(1),
         known_hosts_files,
+        user_known_hosts_files,
+        global_known_hosts_files,
+        proxy_jump_spec,
         host_key_alias: cfg.host_key_alias.clone(),
         accept_new: host.accept_new,
         password_auth: host.password_auth,
@@ -276,6 +306,76 @@ fn resolve_inner(
         home: home.to_path_buf(),
         notes: cfg.notes,
     })
+}
+
+/// What `%` tokens stand for in `IdentityFile`, `UserKnownHostsFile` and the like
+/// (ssh_config(5) TOKENS, as ssh.c fills them); `~` first, as `ssh` does.
+struct Tokens<'a> {
+    home: &'a Path,
+    local_user: &'a str,
+    remote_user: &'a str,
+    hostname: &'a str,
+    original: &'a str,
+    port: u16,
+    host_key_alias: Option<&'a str>,
+    proxy_jump: Option<&'a str>,
+}
+
+impl Tokens<'_> {
+    fn expand(&self, raw: &str) -> Result<PathBuf, String> {
+        let tilde = expand_tilde(raw, self.home).display().to_string();
+        let mut out = String::new();
+        let mut chars = tilde.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '$' && chars.peek() == Some(&'{') {
+                chars.next();
+                let name: String = chars.by_ref().take_while(|c| *c != '}').collect();
+                let value = std::env::var(&name)
+                    .map_err(|_| format!("{raw:?}: environment variable ${{{name}}} is not set"))?;
+                out.push_str(&value);
+                continue;
+            }
+            if c != '%' {
+                out.push(c);
+                continue;
+            }
+            let value = match chars.next() {
+                Some('%') => "%".to_string(),
+                Some('d') => self.home.display().to_string(),
+                Some('u') => self.local_user.to_string(),
+                Some('r') => self.remote_user.to_string(),
+                Some('h') => self.hostname.to_string(),
+                Some('n') => self.original.to_string(),
+                Some('p') => self.port.to_string(),
+                Some('k') => self.host_key_alias.unwrap_or(self.original).to_string(),
+                Some('j') => self
+                    .proxy_jump
+                    .filter(|j| *j != "none")
+                    .unwrap_or("")
+                    .to_string(),
+                // SAFETY: getuid has no preconditions.
+                Some('i') => unsafe { libc::getuid() }.to_string(),
+                Some('l') => local_hostname(),
+                Some('L') => local_hostname().split('.').next().unwrap_or("").to_string(),
+                Some(other) => return Err(format!("{raw:?}: unknown token %{other}")),
+                None => return Err(format!("{raw:?}: a lone % at the end")),
+            };
+            out.push_str(&value);
+        }
+        Ok(PathBuf::from(out))
+    }
+}
+
+fn local_hostname() -> String {
+    let mut buf = [0u8; 256];
+    // SAFETY: the buffer is valid for its length; gethostname NUL-terminates within it
+    // (the last byte stays 0 whatever it writes).
+    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len() - 1) };
+    if rc != 0 {
+        return String::new();
+    }
+    let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
+    String::from_utf8_lossy(&buf[..end]).into_owned()
 }
 
 #[cfg(test)]

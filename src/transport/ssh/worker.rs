@@ -49,6 +49,25 @@ pub(crate) struct Worker {
     pub failures: u32,
 }
 
+/// Records a host's new state and, when it changed, sends it as `Event::Host`.
+pub(crate) fn publish(
+    state: &Mutex<HostState>,
+    events: Option<&mpsc::UnboundedSender<Event>>,
+    host: &str,
+    new: HostState,
+) {
+    let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+    if *state != new {
+        *state = new.clone();
+        if let Some(events) = events {
+            let _ = events.send(Event::Host {
+                host: host.to_string(),
+                state: new,
+            });
+        }
+    }
+}
+
 enum Offline {
     Retry,
     Shutdown,
@@ -106,16 +125,7 @@ impl Worker {
     }
 
     fn set_state(&self, new: HostState) {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if *state != new {
-            *state = new.clone();
-            if let Some(events) = &self.events {
-                let _ = events.send(Event::Host {
-                    host: self.host.name.clone(),
-                    state: new,
-                });
-            }
-        }
+        publish(&self.state, self.events.as_ref(), &self.host.name, new);
     }
 
     /// Exponential backoff from `backoff_min` to `backoff_max`, jittered to 50–100 %.
