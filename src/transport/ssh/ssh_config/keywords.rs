@@ -7,7 +7,9 @@ use std::time::Duration;
 use crate::transport::ssh::resolve::parse_destination;
 
 /// Every keyword OpenSSH 9.2's client accepts (readconf.c `keywords[]`, with Debian's
-/// GSSAPI additions), lowercased.
+/// GSSAPI additions), plus those later releases added (`channeltimeout`,
+/// `obscurekeystroketiming`, `refuseconnection`, `tag`, `warnweakcrypto`), so that a config
+/// written for a newer `ssh` still works; lowercased and sorted.
 const KEYWORDS: &[&str] = &[
     "addkeystoagent",
     "addressfamily",
@@ -23,6 +25,7 @@ const KEYWORDS: &[&str] = &[
     "casignaturealgorithms",
     "certificatefile",
     "challengeresponseauthentication",
+    "channeltimeout",
     "checkhostip",
     "cipher",
     "ciphers",
@@ -88,6 +91,7 @@ const KEYWORDS: &[&str] = &[
     "match",
     "nohostauthenticationforlocalhost",
     "numberofpasswordprompts",
+    "obscurekeystroketiming",
     "passwordauthentication",
     "permitlocalcommand",
     "permitremoteopen",
@@ -102,6 +106,7 @@ const KEYWORDS: &[&str] = &[
     "pubkeyacceptedalgorithms",
     "pubkeyacceptedkeytypes",
     "pubkeyauthentication",
+    "refuseconnection",
     "rekeylimit",
     "remotecommand",
     "remoteforward",
@@ -124,6 +129,7 @@ const KEYWORDS: &[&str] = &[
     "streamlocalbindunlink",
     "stricthostkeychecking",
     "syslogfacility",
+    "tag",
     "tcpkeepalive",
     "tisauthentication",
     "tunnel",
@@ -138,6 +144,7 @@ const KEYWORDS: &[&str] = &[
     "usersh",
     "verifyhostkeydns",
     "visualhostkey",
+    "warnweakcrypto",
     "xauthlocation",
 ];
 
