@@ -23,6 +23,7 @@ mod pool;
 mod prompt;
 pub mod resolve;
 pub mod ssh_config;
+mod tokens;
 mod wait;
 mod work;
 mod worker;
