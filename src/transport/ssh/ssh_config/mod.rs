@@ -38,7 +38,7 @@ const MAX_INCLUDE_DEPTH: usize = 16;
 
 /// A config that OpenSSH would refuse too: every complaint as `file:line: what`.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{}\nOpenSSH refuses this config too (`ssh -G {host}` says the same); fix or remove these lines", errors.join("\n"))]
+#[error("{}\n`ssh {host}` would refuse this config too: fix or remove what is named above", errors.join("\n"))]
 pub struct SshConfigError {
     pub host: String,
     pub errors: Vec<String>,
