@@ -48,8 +48,15 @@ enum Command {
     Handoff(sheriff::cli::handoff::HandoffArgs),
     /// Connect to each host: ok, host key fingerprint, latency; exit 1 if any fails.
     Hosts {
-        /// Only these hosts (default: every configured host).
+        /// Only these hosts (default: every configured host); with --resolve, any
+        /// configured host or ~/.ssh/config alias.
         names: Vec<String>,
+        /// Print what sheriff will use for each NAME, in `ssh -G` style; connect to nothing.
+        #[arg(long)]
+        resolve: bool,
+        /// Read this file instead of ~/.ssh/config (as `ssh -F` does).
+        #[arg(long, value_name = "FILE")]
+        ssh_config: Option<PathBuf>,
     },
 }
 
@@ -101,6 +108,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Handoff(args)) => {
             sheriff::cli::handoff::handoff(cli.config.as_deref(), &args)
         }
-        Some(Command::Hosts { names }) => sheriff::cli::hosts::run(cli.config.as_deref(), &names),
+        Some(Command::Hosts {
+            names,
+            resolve: true,
+            ssh_config,
+        }) => {
+            sheriff::cli::hosts::run_resolve(cli.config.as_deref(), &names, ssh_config.as_deref())
+        }
+        Some(Command::Hosts {
+            names, ssh_config, ..
+        }) => {
+            if ssh_config.is_some() {
+                eprintln!("sheriff hosts: --ssh-config goes with --resolve");
+                return Ok(ExitCode::from(2));
+            }
+            sheriff::cli::hosts::run(cli.config.as_deref(), &names)
+        }
     }
 }

@@ -54,7 +54,7 @@ async fn a_file_that_outruns_the_ui_loses_no_line() {
             seen += 1;
         }
         // A slow UI: the tail fills the channel and has to wait.
-        if batches % 4 == 0 {
+        if batches.is_multiple_of(4) {
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     }

@@ -259,3 +259,108 @@ async fn password_auth_is_off_unless_the_host_opts_in() {
     assert!(text.contains("password: off for this host"), "{text}");
     assert!(text.contains("allows: publickey,password"), "{text}");
 }
+
+/// The TUI's prompt (`ChannelPrompt`): questions arrive as `Event::Prompt`. Host a's
+/// question is left open; host b, with another encrypted key, is answered and must log in
+/// while a still waits. Then a's wait ends and a is "not unlocked", without a login.
+#[tokio::test]
+async fn an_unanswered_prompt_does_not_hold_up_other_hosts() {
+    let home = TestHome::new();
+    let key_a = home.path().join(".ssh/id_locked_a");
+    let key_b = home.path().join(".ssh/id_locked_b");
+    keygen(&key_a, "alpha");
+    keygen(&key_b, "bravo");
+    let a = Sshd::start("127.0.0.7", &[&key_a]);
+    let b = Sshd::start("127.0.0.8", &[&key_b]);
+    home.trust(&a);
+    home.trust(&b);
+    let mut host_a = home.host("a", &a);
+    host_a.identity_file = Some(key_a.clone());
+    let mut host_b = home.host("b", &b);
+    host_b.identity_file = Some(key_b.clone());
+
+    let (tx, mut events) = sheriff::event::channel();
+    let mut prompt = sheriff::transport::ssh::ChannelPrompt::new(tx.clone());
+    // Long enough that b's login (well under a second here) ends first on a busy machine.
+    let wait = Duration::from_secs(8);
+    prompt.wait = wait;
+    let mut options = home.options();
+    options.prompt = Arc::new(prompt);
+    let pool = SshPool::new(&[host_a, host_b], options, Some(tx));
+
+    // a asks first, and nobody answers.
+    let a_connect = {
+        let pool = pool.clone();
+        tokio::spawn(async move { pool.connect("a").await })
+    };
+    let asked_at = Instant::now();
+    let mut open_questions = Vec::new();
+    let mut saw_waiting = false;
+    loop {
+        let event = tokio::time::timeout(STEP, events.recv())
+            .await
+            .expect("a asks for its passphrase")
+            .expect("events");
+        match event {
+            Event::Prompt { request, reply } if request.host == "a" => {
+                open_questions.push(reply);
+                break;
+            }
+            Event::Host { host, state } if host == "a" => {
+                saw_waiting |= matches!(state, HostState::WaitingForPassphrase(_));
+            }
+            _ => {}
+        }
+    }
+
+    // b logs in meanwhile: its question is answered as it comes.
+    let mut b_exec = {
+        let pool = pool.clone();
+        tokio::spawn(async move { pool.exec("b", "echo b", STEP).await })
+    };
+    let b_out = loop {
+        tokio::select! {
+            done = &mut b_exec => break done.expect("b's task"),
+            event = events.recv() => match event.expect("events") {
+                Event::Prompt { request, reply } if request.host == "b" => {
+                    assert!(request.text().contains("id_locked_b"), "{}", request.text());
+                    reply.answer(Some(Secret::new("bravo".into())));
+                }
+                Event::Prompt { reply, .. } => open_questions.push(reply),
+                Event::Host { host, state } if host == "a" => {
+                    saw_waiting |= matches!(state, HostState::WaitingForPassphrase(_));
+                }
+                _ => {}
+            },
+        }
+    };
+    assert_eq!(b_out.expect("b logs in").stdout_text(), "b\n");
+    assert!(
+        asked_at.elapsed() < wait,
+        "b took until a's question timed out"
+    );
+    assert!(saw_waiting, "a was not shown as waiting for its passphrase");
+    assert!(
+        matches!(pool.state("a"), Some(HostState::WaitingForPassphrase(_))),
+        "a's question is still open: {:?}",
+        pool.state("a")
+    );
+
+    // a's wait is bounded: then a is "not unlocked" and did not log in.
+    let err = tokio::time::timeout(wait + STEP, a_connect)
+        .await
+        .expect("a's wait ends")
+        .expect("a's task")
+        .unwrap_err();
+    assert!(matches!(err, SshError::NotUnlocked { .. }), "{err}");
+    assert!(err.to_string().contains("id_locked_a"), "{err}");
+    assert!(
+        matches!(pool.state("a"), Some(HostState::NotUnlocked(_))),
+        "{:?}",
+        pool.state("a")
+    );
+    assert_eq!(pool.state("a").map(|s| s.label()), Some("not unlocked"));
+    assert_eq!(a.logins(), 0);
+    assert_eq!(b.logins(), 1);
+    drop(open_questions);
+}

@@ -175,7 +175,7 @@ fn reads_ssh_config_as_openssh_does() {
                 .map(|(_, v)| v.clone())
                 .collect()
         };
-        let mine = ours.lookup(name);
+        let mine = ours.lookup(name).expect("the config is valid");
         let hostname = mine
             .hostname
             .map(|h| h.replace("%h", name))

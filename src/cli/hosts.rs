@@ -1,13 +1,16 @@
 //! `sheriff hosts`: connect to each configured host and report whether it connects, its
 //! host key fingerprint and the latency; exit 1 if any fails. The headless twin of the
-//! Health pane's host rows, built on the same `SshPool`.
+//! Health pane's host rows, built on the same `SshPool`. `sheriff hosts --resolve` prints
+//! what sheriff will use for a host, in `ssh -G` style, without connecting.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use crate::config::duration::format_duration;
 use crate::config::{discover, Host};
+use crate::transport::ssh::resolve::{resolve, ResolvedHost};
+use crate::transport::ssh::ssh_config::SshConfig;
 use crate::transport::ssh::{HostInfo, SshError, SshOptions, SshPool};
 
 /// One host's outcome.
@@ -144,4 +147,104 @@ pub fn run(cli_config: Option<&Path>, names: &[String]) -> anyhow::Result<ExitCo
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `sheriff hosts --resolve NAME… [--ssh-config FILE]`: each name (a host of sheriff's
+/// config, or any `~/.ssh/config` alias) as sheriff will reach it. Exit 0 when every name
+/// resolves, 1 when any cannot (a config `ssh` would refuse too, a setting sheriff cannot
+/// use), 2 when sheriff's own config cannot be used.
+pub fn run_resolve(
+    cli_config: Option<&Path>,
+    names: &[String],
+    ssh_config: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    if names.is_empty() {
+        eprintln!("sheriff hosts --resolve: name at least one host or ~/.ssh/config alias");
+        return Ok(ExitCode::from(2));
+    }
+    // Only aliases need no sheriff config; a broken one is still reported.
+    let configured: Vec<Host> = match super::find_config(cli_config) {
+        Ok(Some((_, config))) => config.hosts.clone(),
+        Ok(None) => Vec::new(),
+        Err(errors) => {
+            eprintln!("{errors}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/"));
+    let ssh_config = match ssh_config {
+        Some(path) => SshConfig::load_required(path, &home),
+        None => SshConfig::load(&home.join(".ssh/config"), &home),
+    };
+    let options = SshOptions::default();
+    let find = |name: &str| configured.iter().find(|h| h.name == name).cloned();
+    let mut failed = false;
+    let mut blocks = Vec::new();
+    for name in names {
+        let host = find(name).unwrap_or_else(|| Host::named(name));
+        match resolve(&host, &ssh_config, &options, &home, &find) {
+            Ok(resolved) => {
+                for note in &resolved.notes {
+                    eprintln!("sheriff: {name}: {note}");
+                }
+                blocks.push(render_resolved(&resolved));
+            }
+            Err(e) => {
+                failed = true;
+                eprintln!("sheriff: {e}");
+            }
+        }
+    }
+    print!("{}", blocks.join("\n"));
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// One host in `ssh -G`'s words: lowercase keywords, one per line, values as sheriff will
+/// use them (paths expanded, sheriff's defaults filled in).
+pub fn render_resolved(host: &ResolvedHost) -> String {
+    let paths = |files: &[PathBuf]| -> String {
+        if files.is_empty() {
+            "none".into()
+        } else {
+            let shown: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+            shown.join(" ")
+        }
+    };
+    let mut out = format!(
+        "host {}\nhostname {}\nport {}\nuser {}\n",
+        host.name, host.hostname, host.port, host.user
+    );
+    let identities = if host.identity_files.is_empty() {
+        crate::transport::ssh::auth::default_identity_files(&host.home)
+    } else {
+        host.identity_files.clone()
+    };
+    for file in identities {
+        out.push_str(&format!("identityfile {}\n", file.display()));
+    }
+    if let Some(jump) = &host.proxy_jump_spec {
+        out.push_str(&format!("proxyjump {jump}\n"));
+    }
+    out.push_str(&format!(
+        "userknownhostsfile {}\nglobalknownhostsfile {}\n",
+        paths(&host.user_known_hosts_files),
+        paths(&host.global_known_hosts_files)
+    ));
+    if let Some(alias) = &host.host_key_alias {
+        out.push_str(&format!("hostkeyalias {alias}\n"));
+    }
+    out.push_str(&format!(
+        "identitiesonly {}\nconnecttimeout {}\nserveraliveinterval {}\nserveralivecountmax {}\n",
+        if host.identities_only { "yes" } else { "no" },
+        host.connect_timeout.as_secs(),
+        host.keepalive.as_secs(),
+        host.keepalive_count_max
+    ));
+    out
 }

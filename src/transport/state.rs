@@ -12,6 +12,11 @@ pub enum HostState {
     },
     /// No identity was accepted; says which were tried and what the server allows.
     AuthFailed(String),
+    /// A person is being asked for this key's passphrase (or password); the login waits
+    /// for the answer, up to the prompt's timeout. Other hosts do not wait for it.
+    WaitingForPassphrase(String),
+    /// The passphrase was not given (declined or timed out): waits for a retry.
+    NotUnlocked(String),
     /// The host key is not in any known_hosts file: refused, never trusted silently.
     UnknownKey {
         fingerprint: String,
@@ -42,6 +47,7 @@ impl HostState {
         matches!(
             self,
             HostState::AuthFailed(_)
+                | HostState::NotUnlocked(_)
                 | HostState::UnknownKey { .. }
                 | HostState::KeyMismatch { .. }
                 | HostState::ConfigError(_)
@@ -53,7 +59,7 @@ impl HostState {
     pub fn symbol(&self) -> &'static str {
         match self {
             HostState::Up { .. } => "✔",
-            HostState::Connecting => "…",
+            HostState::Connecting | HostState::WaitingForPassphrase(_) => "…",
             HostState::Retrying { .. } => "▲",
             _ => "✖",
         }
@@ -65,6 +71,8 @@ impl HostState {
             HostState::Connecting => "connecting",
             HostState::Up { .. } => "up",
             HostState::AuthFailed(_) => "auth failed",
+            HostState::WaitingForPassphrase(_) => "waiting for passphrase",
+            HostState::NotUnlocked(_) => "not unlocked",
             HostState::UnknownKey { .. } => "unknown host key",
             HostState::KeyMismatch { .. } => "HOST KEY CHANGED",
             HostState::Unreachable(_) => "unreachable",
@@ -80,6 +88,8 @@ impl fmt::Display for HostState {
             HostState::Connecting => write!(f, "connecting"),
             HostState::Up { latency } => write!(f, "up ({})", format_duration(*latency)),
             HostState::AuthFailed(why) => write!(f, "auth failed: {why}"),
+            HostState::WaitingForPassphrase(what) => write!(f, "waiting for passphrase: {what}"),
+            HostState::NotUnlocked(why) => write!(f, "{why}"),
             HostState::UnknownKey {
                 fingerprint,
                 trust_command,

@@ -12,7 +12,7 @@ use ssh2::Session;
 use super::error::SshError;
 use super::known_hosts::HostKey;
 use super::options::AgentChoice;
-use super::prompt::{Answers, PassphrasePrompt, PromptKind, PromptRequest, Unlock};
+use super::prompt::{Answers, Asker, PromptKind, PromptRequest, Unlock};
 use super::resolve::ResolvedHost;
 
 /// OpenSSH's default identities that libssh2 can use, in OpenSSH's order.
@@ -22,8 +22,15 @@ const DEFAULT_IDENTITIES: [&str; 3] = ["id_rsa", "id_ecdsa", "id_ed25519"];
 const PASSPHRASE_TRIES: usize = 3;
 
 pub(crate) struct AuthContext<'a> {
-    pub prompt: &'a dyn PassphrasePrompt,
+    pub asker: Asker<'a>,
     pub answers: &'a Answers,
+}
+
+/// What one login has tried, and which keys were left locked for want of an answer.
+#[derive(Default)]
+struct Attempts {
+    tried: Vec<String>,
+    locked: Vec<String>,
 }
 
 /// Authenticates `session` (handshaken, host key verified) as `host.user`.
@@ -48,51 +55,65 @@ pub(crate) fn authenticate(
         }
     };
     let allows = |m: &str| methods.split(',').any(|x| x == m);
-    let mut tried = Vec::new();
+    let mut attempts = Attempts::default();
 
     if allows("publickey") {
         let files = identity_files(host);
         let file_keys: Vec<Option<HostKey>> = files.iter().map(|f| public_key_of(f)).collect();
         let mut offered: Vec<Vec<u8>> = Vec::new();
-        if try_agent(session, host, &file_keys, &mut offered, &mut tried) {
+        if try_agent(session, host, &file_keys, &mut offered, &mut attempts.tried) {
             return Ok(());
         }
         for (file, public) in files.iter().zip(&file_keys) {
             if let Some(key) = public {
                 if offered.contains(&key.blob) {
-                    tried.push(format!("{}: already offered by the agent", file.display()));
+                    attempts
+                        .tried
+                        .push(format!("{}: already offered by the agent", file.display()));
                     continue;
                 }
             }
-            if try_key_file(session, host, file, ctx, &mut tried) {
+            if try_key_file(session, host, file, ctx, &mut attempts) {
                 return Ok(());
             }
         }
         if files.is_empty() {
-            tried.push(format!(
+            attempts.tried.push(format!(
                 "no identity files (none of {} exist in {})",
                 DEFAULT_IDENTITIES.join(", "),
                 host.home.join(".ssh").display()
             ));
         }
     } else {
-        tried.push("public keys: the server does not accept them".into());
+        attempts
+            .tried
+            .push("public keys: the server does not accept them".into());
     }
 
     if allows("password") {
         if host.password_auth {
-            if try_password(session, host, ctx, &mut tried) {
+            if try_password(session, host, ctx, &mut attempts) {
                 return Ok(());
             }
         } else {
-            tried.push("password: off for this host (password_auth = true allows it)".into());
+            attempts
+                .tried
+                .push("password: off for this host (password_auth = true allows it)".into());
         }
     }
 
+    if !attempts.locked.is_empty() {
+        return Err(SshError::NotUnlocked {
+            host: host.name.clone(),
+            user: user.to_string(),
+            locked: attempts.locked,
+            tried: attempts.tried,
+        });
+    }
     Err(SshError::AuthFailed {
         host: host.name.clone(),
         user: user.to_string(),
-        tried,
+        tried: attempts.tried,
         server_allows: methods,
     })
 }
@@ -103,10 +124,17 @@ fn identity_files(host: &ResolvedHost) -> Vec<PathBuf> {
     if !host.identity_files.is_empty() {
         return host.identity_files.clone();
     }
+    default_identity_files(&host.home)
+        .into_iter()
+        .filter(|p| p.exists())
+        .collect()
+}
+
+/// The identity files tried when none is configured (those that exist), in order.
+pub fn default_identity_files(home: &Path) -> Vec<PathBuf> {
     DEFAULT_IDENTITIES
         .iter()
-        .map(|name| host.home.join(".ssh").join(name))
-        .filter(|p| p.exists())
+        .map(|name| home.join(".ssh").join(name))
         .collect()
 }
 
@@ -185,9 +213,10 @@ fn try_key_file(
     host: &ResolvedHost,
     file: &Path,
     ctx: &AuthContext<'_>,
-    tried: &mut Vec<String>,
+    attempts: &mut Attempts,
 ) -> bool {
     let shown = file.display();
+    let tried = &mut attempts.tried;
     let text = match fs::read(file) {
         Ok(t) => t,
         Err(e) => {
@@ -218,7 +247,7 @@ fn try_key_file(
     };
     let outcome = ctx.answers.unlock(
         &format!("key:{}", file.display()),
-        ctx.prompt,
+        &ctx.asker,
         request,
         PASSPHRASE_TRIES,
         |pass| session.userauth_pubkey_file(&host.user, public, file, Some(pass)),
@@ -232,9 +261,18 @@ fn try_key_file(
         }
         Unlock::NoAnswer => {
             tried.push(format!(
-                "{shown}: encrypted and no passphrase was given (no terminal to ask? \
-                 add it to ssh-agent: ssh-add {shown})"
+                "{shown}: encrypted and no passphrase was given (no terminal to ask, declined \
+                 or timed out? add it to ssh-agent: ssh-add {shown})"
             ));
+            attempts.locked.push(shown.to_string());
+            false
+        }
+        Unlock::StillAsked => {
+            tried.push(format!(
+                "{shown}: encrypted; its passphrase is being asked for another host and was \
+                 not given in time"
+            ));
+            attempts.locked.push(shown.to_string());
             false
         }
         Unlock::WrongAnswers => {
@@ -250,8 +288,9 @@ fn try_password(
     session: &Session,
     host: &ResolvedHost,
     ctx: &AuthContext<'_>,
-    tried: &mut Vec<String>,
+    attempts: &mut Attempts,
 ) -> bool {
+    let tried = &mut attempts.tried;
     let request = PromptRequest {
         host: host.name.clone(),
         kind: PromptKind::Password {
@@ -261,7 +300,7 @@ fn try_password(
     };
     let outcome = ctx.answers.unlock(
         &format!("password:{}@{}:{}", host.user, host.hostname, host.port),
-        ctx.prompt,
+        &ctx.asker,
         request,
         PASSPHRASE_TRIES,
         |pass| session.userauth_password(&host.user, pass),
@@ -273,8 +312,8 @@ fn try_password(
             tried.push(format!("password: {}", e.message()));
             false
         }
-        Unlock::NoAnswer => {
-            tried.push("password: nobody to ask for it".into());
+        Unlock::NoAnswer | Unlock::StillAsked => {
+            tried.push("password: not given (nobody to ask, declined or timed out)".into());
             false
         }
         Unlock::WrongAnswers => {

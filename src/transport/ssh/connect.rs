@@ -12,14 +12,21 @@ use super::auth::{authenticate, AuthContext};
 use super::error::SshError;
 use super::jump::{self, JumpTunnel};
 use super::known_hosts::{self, HostKey, Verdict};
-use super::prompt::{Answers, PassphrasePrompt};
+use super::prompt::{Answers, Asker, PassphrasePrompt, PromptRequest};
 use super::resolve::ResolvedHost;
+
+/// Told when a host starts (`Some`) and stops (`None`) waiting for a person to answer.
+pub(crate) type WaitingHook = Arc<dyn Fn(Option<&PromptRequest>) + Send + Sync>;
 
 /// What every connection of a pool shares.
 #[derive(Clone)]
 pub(crate) struct ConnectContext {
     pub prompt: Arc<dyn PassphrasePrompt>,
     pub answers: Arc<Answers>,
+    /// How long a host waits for another host's question about the same key.
+    pub prompt_timeout: Duration,
+    /// Told when this host starts and stops waiting for a person (its state shows it).
+    pub waiting: Option<WaitingHook>,
 }
 
 /// An authenticated session, still in blocking mode.
@@ -80,11 +87,20 @@ pub(crate) fn connect(host: &ResolvedHost, ctx: &ConnectContext) -> Result<Conne
         .ok_or_else(|| unreachable("the server sent no usable host key".into()))?;
     verify_host_key(host, &host_key)?;
 
+    let waiting = |request: Option<&PromptRequest>| {
+        if let Some(notify) = &ctx.waiting {
+            notify(request);
+        }
+    };
     authenticate(
         &session,
         host,
         &AuthContext {
-            prompt: ctx.prompt.as_ref(),
+            asker: Asker {
+                prompt: ctx.prompt.as_ref(),
+                wait_for_others: ctx.prompt_timeout,
+                waiting: &waiting,
+            },
             answers: &ctx.answers,
         },
     )?;
@@ -125,7 +141,10 @@ pub(crate) fn tcp_connect(host: &str, port: u16, timeout: Duration) -> Result<Tc
     for addr in addrs {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            last = format!("no answer within {}", super::error::humantime(timeout));
+            last = format!(
+                "no answer within {}",
+                crate::config::duration::format_duration(timeout)
+            );
             break;
         }
         match TcpStream::connect_timeout(&addr, left) {
@@ -138,7 +157,7 @@ pub(crate) fn tcp_connect(host: &str, port: u16, timeout: Duration) -> Result<Tc
             Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
                 last = format!(
                     "no answer from {addr} within {}",
-                    super::error::humantime(timeout)
+                    crate::config::duration::format_duration(timeout)
                 )
             }
             Err(e) if several => last = format!("{addr}: {e}"),

@@ -1,6 +1,7 @@
 //! What can go wrong talking to a host, named for what went wrong, with a message that says
 //! what to do next.
 
+use crate::config::duration::format_duration;
 use std::time::Duration;
 
 use crate::transport::HostState;
@@ -81,8 +82,23 @@ pub enum SshError {
         server_allows: String,
     },
 
+    /// No identity was accepted and at least one key is still locked: its passphrase was
+    /// not given (the prompt was declined or timed out). A retry asks again.
+    #[error(
+        "{host}: not unlocked: {} waits for its passphrase. Tried: {}. \
+         Retry to be asked again, or add the key to ssh-agent (ssh-add KEY)",
+        locked.join(", "),
+        tried.join("; ")
+    )]
+    NotUnlocked {
+        host: String,
+        user: String,
+        locked: Vec<String>,
+        tried: Vec<String>,
+    },
+
     /// A command ran past its timeout; the remote process was signalled.
-    #[error("{host}: `{command}` did not finish within {}; the remote command was killed", humantime(*after))]
+    #[error("{host}: `{command}` did not finish within {}; the remote command was killed", format_duration(*after))]
     Timeout {
         host: String,
         command: String,
@@ -142,6 +158,7 @@ impl SshError {
             | SshError::HostKeyMismatch { host, .. }
             | SshError::HostKeyRevoked { host, .. }
             | SshError::AuthFailed { host, .. }
+            | SshError::NotUnlocked { host, .. }
             | SshError::Timeout { host, .. }
             | SshError::Disconnected { host, .. }
             | SshError::Channel { host, .. }
@@ -161,6 +178,7 @@ impl SshError {
                 | SshError::HostKeyMismatch { .. }
                 | SshError::HostKeyRevoked { .. }
                 | SshError::AuthFailed { .. }
+                | SshError::NotUnlocked { .. }
                 | SshError::Config { .. }
                 | SshError::UnknownHost { .. }
         )
@@ -188,6 +206,7 @@ impl SshError {
                 found: format!("{fingerprint} (revoked)"),
             },
             SshError::AuthFailed { .. } => HostState::AuthFailed(self.to_string()),
+            SshError::NotUnlocked { .. } => HostState::NotUnlocked(self.reason()),
             SshError::Config { message, .. } => HostState::ConfigError(message.clone()),
             SshError::Retrying {
                 reason, in_secs, ..
@@ -206,20 +225,6 @@ impl SshError {
         text.strip_prefix(&prefix)
             .map(str::to_string)
             .unwrap_or(text)
-    }
-}
-
-/// `1.5s`, `200ms`, `2m`: short durations for messages.
-pub fn humantime(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms < 1000 {
-        format!("{ms}ms")
-    } else if ms % 1000 == 0 && ms < 120_000 {
-        format!("{}s", ms / 1000)
-    } else if ms < 120_000 {
-        format!("{:.1}s", d.as_secs_f64())
-    } else {
-        format!("{}m", d.as_secs() / 60)
     }
 }
 

@@ -23,11 +23,12 @@ mod pool;
 mod prompt;
 pub mod resolve;
 pub mod ssh_config;
+mod tokens;
 mod wait;
 mod work;
 mod worker;
 
-pub use error::{humantime, SshError};
+pub use error::SshError;
 pub use known_hosts::HostKey;
 pub use options::{AgentChoice, SshOptions};
 pub use output::{ExecOutput, HostInfo, OutputStream, StreamItem, StreamReceiver};

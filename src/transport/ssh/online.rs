@@ -9,12 +9,13 @@ use std::time::{Duration, Instant};
 use ssh2::BlockDirections;
 
 use super::connect::Connection;
-use super::error::{humantime, SshError};
+use super::error::SshError;
 use super::job::{Job, Step};
 use super::output::{HostInfo, StreamItem};
 use super::wait::{wait, Interest};
 use super::work::Work;
 use super::worker::{Request, Worker};
+use crate::config::duration::format_duration;
 
 /// While a reply may be sitting in libssh2's buffers, do not sleep longer than this.
 const REPLY_POLL: Duration = Duration::from_millis(5);
@@ -99,7 +100,7 @@ impl Worker {
             if quiet >= give_up {
                 break Some(format!(
                     "no answer from the server for {}",
-                    humantime(quiet)
+                    format_duration(quiet)
                 ));
             }
             let probing = active.iter().chain(queue.iter()).any(Job::is_probe);

@@ -31,6 +31,9 @@ pub struct SshOptions {
     pub agent: AgentChoice,
     /// Asks for key passphrases (and passwords for hosts that opt in).
     pub prompt: Arc<dyn PassphrasePrompt>,
+    /// How long a host waits while another host asks for the passphrase of a key they
+    /// share; after it the host goes on with its other identities (or is "not unlocked").
+    pub prompt_timeout: Duration,
     /// TCP connect plus SSH handshake and authentication, unless a host sets its own.
     pub connect_timeout: Duration,
     /// Probe a quiet connection this often (OpenSSH's ServerAliveInterval), unless a host
@@ -62,6 +65,7 @@ impl Default for SshOptions {
             ],
             agent: AgentChoice::FromEnv,
             prompt: Arc::new(TtyPrompt),
+            prompt_timeout: Duration::from_secs(120),
             connect_timeout: Duration::from_secs(10),
             keepalive: Duration::from_secs(30),
             keepalive_count_max: 3,

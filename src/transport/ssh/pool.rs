@@ -24,12 +24,12 @@ use super::error::SshError;
 use super::known_hosts::shell_quote;
 use super::options::SshOptions;
 use super::output::{AnswerGuard, ExecOutput, HostInfo, StreamReceiver};
-use super::prompt::Answers;
+use super::prompt::{Answers, PromptRequest};
 use super::resolve::{resolve, ResolvedHost};
 use super::ssh_config::SshConfig;
 use super::wait::{waker, Waker};
 use super::work::{StreamTx, Work};
-use super::worker::{Pacing, Request, Worker};
+use super::worker::{publish, Pacing, Request, Worker};
 use crate::config::Host;
 
 use crate::transport::HostState;
@@ -123,6 +123,8 @@ impl SshPool {
         let ctx = ConnectContext {
             prompt: options.prompt.clone(),
             answers: Arc::new(Answers::default()),
+            prompt_timeout: options.prompt_timeout,
+            waiting: None,
         };
         SshPool {
             inner: Arc::new(Inner {
@@ -280,7 +282,7 @@ impl SshPool {
                     address,
                     reason: format!(
                         "no answer within {} (the host is {state})",
-                        super::error::humantime(timeout)
+                        crate::config::duration::format_duration(timeout)
                     ),
                 })
             }
@@ -327,9 +329,24 @@ impl SshPool {
         let (wake_tx, wake_rx) = waker().map_err(spawn_error)?;
         let (tx, rx) = std::sync::mpsc::channel();
         let options = &self.inner.options;
+        let mut ctx = self.inner.ctx.clone();
+        let (state, events, name) = (
+            slot.state.clone(),
+            self.inner.events.clone(),
+            resolved.name.clone(),
+        );
+        ctx.waiting = Some(Arc::new(move |request: Option<&PromptRequest>| {
+            let new = match request {
+                Some(r) => HostState::WaitingForPassphrase(
+                    r.text().trim_end_matches([' ', ':']).to_string(),
+                ),
+                None => HostState::Connecting,
+            };
+            publish(&state, events.as_ref(), &name, new);
+        }));
         let worker = Worker {
             host: resolved.clone(),
-            ctx: self.inner.ctx.clone(),
+            ctx,
             pacing: Pacing {
                 backoff_min: options.backoff_min,
                 backoff_max: options.backoff_max,

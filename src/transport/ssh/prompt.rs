@@ -4,6 +4,10 @@
 //! [`TtyPrompt`], which reads `/dev/tty` with echo off. A passphrase is asked once per key
 //! and kept only in this process's memory (wiped on drop) so reconnects do not ask again;
 //! it is never written anywhere or logged.
+//!
+//! Each key has its own slot: a host waiting for a person to unlock one key never holds up
+//! a host that needs another key (or none), and a host that shares the key waits for the
+//! answer only up to the prompt timeout, then goes on with its other identities.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -11,28 +15,21 @@ use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Write};
 use std::os::fd::AsRawFd;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use zeroize::Zeroizing;
 
 /// A secret string: not printed by `Debug`, overwritten with zeros when dropped.
-pub struct Secret(String);
+pub struct Secret(Zeroizing<String>);
 
 impl Secret {
     pub fn new(value: String) -> Self {
-        Secret(value)
+        Secret(Zeroizing::new(value))
     }
 
     pub fn expose(&self) -> &str {
         &self.0
-    }
-}
-
-impl Drop for Secret {
-    fn drop(&mut self) {
-        // SAFETY: zero bytes are valid UTF-8; the string is dropped right after.
-        for b in unsafe { self.0.as_bytes_mut() } {
-            // Volatile so the wipe is not optimised away.
-            unsafe { std::ptr::write_volatile(b, 0) };
-        }
     }
 }
 
@@ -85,8 +82,12 @@ pub trait PassphrasePrompt: Send + Sync {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TtyPrompt;
 
+/// One question on the terminal at a time: hosts that need different keys ask in turn.
+static TTY: Mutex<()> = Mutex::new(());
+
 impl PassphrasePrompt for TtyPrompt {
     fn ask(&self, request: &PromptRequest) -> Option<Secret> {
+        let _turn = TTY.lock().unwrap_or_else(|e| e.into_inner());
         let mut tty = OpenOptions::new()
             .read(true)
             .write(true)
@@ -132,57 +133,115 @@ impl PassphrasePrompt for NoPrompt {
 pub(crate) enum Unlock<T, E> {
     /// An answer (cached or fresh) was used; the outcome of using it.
     Used(Result<T, E>),
-    /// Nobody answered.
+    /// Nobody answered (declined, no one to ask, or the prompt timed out).
     NoAnswer,
     /// Every answer was wrong.
     WrongAnswers,
+    /// Another host is still asking for this key; it was not answered in time.
+    StillAsked,
 }
 
 /// Answers that worked, per key file (or per `user@host` password), shared by all hosts of
-/// a pool. The lock is held while asking and trying, so hosts sharing a key ask once, not
-/// at once, and a wrong answer is never handed to another host.
+/// a pool. One host at a time asks for a given key; the others wait for its answer (up to
+/// a bound), so a key is asked once, and a wrong answer is never handed to another host.
 #[derive(Default)]
 pub(crate) struct Answers {
-    known: Mutex<HashMap<String, Secret>>,
+    slots: Mutex<HashMap<String, Arc<KeySlot>>>,
+}
+
+#[derive(Default)]
+struct KeySlot {
+    state: Mutex<SlotState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct SlotState {
+    /// A host is asking a person for this key right now.
+    asking: bool,
+    known: Option<Secret>,
+}
+
+/// How one host asks: the person, how long to wait for another host's question about the
+/// same key, and what to tell the host's watchers while a question is open.
+pub(crate) struct Asker<'a> {
+    pub prompt: &'a dyn PassphrasePrompt,
+    pub wait_for_others: Duration,
+    pub waiting: &'a dyn Fn(Option<&PromptRequest>),
 }
 
 impl Answers {
+    fn slot(&self, name: &str) -> Arc<KeySlot> {
+        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        slots.entry(name.to_string()).or_default().clone()
+    }
+
     /// Tries the answer that worked before for `slot`, else asks up to `tries` times;
     /// `wrong` tells a wrong answer from other failures. Only answers that work are kept.
     pub fn unlock<T, E>(
         &self,
         slot: &str,
-        prompt: &dyn PassphrasePrompt,
+        asker: &Asker<'_>,
         mut request: PromptRequest,
         tries: usize,
         mut attempt: impl FnMut(&str) -> Result<T, E>,
         wrong: impl Fn(&E) -> bool,
     ) -> Unlock<T, E> {
-        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(secret) = known.get(slot) {
+        let key = self.slot(slot);
+        let deadline = Instant::now() + asker.wait_for_others;
+        let mut state = key.state.lock().unwrap_or_else(|e| e.into_inner());
+        while state.asking {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Unlock::StillAsked;
+            }
+            state = key
+                .changed
+                .wait_timeout(state, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        if let Some(secret) = &state.known {
             match attempt(secret.expose()) {
                 Err(e) if wrong(&e) => {
-                    known.remove(slot);
+                    state.known = None;
                     request.retry = true;
                 }
                 other => return Unlock::Used(other),
             }
         }
+        state.asking = true;
+        drop(state);
+
+        let mut worked = None;
+        let mut outcome = Unlock::WrongAnswers;
         for _ in 0..tries {
-            let Some(answer) = prompt.ask(&request) else {
-                return Unlock::NoAnswer;
+            (asker.waiting)(Some(&request));
+            let answer = asker.prompt.ask(&request);
+            (asker.waiting)(None);
+            let Some(answer) = answer else {
+                outcome = Unlock::NoAnswer;
+                break;
             };
             match attempt(answer.expose()) {
                 Err(e) if wrong(&e) => request.retry = true,
                 other => {
                     if other.is_ok() {
-                        known.insert(slot.to_string(), answer);
+                        worked = Some(answer);
                     }
-                    return Unlock::Used(other);
+                    outcome = Unlock::Used(other);
+                    break;
                 }
             }
         }
-        Unlock::WrongAnswers
+
+        let mut state = key.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.asking = false;
+        if worked.is_some() {
+            state.known = worked;
+        }
+        key.changed.notify_all();
+        outcome
     }
 }
 
@@ -212,15 +271,18 @@ impl fmt::Debug for PromptReply {
 /// for the answer; nothing else waits on it.
 pub struct ChannelPrompt {
     events: crate::event::Events,
-    /// How long to wait for the sheriff before giving up (the host then says why).
-    pub wait: std::time::Duration,
+    /// How long to wait for the sheriff before giving up (the host is then "not unlocked"
+    /// and asks again on retry).
+    pub wait: Duration,
 }
 
 impl ChannelPrompt {
+    /// The default wait is two minutes, OpenSSH's default `LoginGraceTime`: the server
+    /// closes a login left longer than that anyway.
     pub fn new(events: crate::event::Events) -> Self {
         ChannelPrompt {
             events,
-            wait: std::time::Duration::from_secs(300),
+            wait: Duration::from_secs(120),
         }
     }
 }
@@ -236,5 +298,103 @@ impl PassphrasePrompt for ChannelPrompt {
             })
             .ok()?;
         rx.recv_timeout(self.wait).ok().flatten()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// Answers `answer` once `open` is set; until then the question stays open.
+    struct Gate {
+        open: AtomicBool,
+        answer: &'static str,
+    }
+
+    impl PassphrasePrompt for Gate {
+        fn ask(&self, _request: &PromptRequest) -> Option<Secret> {
+            while !self.open.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Some(Secret::new(self.answer.into()))
+        }
+    }
+
+    fn request(host: &str) -> PromptRequest {
+        PromptRequest {
+            host: host.into(),
+            kind: PromptKind::KeyPassphrase { key: "/k".into() },
+            retry: false,
+        }
+    }
+
+    fn try_unlock(
+        answers: &Answers,
+        slot: &str,
+        prompt: &dyn PassphrasePrompt,
+        wait: Duration,
+    ) -> Unlock<(), ()> {
+        let asker = Asker {
+            prompt,
+            wait_for_others: wait,
+            waiting: &|_| {},
+        };
+        answers.unlock(
+            slot,
+            &asker,
+            request("h"),
+            3,
+            |pass| if pass == "right" { Ok(()) } else { Err(()) },
+            |_| true,
+        )
+    }
+
+    #[test]
+    fn an_open_question_holds_up_only_its_own_key() {
+        let answers = Arc::new(Answers::default());
+        let gate = Arc::new(Gate {
+            open: AtomicBool::new(false),
+            answer: "right",
+        });
+        let first = {
+            let (answers, gate) = (answers.clone(), gate.clone());
+            std::thread::spawn(move || {
+                matches!(
+                    try_unlock(&answers, "key:a", gate.as_ref(), Duration::ZERO),
+                    Unlock::Used(Ok(()))
+                )
+            })
+        };
+        while !answers.slot("key:a").state.lock().unwrap().asking {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        // Another key is asked and unlocked at once.
+        let other = Gate {
+            open: AtomicBool::new(true),
+            answer: "right",
+        };
+        assert!(matches!(
+            try_unlock(&answers, "key:b", &other, Duration::ZERO),
+            Unlock::Used(Ok(()))
+        ));
+        // The same key waits for the open question only as long as it is told to.
+        let started = Instant::now();
+        assert!(matches!(
+            try_unlock(&answers, "key:a", &other, Duration::from_millis(50)),
+            Unlock::StillAsked
+        ));
+        assert!(started.elapsed() < Duration::from_secs(5));
+        // Once answered, the answer serves the other hosts without asking again.
+        gate.open.store(true, Ordering::SeqCst);
+        assert!(first.join().unwrap());
+        let never = Gate {
+            open: AtomicBool::new(true),
+            answer: "wrong",
+        };
+        assert!(matches!(
+            try_unlock(&answers, "key:a", &never, Duration::from_secs(1)),
+            Unlock::Used(Ok(()))
+        ));
     }
 }

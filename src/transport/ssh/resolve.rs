@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use super::error::SshError;
 use super::options::{local_user_name, AgentChoice, SshOptions};
-use super::ssh_config::{expand_tilde, SshConfig, SshConfigHost};
+use super::ssh_config::{SshConfig, SshConfigHost};
+use super::tokens::Tokens;
 use crate::config::Host;
 
 /// Everything needed to connect to one host, all sources merged.
@@ -30,6 +31,12 @@ pub struct ResolvedHost {
     /// User files first (new keys from `accept_new` go to the first), then system ones,
     /// then the host's `known_hosts` from sheriff's config.
     pub known_hosts_files: Vec<PathBuf>,
+    /// `UserKnownHostsFile` expanded (empty for `none`), as `sheriff hosts --resolve` shows it.
+    pub user_known_hosts_files: Vec<PathBuf>,
+    /// `GlobalKnownHostsFile` expanded, or the system files.
+    pub global_known_hosts_files: Vec<PathBuf>,
+    /// The jump host as written (`[user@]host[:port]`), before it was resolved.
+    pub proxy_jump_spec: Option<String>,
     /// The name to look the host key up under (`HostKeyAlias`), else `hostname`.
     pub host_key_alias: Option<String>,
     pub accept_new: bool,
@@ -136,7 +143,19 @@ fn resolve_inner(
     };
     let spec = host.ssh.as_deref().unwrap_or(&host.name);
     let dest = parse_destination(spec).map_err(|e| config_error(format!("ssh = {e}")))?;
-    let cfg: SshConfigHost = ssh_config.lookup(&dest.host);
+    let local_user = options
+        .local_user
+        .clone()
+        .or_else(local_user_name)
+        .unwrap_or_default();
+    let cfg: SshConfigHost = ssh_config
+        .lookup_as(&dest.host, &local_user)
+        .map_err(|e| config_error(e.to_string()))?;
+    if let Some(command) = cfg.proxy_command.as_deref().filter(|c| *c != "none") {
+        return Err(config_error(format!(
+            "ProxyCommand {command:?} is not supported; use ProxyJump"
+        )));
+    }
 
     let user = host
         .user
@@ -149,51 +168,59 @@ fn resolve_inner(
     let port = host.port.or(dest.port).or(cfg.port).unwrap_or(22);
     let hostname = cfg
         .hostname
-        .as_deref()
-        .map(|h| h.replace("%h", &dest.host).replace("%%", "%"))
-        .unwrap_or_else(|| dest.host.clone());
-    let local_user = options
-        .local_user
         .clone()
-        .or_else(local_user_name)
-        .unwrap_or_default();
-    let expand = |s: &str| -> PathBuf {
-        let s = s
-            .replace("%d", &home.display().to_string())
-            .replace("%u", &local_user)
-            .replace("%r", &user)
-            .replace("%h", &hostname)
-            .replace("%n", &dest.host)
-            .replace("%p", &port.to_string())
-            .replace("%%", "%");
-        expand_tilde(&s, home)
+        .unwrap_or_else(|| dest.host.to_lowercase());
+    let tokens = Tokens {
+        home,
+        local_user: &local_user,
+        remote_user: &user,
+        hostname: &hostname,
+        original: &dest.host,
+        port,
+        host_key_alias: cfg.host_key_alias.as_deref(),
+        proxy_jump: cfg.proxy_jump.as_deref(),
     };
+    let expand_checked = |s: &str| -> Result<PathBuf, SshError> {
+        tokens
+            .expand(s)
+            .map_err(|e| config_error(format!("~/.ssh/config: {e}")))
+    };
+    let expand = |s: &str| -> PathBuf { tokens.expand(s).unwrap_or_else(|_| PathBuf::from(s)) };
 
     let identity_files = match &host.identity_file {
         Some(path) => vec![expand(&path.display().to_string())],
-        None => cfg.identity_files.iter().map(|f| expand(f)).collect(),
+        None => cfg
+            .identity_files
+            .iter()
+            .map(|f| expand_checked(f))
+            .collect::<Result<_, _>>()?,
     };
 
-    let mut known_hosts_files: Vec<PathBuf> = match &cfg.user_known_hosts_files {
-        Some(files) => files
+    let known_list = |files: &[String]| -> Result<Vec<PathBuf>, SshError> {
+        files
             .iter()
             .filter(|f| !f.eq_ignore_ascii_case("none"))
-            .map(|f| expand(f))
-            .collect(),
+            .map(|f| expand_checked(f))
+            .collect()
+    };
+    let user_known_hosts_files = match &cfg.user_known_hosts_files {
+        Some(files) => known_list(files)?,
         None => vec![
             home.join(".ssh/known_hosts"),
             home.join(".ssh/known_hosts2"),
         ],
     };
-    match &cfg.global_known_hosts_files {
-        Some(files) => known_hosts_files.extend(
-            files
-                .iter()
-                .filter(|f| !f.eq_ignore_ascii_case("none"))
-                .map(|f| expand(f)),
-        ),
-        None => known_hosts_files.extend(options.system_known_hosts.iter().cloned()),
-    }
+    // As in ssh.c, only the user files are expanded.
+    let global_known_hosts_files = match &cfg.global_known_hosts_files {
+        Some(files) => files
+            .iter()
+            .filter(|f| !f.eq_ignore_ascii_case("none"))
+            .map(PathBuf::from)
+            .collect(),
+        None => options.system_known_hosts.clone(),
+    };
+    let mut known_hosts_files = user_known_hosts_files.clone();
+    known_hosts_files.extend(global_known_hosts_files.iter().cloned());
     if let Some(extra) = &host.known_hosts {
         known_hosts_files.push(expand(&extra.display().to_string()));
     }
@@ -210,6 +237,7 @@ fn resolve_inner(
         .clone()
         .or(cfg.proxy_jump.clone())
         .filter(|j| !j.eq_ignore_ascii_case("none"));
+    let proxy_jump_spec = jump_spec.clone();
     let proxy_jump = match jump_spec {
         None => None,
         Some(_) if !allow_jump => {
@@ -268,6 +296,9 @@ fn resolve_inner(
             .unwrap_or(options.keepalive_count_max)
             .max(1),
         known_hosts_files,
+        user_known_hosts_files,
+        global_known_hosts_files,
+        proxy_jump_spec,
         host_key_alias: cfg.host_key_alias.clone(),
         accept_new: host.accept_new,
         password_auth: host.password_auth,

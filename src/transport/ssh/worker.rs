@@ -10,11 +10,12 @@ use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 use super::connect::{connect, ConnectContext};
-use super::error::{humantime, SshError};
+use super::error::SshError;
 use super::output::{HostInfo, StreamItem};
 use super::resolve::ResolvedHost;
 use super::wait::{wait, Interest, WakeReceiver};
 use super::work::{StreamTx, Work};
+use crate::config::duration::format_duration;
 use crate::event::Event;
 use crate::transport::HostState;
 
@@ -47,6 +48,25 @@ pub(crate) struct Worker {
     /// Streams to (re)start on the next connection: command, reader, ran before.
     pub streams: Vec<(String, StreamTx, bool)>,
     pub failures: u32,
+}
+
+/// Records a host's new state and, when it changed, sends it as `Event::Host`.
+pub(crate) fn publish(
+    state: &Mutex<HostState>,
+    events: Option<&crate::event::Events>,
+    host: &str,
+    new: HostState,
+) {
+    let mut state = state.lock().unwrap_or_else(|e| e.into_inner());
+    if *state != new {
+        *state = new.clone();
+        if let Some(events) = events {
+            let _ = events.send(Event::Host {
+                host: host.to_string(),
+                state: new,
+            });
+        }
+    }
 }
 
 enum Offline {
@@ -92,7 +112,7 @@ impl Worker {
             } else {
                 let delay = self.next_delay();
                 let until = Instant::now() + delay;
-                tracing::info!("{error}; retrying in {}", humantime(delay));
+                tracing::info!("{error}; retrying in {}", format_duration(delay));
                 self.set_state(HostState::Retrying {
                     in_secs: delay.as_secs_f64().ceil() as u64,
                     reason: error.reason(),
@@ -106,16 +126,7 @@ impl Worker {
     }
 
     fn set_state(&self, new: HostState) {
-        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if *state != new {
-            *state = new.clone();
-            if let Some(events) = &self.events {
-                let _ = events.send(Event::Host {
-                    host: self.host.name.clone(),
-                    state: new,
-                });
-            }
-        }
+        publish(&self.state, self.events.as_ref(), &self.host.name, new);
     }
 
     /// Exponential backoff from `backoff_min` to `backoff_max`, jittered to 50–100 %.

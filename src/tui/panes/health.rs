@@ -378,7 +378,9 @@ fn host_line(
     width: usize,
 ) -> Line<'static> {
     let (symbol, slot) = match state {
-        HostState::Connecting | HostState::Retrying { .. } => ("?", Slot::StatusUnknown),
+        HostState::Connecting | HostState::Retrying { .. } | HostState::WaitingForPassphrase(_) => {
+            ("?", Slot::StatusUnknown)
+        }
         _ => ("✖", Slot::StatusCrit),
     };
     let style: Style = theme.style(slot);
