@@ -15,6 +15,7 @@ mod post;
 mod report;
 mod share;
 mod store;
+pub mod timeline;
 mod watch;
 
 pub use entry::{Entry, EntryError, EntryKind, Refs};

@@ -10,51 +10,13 @@ use unicode_width::UnicodeWidthStr;
 
 use super::{Action, Detail, DrawContext, Handled, ListView, Pane};
 use crate::event::Event;
-use crate::handoff::{Entry, EntryKind, Refs};
+use crate::handoff::{timeline, Entry, EntryKind, Refs};
 use crate::text::printable;
 use crate::tui::theme::{Slot, Theme};
 use crate::tui::widgets::{fit, truncate};
 
-/// Which entries the timeline shows.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct HandoffFilter {
-    pub kind: Option<EntryKind>,
-    /// Only entries since the last `shift-start`.
-    pub this_shift: bool,
-    /// Words that must all appear; `author:NAME` and `env:NAME` match those fields.
-    pub text: String,
-    pub unfold_automatic: bool,
-}
-
-impl HandoffFilter {
-    fn matches(&self, entry: &Entry, shift_start: Option<DateTime<Utc>>) -> bool {
-        if self.kind.is_some_and(|k| k != entry.kind) {
-            return false;
-        }
-        if self.this_shift && shift_start.is_some_and(|start| entry.time < start) {
-            return false;
-        }
-        self.text.split_whitespace().all(|word| {
-            let word = word.to_lowercase();
-            if let Some(author) = word.strip_prefix("author:") {
-                entry.author.to_lowercase() == author
-            } else if let Some(env) = word.strip_prefix("env:") {
-                entry
-                    .refs
-                    .env
-                    .as_deref()
-                    .is_some_and(|e| e.to_lowercase() == env)
-            } else {
-                entry.text.to_lowercase().contains(&word)
-                    || entry
-                        .why
-                        .as_deref()
-                        .is_some_and(|w| w.to_lowercase().contains(&word))
-                    || entry.author.to_lowercase().contains(&word)
-            }
-        })
-    }
-}
+/// Which entries the timeline shows (the filter lives in the library).
+pub use crate::handoff::timeline::Filter as HandoffFilter;
 
 #[derive(Debug, Default)]
 pub struct HandoffPane {
@@ -62,16 +24,10 @@ pub struct HandoffPane {
     entries: Vec<Entry>,
     filter: HandoffFilter,
     view: ListView,
-    rows: Vec<RowIndex>,
+    /// The visible rows, cached between changes.
+    rows: Vec<timeline::Row>,
     /// Lines of the log that could not be read (line number, why).
     corrupt: Vec<(usize, String)>,
-}
-
-/// A visible row by index into the entries, cached between changes.
-#[derive(Debug)]
-enum RowIndex {
-    Entry(usize),
-    Folded(Vec<usize>),
 }
 
 /// A visible row: one entry, or a run of automatic entries folded together.
@@ -116,11 +72,7 @@ impl HandoffPane {
     }
 
     pub fn shift_start(&self) -> Option<DateTime<Utc>> {
-        self.entries
-            .iter()
-            .rev()
-            .find(|e| e.kind == EntryKind::ShiftStart)
-            .map(|e| e.time)
+        timeline::shift_start(&self.entries)
     }
 
     pub fn filter_state(&self) -> &HandoffFilter {
@@ -130,20 +82,7 @@ impl HandoffPane {
     /// Rebuilds the visible rows after the entries or the filter changed. Drawing and
     /// moving then cost nothing per entry, however long the log.
     fn refresh_rows(&mut self) {
-        let shift_start = self.shift_start();
-        let fold = !self.filter.unfold_automatic && self.filter.kind.is_none();
-        let mut rows = Vec::new();
-        for (i, entry) in self.entries.iter().enumerate() {
-            if !self.filter.matches(entry, shift_start) {
-                continue;
-            }
-            match (fold && entry.kind.is_automatic(), rows.last_mut()) {
-                (true, Some(RowIndex::Folded(run))) => run.push(i),
-                (true, _) => rows.push(RowIndex::Folded(vec![i])),
-                (false, _) => rows.push(RowIndex::Entry(i)),
-            }
-        }
-        self.rows = rows;
+        self.rows = timeline::rows(&self.entries, &self.filter);
     }
 
     fn row_count(&self) -> usize {
@@ -152,8 +91,10 @@ impl HandoffPane {
 
     fn row(&self, index: usize) -> Option<Row<'_>> {
         Some(match self.rows.get(index)? {
-            RowIndex::Entry(i) => Row::Entry(&self.entries[*i]),
-            RowIndex::Folded(run) => Row::Folded(run.iter().map(|i| &self.entries[*i]).collect()),
+            timeline::Row::Entry(i) => Row::Entry(&self.entries[*i]),
+            timeline::Row::Folded(run) => {
+                Row::Folded(run.iter().map(|i| &self.entries[*i]).collect())
+            }
         })
     }
 
