@@ -314,3 +314,66 @@ fn a_save_that_lands_after_its_timeout_drops_the_draft_and_a_failed_commit_stays
     assert_ne!(notice.kind, NoticeKind::Error);
     assert!(app.pending.is_empty());
 }
+
+#[test]
+fn two_hosts_asking_at_once_are_answered_in_the_order_the_sheriff_picks() {
+    use sheriff::transport::ssh::{ChannelPrompt, PassphrasePrompt, PromptKind, PromptRequest};
+    let (tx, mut rx) = sheriff::event::channel();
+    let ask = |host: &str| {
+        let prompt = ChannelPrompt::new(tx.clone());
+        let request = PromptRequest {
+            host: host.into(),
+            kind: PromptKind::KeyPassphrase {
+                key: format!("/keys/{host}").into(),
+            },
+            retry: false,
+        };
+        std::thread::spawn(move || prompt.ask(&request).map(|s| s.expose().to_string()))
+    };
+    let web1 = ask("web1");
+    let web2 = ask("web2");
+    let mut app = app();
+    for _ in 0..2 {
+        let event = loop {
+            if let Ok(event) = rx.try_recv() {
+                break event;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        };
+        app.update(Msg::Worker(event));
+    }
+    assert_eq!(app.prompts.len(), 2);
+    let first = app.prompts[0].request.host.clone();
+    // Tab: the other host first. What it answers goes to that host, as an effect.
+    press(&mut app, KeyCode::Tab);
+    assert_ne!(app.prompts[0].request.host, first);
+    type_text(&mut app, "s3cret");
+    let effects = press(&mut app, KeyCode::Enter);
+    for effect in effects {
+        if let Effect::AnswerPrompt { reply, answer } = effect {
+            reply.answer(answer);
+        }
+    }
+    assert_eq!(app.prompts.len(), 1);
+    assert_eq!(
+        app.prompts[0].request.host, first,
+        "the first host still waits its turn"
+    );
+    let effects = press(&mut app, KeyCode::Esc);
+    for effect in effects {
+        if let Effect::AnswerPrompt { reply, answer } = effect {
+            reply.answer(answer);
+        }
+    }
+    let answers = [
+        web1.join().expect("web1 asked"),
+        web2.join().expect("web2 asked"),
+    ];
+    let (declined, unlocked) = if first == "web1" {
+        (&answers[0], &answers[1])
+    } else {
+        (&answers[1], &answers[0])
+    };
+    assert_eq!(unlocked.as_deref(), Some("s3cret"));
+    assert_eq!(declined.as_deref(), None);
+}

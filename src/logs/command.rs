@@ -112,7 +112,7 @@ async fn read_lines(stream: impl AsyncRead + Unpin, tx: tokio::sync::mpsc::Sende
         if bytes.last() == Some(&b'\r') {
             bytes.pop();
         }
-        let line = String::from_utf8_lossy(&bytes).into_owned();
+        let line = crate::text::printable_bytes(&bytes);
         if tx.send(line).await.is_err() {
             return;
         }

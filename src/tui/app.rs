@@ -457,6 +457,13 @@ impl App {
                     answer: None,
                 }]
             }
+            KeyCode::Tab if !self.prompts.is_empty() => {
+                // Another host asks too: answer that one first; this one waits its turn
+                // (what was typed for it is wiped, not kept).
+                drop(Secret::new(std::mem::take(&mut prompt.input.text)));
+                self.prompts.push_back(prompt);
+                Vec::new()
+            }
             _ => {
                 prompt.input.handle_key(&key);
                 self.prompts.push_front(prompt);

@@ -78,7 +78,7 @@ fn draw_prompt(app: &App, frame: &mut Frame, area: Rect, prompt: &PendingPrompt)
     let block = overlay_block(app, format!("{} needs a secret", prompt.request.host));
     let dots = "•".repeat(prompt.input.text.chars().count());
     let more = if app.prompts.len() > 1 {
-        format!(" · {} more waiting", app.prompts.len() - 1)
+        format!(" · {} more waiting, tab: next", app.prompts.len() - 1)
     } else {
         String::new()
     };
