@@ -18,6 +18,8 @@ use sheriff::logs::tail::{self, FileTail};
 struct Seen {
     checks: Vec<CheckResult>,
     log_sources: BTreeSet<String>,
+    /// What the demo's command log printed, as the Logs pane gets it.
+    deploys: Vec<String>,
     drift: Option<DriftReport>,
 }
 
@@ -33,6 +35,7 @@ impl Seen {
             && self.check("staging", CheckStatus::Critical)
             && self.log_sources.contains("app@production")
             && self.log_sources.contains("nginx@staging")
+            && !self.deploys.is_empty()
             && self.drift.is_some()
     }
 }
@@ -48,6 +51,9 @@ async fn collect_until(rx: &mut EventsRx, seen: &mut Seen, deadline: Duration) {
             Event::Check(c) => seen.checks.push(c),
             Event::LogLines { source, lines } => {
                 assert!(lines.iter().all(|l| l.source == source));
+                if source == "deploys" {
+                    seen.deploys.extend(lines.iter().map(|l| l.text.clone()));
+                }
                 if !lines.is_empty() {
                     seen.log_sources.insert(source);
                 }
@@ -76,7 +82,11 @@ async fn the_demo_feeds_all_four_panes() {
 
     let (tx, mut rx) = channel();
     let workers = sheriff::workers::start(&config, tx);
-    assert_eq!(workers.len(), 2 + 2 + 1, "two checks, two logs, one drift");
+    assert_eq!(
+        workers.len(),
+        2 + 3 + 1,
+        "two checks, three logs (two files, one command), one drift"
+    );
 
     let mut seen = Seen::default();
     collect_until(&mut rx, &mut seen, Duration::from_secs(6)).await;
@@ -100,6 +110,11 @@ async fn the_demo_feeds_all_four_panes() {
         "{:?}",
         seen.log_sources
     );
+
+    // The command prints colours and tabs; the pane gets them stripped and expanded.
+    let deploy = seen.deploys.first().expect("the deploy agent's output");
+    assert!(deploy.starts_with("INFO    deploy-agent    heartbeat 1"), "{deploy:?}");
+    assert!(!deploy.contains('\u{1b}'), "{deploy:?}");
 
     let drift = seen.drift.expect("a drift report");
     assert_eq!(drift.name, "app config");

@@ -122,6 +122,10 @@ pub fn config_toml(dir: &Path, production: SocketAddr, staging: SocketAddr) -> S
     }
     let (app_log, nginx_log) = (q(APP_LOG), q(NGINX_LOG));
     let (bugs, handoff) = (path("bugs"), path(super::HANDOFF_FILE));
+    // A command's output as a log: coloured and tab-separated, as deploy tools print.
+    let deploys = q(
+        r#"i=0; while :; do i=$((i+1)); printf '\033[32mINFO\033[0m\tdeploy-agent\theartbeat %d, queue empty\n' "$i"; sleep 5; done"#,
+    );
     let _ = write!(
         out,
         r#"[[check]]
@@ -141,6 +145,10 @@ file = {app_log}
 name = "nginx"
 on = "staging"
 file = {nginx_log}
+
+[[log]]
+name = "deploys"
+command = {deploys}
 
 [[drift]]
 name = "app config"
