@@ -9,7 +9,7 @@ use crate::checks::record::target_refs;
 use crate::checks::{CheckResult, CheckStatus};
 use crate::config::Config;
 use crate::drift::DriftReport;
-use crate::handoff::{sort_worst_first, Entry, OpenCheck, OpenProblems};
+use crate::handoff::{sort_worst_first, Entry, EntryKind, OpenCheck, OpenProblems};
 
 type CheckKey = (String, Option<String>, Option<String>);
 
@@ -29,22 +29,39 @@ impl Problems {
         problems
     }
 
-    /// Takes the check states in `entries` (oldest first). Live results seen since win
-    /// over older log lines.
+    /// Takes the check states in `entries` (oldest first), a batch at a time as the log
+    /// grows: a later `ok` closes a problem an earlier batch opened. What is already known
+    /// from a newer line or a live result is kept.
     pub fn learn_from_log(&mut self, entries: &[Entry]) {
-        let mut all: Vec<OpenCheck> = self.checks.values().cloned().collect();
-        let logged = OpenProblems::from_log(entries).checks;
-        for check in logged {
-            let key = key_of(&check);
-            match self.checks.get(&key) {
-                Some(known) if known.since >= check.since => {}
-                _ => {
-                    all.retain(|c| key_of(c) != key);
-                    all.push(check);
-                }
+        for e in entries.iter().filter(|e| e.kind == EntryKind::CheckState) {
+            let (Some(check), Some(state)) = (e.refs.check.as_deref(), e.check_status()) else {
+                continue;
+            };
+            let key = (check.to_string(), e.refs.env.clone(), e.refs.host.clone());
+            let known = self.checks.get(&key);
+            if known.is_some_and(|k| k.since > e.time) {
+                continue;
             }
+            if state == "ok" {
+                self.checks.remove(&key);
+                continue;
+            }
+            let since = match known {
+                Some(k) if k.state == state => k.since,
+                _ => e.time,
+            };
+            self.checks.insert(
+                key,
+                OpenCheck {
+                    check: check.to_string(),
+                    env: e.refs.env.clone(),
+                    host: e.refs.host.clone(),
+                    state: state.to_string(),
+                    summary: e.headline().to_string(),
+                    since,
+                },
+            );
         }
-        self.checks = all.into_iter().map(|c| (key_of(&c), c)).collect();
     }
 
     /// A live check result: open when not ok, closed when ok.
@@ -110,9 +127,6 @@ impl Problems {
     }
 }
 
-fn key_of(check: &OpenCheck) -> CheckKey {
-    (check.check.clone(), check.env.clone(), check.host.clone())
-}
 
 #[cfg(test)]
 mod tests {
@@ -177,5 +191,30 @@ mod tests {
 
         live.observe_check(&config, &result(CheckStatus::Ok, 30));
         assert!(live.open().is_empty(), "an ok result closes it");
+
+        // Batch by batch, as the log's watch sends them: a later ok closes it too.
+        let mut from_log = Problems::default();
+        let mut critical = Entry::check_state(
+            "alex",
+            Refs {
+                check: Some("api".into()),
+                env: Some("staging".into()),
+                ..Refs::default()
+            },
+            "critical",
+            "api staging: ok → critical",
+        );
+        critical.time = result(CheckStatus::Critical, 0).at;
+        from_log.learn_from_log(&[critical.clone()]);
+        assert_eq!(from_log.open().checks.len(), 1);
+        let mut ok = Entry::check_state(
+            "alex",
+            critical.refs.clone(),
+            "ok",
+            "api staging: critical → ok",
+        );
+        ok.time = result(CheckStatus::Ok, 60).at;
+        from_log.learn_from_log(&[ok]);
+        assert!(from_log.open().is_empty(), "the later ok closes it");
     }
 }

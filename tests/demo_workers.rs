@@ -113,7 +113,10 @@ async fn the_demo_feeds_all_four_panes() {
 
     // The command prints colours and tabs; the pane gets them stripped and expanded.
     let deploy = seen.deploys.first().expect("the deploy agent's output");
-    assert!(deploy.starts_with("INFO    deploy-agent    heartbeat 1"), "{deploy:?}");
+    assert!(
+        deploy.starts_with("INFO    deploy-agent    heartbeat 1"),
+        "{deploy:?}"
+    );
     assert!(!deploy.contains('\u{1b}'), "{deploy:?}");
 
     let drift = seen.drift.expect("a drift report");

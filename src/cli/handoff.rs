@@ -10,9 +10,7 @@ use anyhow::{anyhow, Context as _};
 use chrono::Utc;
 
 use crate::config::HandoffSpec;
-use crate::handoff::{
-    self, parse_since, Entry, EntryKind, Log, OpenProblems, Period, Refs, Report, Span,
-};
+use crate::handoff::{self, parse_since, Entry, EntryKind, Log, Period, Refs, Report, Span};
 
 /// How long a headless command waits for the shared remote before carrying on offline.
 const SYNC_TIMEOUT: Duration = Duration::from_secs(15);
@@ -178,7 +176,8 @@ pub fn handoff(config: Option<&Path>, args: &HandoffArgs) -> anyhow::Result<Exit
     let report = Report::build(
         &loaded.entries,
         span,
-        OpenProblems::from_log(&loaded.entries),
+        // The same type the TUI's preview reads; here only the log feeds it.
+        crate::problems::Problems::from_log(&loaded.entries).open(),
     );
     let markdown = report.to_markdown();
     let json = report.to_json();
