@@ -150,8 +150,9 @@ pub async fn check_once(client: &reqwest::Client, check: &HttpCheck) -> CheckRes
         check: check.name.clone(),
         target: check.target.clone(),
         status,
-        summary,
-        detail,
+        // The URL, headers (`Set-Cookie`, `Authorization`) and body are shown and kept.
+        summary: crate::redact::mask(&summary).into_owned(),
+        detail: crate::redact::mask(&detail).into_owned(),
         latency,
         at: Utc::now(),
     }

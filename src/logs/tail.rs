@@ -166,6 +166,8 @@ struct Follower {
     /// Whether the file has been opened before; only the first open shows a backlog, a
     /// rotated-in file is read from its start.
     seen: bool,
+    /// Secrets are masked as each line is made, before anything buffers or searches it.
+    redact: crate::redact::Lines,
 }
 
 struct OpenFile {
@@ -183,6 +185,7 @@ impl Follower {
             partial: Vec::new(),
             behind: false,
             seen: false,
+            redact: crate::redact::Lines::default(),
         }
     }
 
@@ -319,6 +322,7 @@ impl Follower {
         if text.ends_with('\r') {
             text.pop();
         }
+        let text = self.redact.redact_owned(text);
         LogLine {
             source: self.source.clone(),
             received,
