@@ -9,10 +9,6 @@
 //! else. A bare `key` (`cache_key`, `ssl_certificate_key`) is only believed with a random
 //! value.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use super::shape::{is_path, is_placeholder, looks_random};
 use super::{Rule, Span};
 
@@ -146,18 +142,36 @@ enum Form {
     Colon,
 }
 
-pub fn assignments(text: &str, out: &mut Vec<Span>) {
-    static KEY: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)[A-Za-z0-9_.\-]*(?:pass|pwd|pw|secret|token|key|auth|credential|psk)[A-Za-z0-9_.\-]*")
-            .expect("key pattern compiles")
-    });
-    for m in KEY.find_iter(text) {
-        let Some(class) = classify(m.as_str()) else {
+/// The identifier around a key word found at `at`: `DB_PASSWORD` around `PASS`.
+fn key_around(text: &str, at: usize) -> std::ops::Range<usize> {
+    let b = text.as_bytes();
+    let ident = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-');
+    let start = b[..at]
+        .iter()
+        .rposition(|&c| !ident(c))
+        .map_or(0, |i| i + 1);
+    let end = b[at..]
+        .iter()
+        .position(|&c| !ident(c))
+        .map_or(b.len(), |i| at + i);
+    start..end
+}
+
+/// Secrets assigned to the keys around the key words found at `words` (positions of
+/// `pass`, `token`, `key`, … in `text`, in order).
+pub fn assignments(text: &str, words: &[usize], out: &mut Vec<Span>) {
+    let mut last_key = 0..0;
+    for &at in words {
+        let key = key_around(text, at);
+        if key == last_key {
+            continue;
+        }
+        last_key = key.clone();
+        let Some(class) = classify(&text[key.clone()]) else {
             continue;
         };
-        let key = m.range();
-        let found = assigned(text, m.start(), m.end())
-            .or_else(|| free_text(text, m.start(), m.end(), class));
+        let found = assigned(text, key.start, key.end)
+            .or_else(|| free_text(text, key.start, key.end, class));
         let Some((value, form)) = found else { continue };
         let v = &text[value.clone()];
         let prose = form == Form::Colon && is_prose(v, &text[value.end..]);
@@ -167,7 +181,7 @@ pub fn assignments(text: &str, out: &mut Vec<Span>) {
         };
         if believed {
             let mut span = Span::new(Rule::Assignment, "password", value);
-            span.key = Some(key.clone());
+            span.key = Some(key);
             out.push(span);
         }
     }

@@ -33,8 +33,14 @@ impl Lines {
                 return masked;
             }
         }
-        let Some((begin, header_end)) = opens_key(line) else {
-            return mask(line);
+        let masked = mask(line);
+        // Only a line with something to mask can open a key block.
+        let opened = match masked {
+            Cow::Borrowed(_) => None,
+            Cow::Owned(_) => opens_key(line),
+        };
+        let Some((begin, header_end)) = opened else {
+            return masked;
         };
         self.in_key = MAX_BLOCK_LINES;
         // The marker names the kind of key and stays; what follows it is key text.

@@ -33,7 +33,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 pub use lines::Lines;
 
@@ -103,91 +103,101 @@ enum Rule {
     Assignment,
 }
 
-const RULES: usize = 7;
+/// A set of [`Rule`]s, one bit each.
+type Rules = u8;
 
-/// Literals at least one of which a line must contain for a rule to run, and the rule.
-/// Matched without regard to ASCII case; the rules themselves are as strict as the format.
-const TRIGGERS: &[(&str, Rule)] = &[
-    ("PRIVATE KEY", Rule::PrivateKey),
-    ("ghp_", Rule::Tokens),
-    ("gho_", Rule::Tokens),
-    ("ghu_", Rule::Tokens),
-    ("ghs_", Rule::Tokens),
-    ("ghr_", Rule::Tokens),
-    ("github_pat_", Rule::Tokens),
-    ("glpat-", Rule::Tokens),
-    ("gldt-", Rule::Tokens),
-    ("glrt-", Rule::Tokens),
-    ("glptt-", Rule::Tokens),
-    ("hooks.slack.com/", Rule::Tokens),
-    ("xox", Rule::Tokens),
-    ("xapp-", Rule::Tokens),
-    ("AKIA", Rule::Tokens),
-    ("ASIA", Rule::Tokens),
-    ("ABIA", Rule::Tokens),
-    ("ACCA", Rule::Tokens),
-    ("A3T", Rule::Tokens),
-    ("sk_live_", Rule::Tokens),
-    ("rk_live_", Rule::Tokens),
-    ("sk_test_", Rule::Tokens),
-    ("rk_test_", Rule::Tokens),
-    ("whsec_", Rule::Tokens),
-    ("AIza", Rule::Tokens),
-    ("ya29.", Rule::Tokens),
-    ("GOCSPX-", Rule::Tokens),
-    ("npm_", Rule::Tokens),
-    ("pypi-AgE", Rule::Tokens),
-    ("eyJ", Rule::Tokens),
-    ("authorization", Rule::AuthHeader),
-    ("bearer", Rule::AuthHeader),
-    ("://", Rule::UrlPassword),
-    ("cookie", Rule::Cookie),
-    ("-u", Rule::CliPassword),
-    ("--user", Rule::CliPassword),
-    ("mysql", Rule::CliPassword),
-    ("mariadb", Rule::CliPassword),
-    ("sshpass", Rule::CliPassword),
-    ("redis-cli", Rule::CliPassword),
-    ("htpasswd", Rule::CliPassword),
-    (" -p'", Rule::CliPassword),
-    (" -p\"", Rule::CliPassword),
-    ("pass", Rule::Assignment),
-    ("pwd", Rule::Assignment),
-    ("secret", Rule::Assignment),
-    ("token", Rule::Assignment),
-    ("key", Rule::Assignment),
-    ("auth", Rule::Assignment),
-    ("credential", Rule::Assignment),
+const fn bit(rule: Rule) -> Rules {
+    1 << rule as u8
+}
+
+const TOKENS: Rules = bit(Rule::Tokens);
+const CLI: Rules = bit(Rule::CliPassword);
+
+/// Literals at least one of which a line must contain for a rule to run, and the rules
+/// they start. Matched without regard to ASCII case, leftmost first without overlaps, so a
+/// literal inside another (`auth` in `authorization`) starts the rules of both. The rules
+/// themselves are as strict as the format.
+const TRIGGERS: &[(&str, Rules)] = &[
+    ("ghp_", TOKENS),
+    ("gho_", TOKENS),
+    ("ghu_", TOKENS),
+    ("ghs_", TOKENS),
+    ("ghr_", TOKENS),
+    ("github_pat_", TOKENS),
+    ("glpat-", TOKENS),
+    ("gldt-", TOKENS),
+    ("glrt-", TOKENS),
+    ("glptt-", TOKENS),
+    ("hooks.slack.com/", TOKENS),
+    ("xox", TOKENS),
+    ("xapp-", TOKENS),
+    ("AKIA", TOKENS),
+    ("ASIA", TOKENS),
+    ("ABIA", TOKENS),
+    ("ACCA", TOKENS),
+    ("A3T", TOKENS),
+    ("k_live_", TOKENS),
+    ("k_test_", TOKENS),
+    ("whsec_", TOKENS),
+    ("AIza", TOKENS),
+    ("ya29.", TOKENS),
+    ("GOCSPX-", TOKENS),
+    ("npm_", TOKENS),
+    ("pypi-AgE", TOKENS),
+    ("eyJ", TOKENS),
+    ("bearer", bit(Rule::AuthHeader)),
+    ("://", bit(Rule::UrlPassword)),
+    ("cookie", bit(Rule::Cookie)),
+    ("--user", CLI),
+    ("-u", CLI),
+    ("mysql", CLI),
+    ("mariadb", CLI),
+    ("redis-cli", CLI),
+    (" -p", CLI),
+    // `sshpass`, `htpasswd` and `--password` all hold `pass`.
+    ("pass", bit(Rule::Assignment) | CLI),
+    ("pwd", bit(Rule::Assignment)),
+    ("secret", bit(Rule::Assignment)),
+    ("token", bit(Rule::Assignment)),
+    ("key", bit(Rule::Assignment) | bit(Rule::PrivateKey)),
+    ("auth", bit(Rule::Assignment) | bit(Rule::AuthHeader)),
+    ("credential", bit(Rule::Assignment)),
 ];
 
 static PREFILTER: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasickBuilder::new()
         .ascii_case_insensitive(true)
-        .match_kind(MatchKind::Standard)
+        .match_kind(MatchKind::LeftmostFirst)
+        .kind(Some(AhoCorasickKind::DFA))
         .build(TRIGGERS.iter().map(|(literal, _)| literal))
         // The literals are constants tested below; a failure here is a bug in this file.
         .expect("redact triggers build")
 });
 
-/// Which rules can match in `text`; `None` when none can (the common, cheap case).
-fn rules_for(text: &str) -> Option<[bool; RULES]> {
-    let mut wanted = [false; RULES];
-    let mut any = false;
-    for m in PREFILTER.find_overlapping_iter(text) {
-        wanted[TRIGGERS[m.pattern().as_usize()].1 as usize] = true;
-        any = true;
+/// Which rules can match in `text` (none: the common, cheap case), and where the key words
+/// the assignment rule starts from are.
+fn rules_for(text: &str) -> (Rules, Vec<usize>) {
+    let mut wanted = 0;
+    let mut keys = Vec::new();
+    for m in PREFILTER.find_iter(text) {
+        let rules = TRIGGERS[m.pattern().as_usize()].1;
+        wanted |= rules;
+        if rules & bit(Rule::Assignment) != 0 {
+            keys.push(m.start());
+        }
     }
-    any.then_some(wanted)
+    (wanted, keys)
 }
 
 /// Every secret span in `text`, overlaps resolved (the higher-priority rule wins), sorted
 /// by position.
 fn spans(text: &str) -> Vec<Span> {
-    let Some(wanted) = rules_for(text) else {
+    let (wanted, keys) = rules_for(text);
+    if wanted == 0 {
         return Vec::new();
-    };
+    }
     let mut found = Vec::new();
-    let on = |rule: Rule| wanted[rule as usize];
+    let on = |rule: Rule| wanted & bit(rule) != 0;
     if on(Rule::PrivateKey) {
         tokens::private_keys(text, &mut found);
     }
@@ -207,7 +217,7 @@ fn spans(text: &str) -> Vec<Span> {
         tokens::cli_passwords(text, &mut found);
     }
     if on(Rule::Assignment) {
-        assign::assignments(text, &mut found);
+        assign::assignments(text, &keys, &mut found);
     }
     found.sort_by_key(|s| (s.rule, s.value.start));
     let mut kept: Vec<Span> = Vec::with_capacity(found.len());
