@@ -69,6 +69,15 @@ enum BenchCommand {
         #[arg(long, default_value_t = 2_000)]
         frames: usize,
     },
+    /// Redact generated log lines, beside sed and grep on the same text.
+    Redact {
+        /// Megabytes of log text.
+        #[arg(long, default_value_t = 100)]
+        mb: usize,
+        /// Runs; the best is reported.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -95,6 +104,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Demo) => sheriff::cli::launch::run_demo(),
         Some(Command::Bench(BenchCommand::Draw { lines, frames })) => {
             sheriff::cli::bench::draw(lines, frames)
+        }
+        Some(Command::Bench(BenchCommand::Redact { mb, runs })) => {
+            sheriff::cli::bench::redact(mb, runs)
         }
         Some(Command::Keys { actions }) => sheriff::cli::keys::run(cli.config.as_deref(), actions),
         Some(Command::Config {

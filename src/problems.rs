@@ -127,7 +127,6 @@ impl Problems {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

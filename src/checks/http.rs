@@ -138,9 +138,12 @@ pub async fn check_once(client: &reqwest::Client, check: &HttpCheck) -> CheckRes
         check: check.name.clone(),
         target: check.target.clone(),
         status,
-        // A body or error message may carry tabs, colours and other control characters.
-        summary: crate::text::into_printable(summary),
-        detail: crate::text::into_printable(detail),
+        // A body or error message may carry tabs, colours and other control characters;
+        // the URL, headers (`Set-Cookie`, `Authorization`) and body are shown and kept, so
+        // they are made printable, then masked (in that order, so an escape code inside a
+        // secret cannot hide it from the redactor).
+        summary: crate::redact::mask(&crate::text::into_printable(summary)).into_owned(),
+        detail: crate::redact::mask(&crate::text::into_printable(detail)).into_owned(),
         latency,
         at: Utc::now(),
     }

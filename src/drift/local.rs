@@ -22,9 +22,7 @@ use crate::logs::tail::under_root;
 const MAX_DIFF_BYTES: usize = 2 * 1024 * 1024;
 /// A tree with more files than this is cut short, with an error saying so.
 const MAX_FILES: usize = 5_000;
-/// Key words that make a `KEY=value` line a secret.
-const SECRET_WORDS: [&str; 6] = ["PASSWORD", "PASSWD", "SECRET", "TOKEN", "KEY", "CREDENTIAL"];
-/// What a secret value shows as.
+/// What a secret value shows as in the note.
 const MASK: &str = "••";
 
 /// Re-compares every `every` and sends a report when the result changed (the first one
@@ -165,15 +163,19 @@ fn compare_file(spec: &DriftSpec, sides: &Sides) -> DriftFile {
         .timeout(Duration::from_secs(1))
         .diff_lines(&old, &new);
     let (mut added, mut removed) = (0, 0);
-    let mut secrets: Vec<(String, String)> = Vec::new();
+    let mut keys: Vec<&str> = Vec::new();
+    let mut values: Vec<&str> = Vec::new();
     for change in diff.iter_all_changes() {
         match change.tag() {
             ChangeTag::Insert => added += 1,
             ChangeTag::Delete => removed += 1,
             ChangeTag::Equal => continue,
         }
-        if let Some((key, value)) = secret_assignment(change.value()) {
-            secrets.push((key.to_string(), value.to_string()));
+        for secret in crate::redact::secrets(change.value()) {
+            values.push(secret.value);
+            if let Some(key) = secret.key.filter(|k| !keys.contains(k)) {
+                keys.push(key);
+            }
         }
     }
     if only.is_none() {
@@ -187,14 +189,8 @@ fn compare_file(spec: &DriftSpec, sides: &Sides) -> DriftFile {
             &format!("{}/{}", right_env.name, sides.rel),
         )
         .to_string();
-    file.diff =
-        crate::text::into_printable(hide_values(&crate::redact::redact(&text).text, &secrets));
-    let mut keys: Vec<&str> = Vec::new();
-    for (key, _) in &secrets {
-        if !keys.contains(&key.as_str()) {
-            keys.push(key);
-        }
-    }
+    // Printable first, then masked, so an escape code inside a secret cannot hide it.
+    file.diff = crate::redact::redact_with(&crate::text::into_printable(text), &values);
     if !keys.is_empty() {
         let verb = if keys.len() == 1 { "differs" } else { "differ" };
         file.note = Some(format!("{} {verb} ({MASK})", keys.join(", ")));
@@ -227,35 +223,6 @@ fn normalise(text: &str, env: &Environment, spec: &DriftSpec) -> String {
         }
     }
     kept
-}
-
-/// `KEY=value`, `export KEY=value` or `key: value` where the key names a secret.
-fn secret_assignment(line: &str) -> Option<(&str, &str)> {
-    let line = line.trim();
-    let line = line.strip_prefix("export ").unwrap_or(line);
-    let split = line.find(['=', ':'])?;
-    let key = line[..split].trim();
-    let value = line[split + 1..].trim().trim_matches(['"', '\'']);
-    let is_key = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
-    let upper = key.to_ascii_uppercase();
-    (is_key && SECRET_WORDS.iter().any(|w| upper.contains(w))).then_some((key, value))
-}
-
-/// The values of secret lines this comparison found, masked wherever they still appear.
-/// The redactor is the rule; this is the guarantee that a value we ourselves flagged as a
-/// secret is never shown, even in a format the redactor does not know yet.
-fn hide_values(diff: &str, secrets: &[(String, String)]) -> String {
-    let mut out = diff.to_string();
-    for (_, value) in secrets {
-        // Very short values would mask ordinary text; they are not worth hiding either.
-        if value.len() >= 4 {
-            out = out.replace(value.as_str(), MASK);
-        }
-    }
-    out
 }
 
 /// The files under `base` (relative paths with `/`), or `base`'s own name for a file.
@@ -409,23 +376,5 @@ mod tests {
                 .starts_with("production: "),
             "{report:?}"
         );
-    }
-
-    #[test]
-    fn recognises_secret_lines() {
-        assert_eq!(
-            secret_assignment("DB_PASSWORD=x"),
-            Some(("DB_PASSWORD", "x"))
-        );
-        assert_eq!(
-            secret_assignment("export API_TOKEN=\"abc\""),
-            Some(("API_TOKEN", "abc"))
-        );
-        assert_eq!(
-            secret_assignment("  secret_key: abc"),
-            Some(("secret_key", "abc"))
-        );
-        assert_eq!(secret_assignment("LOG_LEVEL=debug"), None);
-        assert_eq!(secret_assignment("the password is = x"), None);
     }
 }

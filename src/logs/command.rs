@@ -108,11 +108,14 @@ impl CommandTail {
 async fn read_lines(stream: impl AsyncRead + Unpin, tx: tokio::sync::mpsc::Sender<String>) {
     // Split on bytes, not `lines()`: output that is not UTF-8 must not end the source.
     let mut lines = BufReader::new(stream).split(b'\n');
+    // One redactor per stream: a private key printed line by line is masked whole.
+    let mut redact = crate::redact::Lines::default();
     while let Ok(Some(mut bytes)) = lines.next_segment().await {
         if bytes.last() == Some(&b'\r') {
             bytes.pop();
         }
-        let line = crate::text::printable_bytes(&bytes);
+        // Printable first, then masked, as every log line is before it is buffered.
+        let line = redact.redact_owned(crate::text::printable_bytes(&bytes));
         if tx.send(line).await.is_err() {
             return;
         }
@@ -219,5 +222,34 @@ mod tests {
             "every line is either shown or counted"
         );
         assert_eq!(lines[1].text, "after");
+    }
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_token_printed_by_a_command_never_reaches_the_screen() {
+        let (tx, mut rx) = crate::event::channel();
+        let token = "ghp_Xk3b9QmZr2Lw8Vt5Nc1Hy7Ud4Jf6Ps0Ae2Ri";
+        let command = format!("printf 'Authorization: Bearer {token}\\tok\\n'");
+        let tail = CommandTail::new("deploy", command);
+        let mut sender = LossySender::new(tail.source.clone(), tx.clone());
+        tail.run_once(&mut sender).await.expect("printf runs");
+        let Ok(Event::LogLines { lines, .. }) = rx.try_recv() else {
+            panic!("the line arrives");
+        };
+        assert!(!lines[0].text.contains(&token[4..]), "{}", lines[0].text);
+        assert!(
+            lines[0].text.starts_with("Authorization: Bearer "),
+            "{}",
+            lines[0].text
+        );
+        assert!(
+            !lines[0].text.contains('\t'),
+            "tabs expanded: {}",
+            lines[0].text
+        );
     }
 }

@@ -171,6 +171,8 @@ struct Follower {
     /// Whether the file has been opened before; only the first open shows a backlog, a
     /// rotated-in file is read from its start.
     seen: bool,
+    /// Secrets are masked as each line is made, before anything buffers or searches it.
+    redact: crate::redact::Lines,
 }
 
 struct OpenFile {
@@ -188,6 +190,7 @@ impl Follower {
             partial: Vec::new(),
             behind: false,
             seen: false,
+            redact: crate::redact::Lines::default(),
         }
     }
 
@@ -324,7 +327,8 @@ impl Follower {
         if text.ends_with('\r') {
             text.pop();
         }
-        let text = crate::text::into_printable(text);
+        // Printable first, then masked, so an escape code inside a secret cannot hide it.
+        let text = self.redact.redact_owned(crate::text::into_printable(text));
         LogLine {
             source: self.source.clone(),
             received,
