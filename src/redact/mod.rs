@@ -12,8 +12,8 @@
 //! word "rotated", cheaper than a live password in a shared git repository), and on the side
 //! of leaving prose alone where a key word is only mentioned ("password reset link sent").
 //!
-//! Speed: every log line goes through it. A line first meets one case-insensitive
-//! Aho-Corasick scan for the literals every rule needs (`ghp_`, `://`, `token`, …); a line
+//! Speed: every log line goes through it. A line first meets one scan of a dense DFA
+//! (case-insensitive) for the literals every rule needs (`ghp_`, `://`, `token`, …); a line
 //! with none of them — most lines — costs that one scan and no allocation. Only the rules
 //! whose literals were seen then run. Log lines arrive one at a time, so a private key
 //! logged line by line is followed across lines by [`Lines`].
@@ -32,8 +32,6 @@ mod tokens;
 use std::borrow::Cow;
 use std::ops::Range;
 use std::sync::LazyLock;
-
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 pub use lines::Lines;
 
@@ -164,27 +162,51 @@ const TRIGGERS: &[(&str, Rules)] = &[
     ("credential", bit(Rule::Assignment)),
 ];
 
-static PREFILTER: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasickBuilder::new()
-        .ascii_case_insensitive(true)
-        .match_kind(MatchKind::LeftmostFirst)
-        .kind(Some(AhoCorasickKind::DFA))
-        .build(TRIGGERS.iter().map(|(literal, _)| literal))
+/// The triggers compiled into one dense DFA: its search loop scans a clean line (the hot
+/// path) much faster than a case-insensitive Aho-Corasick DFA. Leftmost first, in list
+/// order, as `aho_corasick::MatchKind::LeftmostFirst` would; each literal has a fixed
+/// length, so a match's start is its end minus that length.
+static PREFILTER: LazyLock<regex_automata::dfa::dense::DFA<Vec<u32>>> = LazyLock::new(|| {
+    let patterns: Vec<String> = TRIGGERS
+        .iter()
+        .map(|(literal, _)| regex::escape(literal))
+        .collect();
+    regex_automata::dfa::dense::Builder::new()
+        .syntax(
+            regex_automata::util::syntax::Config::new()
+                .case_insensitive(true)
+                .unicode(false)
+                .utf8(false),
+        )
+        .configure(regex_automata::dfa::dense::Config::new().minimize(false))
+        .build_many(&patterns)
         // The literals are constants tested below; a failure here is a bug in this file.
         .expect("redact triggers build")
 });
 
+/// Builds the redactor's tables now (about 30 ms of CPU, once), so the first log line does
+/// not wait for them; the TUI calls it on a blocking thread at startup.
+pub fn warm_up() {
+    LazyLock::force(&PREFILTER);
+}
+
 /// Which rules can match in `text` (none: the common, cheap case), and where the key words
 /// the assignment rule starts from are.
 fn rules_for(text: &str) -> (Rules, Vec<usize>) {
+    use regex_automata::dfa::Automaton;
     let mut wanted = 0;
     let mut keys = Vec::new();
-    for m in PREFILTER.find_iter(text) {
-        let rules = TRIGGERS[m.pattern().as_usize()].1;
+    let mut input = regex_automata::Input::new(text);
+    while let Ok(Some(m)) = PREFILTER.try_search_fwd(&input) {
+        let (literal, rules) = TRIGGERS[m.pattern().as_usize()];
         wanted |= rules;
         if rules & bit(Rule::Assignment) != 0 {
-            keys.push(m.start());
+            keys.push(m.offset() - literal.len());
         }
+        if m.offset() >= text.len() {
+            break;
+        }
+        input.set_start(m.offset());
     }
     (wanted, keys)
 }

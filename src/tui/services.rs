@@ -68,6 +68,8 @@ impl Services {
         tx: Events,
         config_file: Option<(&Path, UnboundedSender<()>)>,
     ) -> Services {
+        // Before any worker reads a line, so none waits for the redactor's tables.
+        crate::redact::warm_up();
         let log = Log::from_spec(&config.handoff);
         let watch = handoff::watch(&log, tx.clone());
         let sync = start_sync(&log, &author, &tx);
