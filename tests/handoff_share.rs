@@ -1,9 +1,11 @@
 //! Two sheriffs sharing one log through a bare git repository: entries cross over with no
 //! conflict, also after both worked offline, also when one author wrote on both machines.
 
+#[path = "support/git.rs"]
+mod git_support;
+use git_support::git;
+
 use std::collections::BTreeSet;
-use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use sheriff::event::channel;
@@ -11,21 +13,6 @@ use sheriff::event::Event;
 use sheriff::handoff::{watch, Entry, EntryKind, Log};
 
 const NET: Duration = Duration::from_secs(20);
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn ids(log: &Log) -> BTreeSet<String> {
     let loaded = log.load().expect("loads");

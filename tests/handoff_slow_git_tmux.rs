@@ -3,6 +3,10 @@
 //! "saved ✔" as soon as it is fsynced, is never reported as failed, is written once, and
 //! is committed afterwards.
 
+#[path = "support/git.rs"]
+mod git_support;
+use git_support::git;
+
 #[path = "support/tmux.rs"]
 mod tmux;
 
@@ -11,21 +15,6 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use tmux::Tmux;
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 #[test]
 fn a_note_is_saved_at_once_while_a_slow_commit_runs_and_is_written_once() {
