@@ -1,7 +1,7 @@
 //! What workers tell the app. Workers own their connections and send `Event`s on one
 //! channel; they never touch UI state (DESIGN.md, "Flow of data").
 
-use crate::checks::CheckResult;
+use crate::checks::CheckRun;
 use crate::drift::DriftReport;
 use crate::handoff::Entry;
 use crate::logs::LogLine;
@@ -11,7 +11,7 @@ use crate::transport::HostState;
 #[derive(Debug, Clone)]
 pub enum Event {
     /// One run of one check on one target finished.
-    Check(CheckResult),
+    Check(CheckRun),
     /// New lines from a log source, oldest first.
     LogLines { source: String, lines: Vec<LogLine> },
     /// A drift target was compared.

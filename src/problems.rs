@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::checks::record::target_refs;
-use crate::checks::{CheckResult, CheckStatus};
+use crate::checks::{CheckResult, CheckRun, CheckStatus};
 use crate::config::Config;
 use crate::drift::DriftReport;
 use crate::handoff::{sort_worst_first, Entry, EntryKind, OpenCheck, OpenProblems};
@@ -64,10 +64,30 @@ impl Problems {
         }
     }
 
+    /// One run of a check: each row opens or closes its problem, and a row the run no
+    /// longer has is closed.
+    pub fn observe_run(&mut self, config: &Config, run: &CheckRun) {
+        let refs = target_refs(config, &run.check, &run.target);
+        let present: Vec<String> = run.rows.iter().map(CheckResult::title).collect();
+        let prefix = format!("{} ", run.check);
+        self.checks.retain(|(title, env, host), _| {
+            !(*env == refs.env
+                && *host == refs.host
+                && title.starts_with(&prefix)
+                && !present.contains(title))
+        });
+        for row in &run.rows {
+            self.observe_check(config, row);
+        }
+    }
+
     /// A live check result: open when not ok, closed when ok.
     pub fn observe_check(&mut self, config: &Config, result: &CheckResult) {
+        if result.unreachable {
+            return;
+        }
         let refs = target_refs(config, &result.check, &result.target);
-        let key = (result.check.clone(), refs.env.clone(), refs.host.clone());
+        let key = (result.title(), refs.env.clone(), refs.host.clone());
         if result.status == CheckStatus::Ok {
             self.checks.remove(&key);
             return;
@@ -81,7 +101,7 @@ impl Problems {
         self.checks.insert(
             key,
             OpenCheck {
-                check: result.check.clone(),
+                check: result.title(),
                 env: refs.env,
                 host: refs.host,
                 state,
@@ -110,7 +130,7 @@ impl Problems {
     /// Forgets checks and drift targets the config no longer has.
     pub fn retain_configured(&mut self, config: &Config) {
         self.checks
-            .retain(|(check, _, _), _| config.checks.iter().any(|c| &c.name == check));
+            .retain(|(title, _, _), _| config.checks.iter().any(|c| is_row_of(title, &c.name)));
         self.drift
             .retain(|name, _| config.drifts.iter().any(|d| &d.name == name));
     }
@@ -127,6 +147,14 @@ impl Problems {
     }
 }
 
+/// Whether a row title ("disk * /srv", or just "api") belongs to the check `name`.
+fn is_row_of(title: &str, name: &str) -> bool {
+    title == name
+        || title
+            .strip_prefix(name)
+            .is_some_and(|rest| rest.starts_with(' '))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,29 +168,18 @@ mod tests {
             name: "staging".into(),
             ..Default::default()
         });
-        config.checks.push(crate::config::CheckSpec {
-            name: "api".into(),
-            target: crate::config::Target::Env("staging".into()),
-            kind: crate::config::CheckKind::Http {
-                url: "http://x/".into(),
-                expect: vec![],
-            },
-            every: std::time::Duration::from_secs(15),
-            timeout: std::time::Duration::from_secs(5),
-        });
+        config.checks.push(crate::config::CheckSpec::new(
+            "api",
+            crate::config::Target::Env("staging".into()),
+            crate::config::CheckKind::Http(crate::config::HttpSpec::get("http://x/")),
+        ));
         config
     }
 
     fn result(status: CheckStatus, secs: i64) -> CheckResult {
-        CheckResult {
-            check: "api".into(),
-            target: "staging".into(),
-            status,
-            summary: "503 Service Unavailable".into(),
-            detail: String::new(),
-            latency: None,
-            at: DateTime::from_timestamp(1_700_000_000 + secs, 0).unwrap_or_default(),
-        }
+        let mut result = CheckResult::new("api", "staging", status, "503 Service Unavailable");
+        result.at = DateTime::from_timestamp(1_700_000_000 + secs, 0).unwrap_or_default();
+        result
     }
 
     #[test]

@@ -6,17 +6,19 @@
 //! list with the running one: a job that is unchanged keeps running (a tail does not send
 //! its backlog again), a changed one restarts, a removed one stops.
 //!
-//! What this build cannot serve yet (hosts over ssh, disk and nagios checks) is said once,
-//! honestly, as an `Unknown` check or a notice; nothing is invented.
+//! What this build cannot serve yet (drift over ssh) is said once, honestly, as a notice
+//! or an error row; nothing is invented.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-use crate::checks::http::{self, HttpCheck};
-use crate::checks::{targets, CheckResult, CheckStatus};
-use crate::config::{CheckKind, CheckSpec, Config, DriftSpec, Environment};
+use crate::checks::engine::{self, CheckJob, Resources};
+use crate::checks::targets;
+use crate::config::{CheckSpec, Config, DriftSpec, Environment};
 use crate::drift::DriftReport;
 use crate::event::{Event, Events};
 use crate::logs::command::CommandTail;
@@ -29,7 +31,7 @@ pub const DRIFT_EVERY: Duration = Duration::from_secs(5);
 /// keeps a running job whose value did not change.
 #[derive(Debug, Clone)]
 pub enum Job {
-    Http(HttpCheck),
+    Check(CheckJob),
     Tail(FileTail),
     Command(CommandTail),
     Drift {
@@ -49,12 +51,6 @@ impl Job {
     fn identity(&self) -> String {
         match self {
             // The event carries the time it was made; what it says is its identity.
-            Job::Unserved(Event::Check(c)) => {
-                format!(
-                    "unserved check {:?} {:?} {:?}",
-                    c.check, c.target, c.summary
-                )
-            }
             Job::Unserved(Event::Drift(d)) => format!("unserved drift {:?} {:?}", d.name, d.error),
             other => format!("{other:?}"),
         }
@@ -72,13 +68,27 @@ pub struct Changes {
 struct Running {
     identity: String,
     task: Option<JoinHandle<()>>,
+    /// For a check: (check, target) and the signal that runs it now.
+    run_now: Option<((String, String), Arc<Notify>)>,
+    uses_ssh: bool,
 }
 
 /// The running workers. Dropping this aborts every task.
-#[derive(Default)]
 pub struct Workers {
     running: Vec<Running>,
-    client: Option<reqwest::Client>,
+    resources: Resources,
+    /// Bumped when the SSH pool is replaced, so jobs that use it restart on the new one.
+    pool_generation: u64,
+}
+
+impl Default for Workers {
+    fn default() -> Self {
+        Workers {
+            running: Vec::new(),
+            resources: Resources::new(None, None),
+            pool_generation: 0,
+        }
+    }
 }
 
 impl std::fmt::Debug for Workers {
@@ -89,10 +99,20 @@ impl std::fmt::Debug for Workers {
     }
 }
 
-/// Starts everything in `config` that this build can serve. Must be called inside a tokio
-/// runtime. Events for what cannot be served are sent before this returns.
+/// Starts everything in `config` that this build can serve, with no SSH pool and no check
+/// history on disk. Must be called inside a tokio runtime. Events for what cannot be
+/// served are sent before this returns.
 pub fn start(config: &Config, tx: Events) -> Workers {
-    let mut workers = Workers::default();
+    start_with(config, tx, Resources::new(None, None))
+}
+
+/// [`start`] with the SSH pool and history store the checks should use.
+pub fn start_with(config: &Config, tx: Events, resources: Resources) -> Workers {
+    let mut workers = Workers {
+        running: Vec::new(),
+        resources,
+        pool_generation: 0,
+    };
     workers.update(config, &tx);
     workers
 }
@@ -114,14 +134,30 @@ impl Workers {
         let mut changes = Changes::default();
         let mut old = std::mem::take(&mut self.running);
         for job in jobs {
-            let identity = job.identity();
+            let mut identity = job.identity();
+            let uses_ssh = matches!(&job, Job::Check(check) if check.uses_ssh());
+            if uses_ssh {
+                identity.push_str(&format!(" pool#{}", self.pool_generation));
+            }
             if let Some(i) = old.iter().position(|r| r.identity == identity) {
                 self.running.push(old.swap_remove(i));
                 changes.kept += 1;
                 continue;
             }
-            let task = self.spawn(job, tx);
-            self.running.push(Running { identity, task });
+            let run_now = match &job {
+                Job::Check(check) => Some((
+                    (check.spec.name.clone(), check.target.name.clone()),
+                    Arc::new(Notify::new()),
+                )),
+                _ => None,
+            };
+            let task = self.spawn(job, tx, run_now.as_ref().map(|(_, n)| n.clone()));
+            self.running.push(Running {
+                identity,
+                task,
+                run_now,
+                uses_ssh,
+            });
             changes.started += 1;
         }
         for gone in old {
@@ -133,16 +169,13 @@ impl Workers {
         changes
     }
 
-    fn spawn(&mut self, job: Job, tx: &Events) -> Option<JoinHandle<()>> {
+    fn spawn(&mut self, job: Job, tx: &Events, now: Option<Arc<Notify>>) -> Option<JoinHandle<()>> {
         match job {
-            Job::Http(check) => match self.http_client(tx) {
-                Some(client) => Some(tokio::spawn(http::run(check, client, tx.clone()))),
-                None => {
-                    let why = "no HTTP client (see the notice)";
-                    let _ = tx.send(unknown(&check.name, check.target, why));
-                    None
-                }
-            },
+            Job::Check(check) => {
+                let now = now.unwrap_or_default();
+                let task = engine::run(check, self.resources.clone(), tx.clone(), now);
+                Some(tokio::spawn(task))
+            }
             Job::Tail(file) => Some(tokio::spawn(tail::run(file, tx.clone()))),
             Job::Command(command) => Some(tokio::spawn(command.run(tx.clone()))),
             Job::Drift { spec, left, right } => {
@@ -156,17 +189,40 @@ impl Workers {
         }
     }
 
-    /// One HTTP client for every check (it pools connections); built when first needed.
-    fn http_client(&mut self, tx: &Events) -> Option<reqwest::Client> {
-        if self.client.is_none() {
-            match http::client() {
-                Ok(client) => self.client = Some(client),
-                Err(err) => {
-                    let _ = tx.send(Event::Notice(format!("HTTP checks cannot run: {err}")));
+    /// Uses `pool` from now on; the checks that run over SSH restart on it at the next
+    /// [`Workers::update`].
+    /// The checks that used the old pool stop now, so its connections close first.
+    pub fn set_pool(&mut self, pool: Option<crate::transport::ssh::SshPool>) {
+        self.running.retain(|running| {
+            if running.uses_ssh {
+                if let Some(task) = &running.task {
+                    task.abort();
+                }
+            }
+            !running.uses_ssh
+        });
+        self.resources.pool = pool;
+        self.pool_generation += 1;
+    }
+
+    /// What the checks share (the HTTP clients, for silences from the pane).
+    pub fn resources(&self) -> &Resources {
+        &self.resources
+    }
+
+    /// Runs a check on a target now instead of at its next turn; false when no such
+    /// check runs.
+    pub fn run_now(&self, check: &str, target: &str) -> bool {
+        let mut found = false;
+        for running in &self.running {
+            if let Some(((c, t), notify)) = &running.run_now {
+                if c == check && (t == target || target.is_empty()) {
+                    notify.notify_one();
+                    found = true;
                 }
             }
         }
-        self.client.clone()
+        found
     }
 
     /// Stops every task now (also done on drop).
@@ -210,33 +266,11 @@ pub fn plan(config: &Config) -> Vec<Job> {
 
 fn plan_check(config: &Config, spec: &CheckSpec, jobs: &mut Vec<Job>) {
     for target in targets::expand(config, spec) {
-        jobs.push(match &spec.kind {
-            CheckKind::Http { url, expect } => Job::Http(HttpCheck {
-                name: spec.name.clone(),
-                url: crate::config::template_vars(url, &target.vars),
-                target: target.name,
-                expect: expect.clone(),
-                every: spec.every,
-                timeout: spec.timeout,
-            }),
-            kind => {
-                let why = format!("{} checks arrive with the checks engine", kind.label());
-                Job::Unserved(unknown(&spec.name, target.name, &why))
-            }
-        });
+        jobs.push(Job::Check(CheckJob {
+            spec: spec.clone(),
+            target,
+        }));
     }
-}
-
-fn unknown(check: &str, target: String, why: &str) -> Event {
-    Event::Check(CheckResult {
-        check: check.to_string(),
-        target,
-        status: CheckStatus::Unknown,
-        summary: why.to_string(),
-        detail: String::new(),
-        latency: None,
-        at: Utc::now(),
-    })
 }
 
 fn plan_drift(config: &Config, spec: &DriftSpec) -> Job {
@@ -271,25 +305,23 @@ fn plan_drift(config: &Config, spec: &DriftSpec) -> Job {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Target;
+    use crate::config::{CheckKind, DiskLimit, Target};
     use std::collections::BTreeMap;
 
     fn disk_check() -> CheckSpec {
-        CheckSpec {
-            name: "disk /srv".into(),
-            target: Target::Env("production".into()),
-            kind: CheckKind::Disk {
+        CheckSpec::new(
+            "disk /srv",
+            Target::Env("production".into()),
+            CheckKind::Disk {
                 path: "/srv".into(),
-                warn: 80.0,
-                crit: 90.0,
+                warn: DiskLimit::UsedPercent(80.0),
+                crit: DiskLimit::UsedPercent(90.0),
             },
-            every: Duration::from_secs(60),
-            timeout: Duration::from_secs(5),
-        }
+        )
     }
 
     #[tokio::test]
-    async fn unserved_specs_say_so_once() {
+    async fn host_checks_run_per_host_and_unserved_drift_says_so_once() {
         let mut config = Config::default();
         config.environments.push(Environment {
             name: "production".into(),
@@ -306,39 +338,47 @@ mod tests {
         });
         let (tx, mut rx) = crate::event::channel();
         let workers = start(&config, tx);
-        assert!(workers.is_empty());
-        let mut events = Vec::new();
+        assert_eq!(workers.len(), 2, "one disk check per host");
+        let mut drifts = Vec::new();
         while let Ok(event) = rx.try_recv() {
-            events.push(event);
-        }
-        let checks: Vec<&CheckResult> = events
-            .iter()
-            .filter_map(|e| {
-                if let Event::Check(c) = e {
-                    Some(c)
-                } else {
-                    None
-                }
-            })
-            .collect();
-        assert_eq!(checks.len(), 2);
-        assert_eq!(checks[0].target, "web1.prod");
-        assert_eq!(checks[0].status, CheckStatus::Unknown);
-        assert_eq!(
-            checks[0].summary,
-            "disk checks arrive with the checks engine"
-        );
-        let drift = events.iter().find_map(|e| {
-            if let Event::Drift(d) = e {
-                Some(d)
-            } else {
-                None
+            if let Event::Drift(d) = event {
+                drifts.push(d);
             }
-        });
-        let error = drift.and_then(|d| d.error.clone()).unwrap_or_default();
+        }
+        assert_eq!(drifts.len(), 1);
+        let error = drifts[0].error.clone().unwrap_or_default();
         assert!(
             error.contains("drift over ssh arrives with the transport"),
             "{error}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_host_check_without_a_pool_says_the_host_is_unreachable() {
+        let mut config = Config::default();
+        config.environments.push(Environment {
+            name: "production".into(),
+            hosts: vec!["web1.prod".into()],
+            ..Default::default()
+        });
+        config.checks.push(disk_check());
+        let (tx, mut rx) = crate::event::channel();
+        let _workers = start(&config, tx);
+        let run = loop {
+            match rx.recv().await {
+                Some(Event::Check(run)) => break run,
+                Some(_) => continue,
+                None => panic!("no check result"),
+            }
+        };
+        assert_eq!(run.target, "web1.prod");
+        let row = &run.rows[0];
+        assert!(row.unreachable);
+        assert_eq!(row.status, crate::checks::CheckStatus::Unknown);
+        assert!(
+            row.summary.contains("not a configured host"),
+            "{}",
+            row.summary
         );
     }
 }

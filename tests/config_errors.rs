@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use sheriff::config::{self, CheckKind, Config, LogSource, Target, TrackerKind};
+use sheriff::config::{self, CheckKind, Config, DiskLimit, LogSource, Target, TrackerKind};
 use tempfile::TempDir;
 
 /// Two environments and their hosts, lines 1–6; a test's own text starts on line 7.
@@ -452,8 +452,8 @@ fn a_good_config_resolves_targets_and_defaults() {
         config.checks[1].kind,
         CheckKind::Disk {
             path: "/srv".into(),
-            warn: 75.0,
-            crit: 90.0
+            warn: DiskLimit::UsedPercent(75.0),
+            crit: DiskLimit::UsedPercent(90.0)
         }
     );
     assert_eq!(config.checks[2].target, Target::Host("web1.prod".into()));

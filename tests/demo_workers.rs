@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::time::{Duration, Instant};
 
-use sheriff::checks::http::{self, HttpCheck};
-use sheriff::checks::{CheckResult, CheckStatus};
+use sheriff::checks::engine::{check_once, Resources};
+use sheriff::checks::{CheckResult, CheckStatus, CheckTarget};
+use sheriff::config::{condition_list, CheckKind, CheckSpec, HttpSpec, Target};
 use sheriff::demo::{Sandbox, PROD_DB_PASSWORD, STAGING_DB_PASSWORD};
 use sheriff::drift::{DriftReport, FileDrift};
 use sheriff::event::Event;
@@ -48,7 +49,7 @@ async fn collect_until(rx: &mut EventsRx, seen: &mut Seen, deadline: Duration) {
             _ => return,
         };
         match event {
-            Event::Check(c) => seen.checks.push(c),
+            Event::Check(run) => seen.checks.extend(run.rows),
             Event::LogLines { source, lines } => {
                 assert!(lines.iter().all(|l| l.source == source));
                 if source == "deploys" {
@@ -197,15 +198,17 @@ async fn read_lines(rx: &mut EventsRx, texts: &mut Vec<String>, want: usize) {
     }
 }
 
-fn check(url: String, timeout: Duration) -> HttpCheck {
-    HttpCheck {
-        name: "api".into(),
-        target: "test".into(),
-        url,
-        expect: vec!["status == 200".into()],
-        every: Duration::from_secs(60),
-        timeout,
-    }
+fn check(url: String, timeout: Duration) -> CheckSpec {
+    let mut spec = CheckSpec::new("api", Target::Local, CheckKind::Http(HttpSpec::get(&url)));
+    spec.expect = condition_list(&["status == 200"]);
+    spec.timeout = timeout;
+    spec
+}
+
+/// One run of `spec`, its one row.
+async fn run(spec: &CheckSpec) -> CheckResult {
+    let run = check_once(spec, CheckTarget::local(), &Resources::new(None, None)).await;
+    run.rows.into_iter().next().expect("a row")
 }
 
 #[tokio::test]
@@ -215,11 +218,10 @@ async fn http_check_names_a_refused_connection() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         listener.local_addr().unwrap().port()
     };
-    let client = http::client().unwrap();
-    let result = http::check_once(
-        &client,
-        &check(format!("http://127.0.0.1:{port}/"), Duration::from_secs(2)),
-    )
+    let result = run(&check(
+        format!("http://127.0.0.1:{port}/"),
+        Duration::from_secs(2),
+    ))
     .await;
     assert_eq!(result.status, CheckStatus::Critical);
     assert_eq!(result.summary, "connection refused");
@@ -236,12 +238,11 @@ async fn http_check_times_out_on_a_silent_server() {
             held.push(stream);
         }
     });
-    let client = http::client().unwrap();
     let started = Instant::now();
-    let result = http::check_once(
-        &client,
-        &check(format!("http://{addr}/"), Duration::from_millis(300)),
-    )
+    let result = run(&check(
+        format!("http://{addr}/"),
+        Duration::from_millis(300),
+    ))
     .await;
     // Well under the 10 s default timeout: the check's own 300 ms applied.
     assert!(
@@ -257,12 +258,11 @@ async fn http_check_times_out_on_a_silent_server() {
 #[tokio::test]
 async fn http_check_reports_status_latency_and_flaky_cycle() {
     let sandbox = Sandbox::create().await.unwrap();
-    let client = http::client().unwrap();
     let prod = check(
         format!("http://{}/healthz", sandbox.production_addr()),
         Duration::from_secs(1),
     );
-    let ok = http::check_once(&client, &prod).await;
+    let ok = run(&prod).await;
     assert_eq!(ok.status, CheckStatus::Ok, "{}", ok.summary);
     assert!(ok.summary.starts_with("200 in "), "{}", ok.summary);
     assert!(ok.latency.is_some());
@@ -273,7 +273,7 @@ async fn http_check_reports_status_latency_and_flaky_cycle() {
         format!("http://{}/healthz", sandbox.staging_addr()),
         Duration::from_secs(1),
     );
-    let bad = http::check_once(&client, &staging).await;
+    let bad = run(&staging).await;
     assert_eq!(bad.status, CheckStatus::Critical);
     assert!(
         bad.summary.starts_with("503 Service Unavailable in "),

@@ -14,7 +14,7 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
-use sheriff::checks::{CheckResult, CheckStatus};
+use sheriff::checks::{CheckResult, CheckRun, CheckStatus};
 use sheriff::drift::{DriftFile, DriftReport, FileDrift};
 use sheriff::event::Event;
 use sheriff::handoff::{Entry, EntryKind};
@@ -218,15 +218,15 @@ fn shows(screen: &[String], text: &str) -> bool {
 }
 
 fn check_row(i: usize) -> Event {
-    Event::Check(CheckResult {
-        check: "api".into(),
-        target: format!("node{i:04}"),
-        status: CheckStatus::Ok,
-        summary: format!("200 from node{i:04}"),
-        detail: String::new(),
-        latency: Some(Duration::from_millis(40)),
-        at: sample::at(12, 4, 0),
-    })
+    let mut result = CheckResult::new(
+        "api",
+        &format!("node{i:04}"),
+        CheckStatus::Ok,
+        format!("200 from node{i:04}"),
+    );
+    result.latency = Some(Duration::from_millis(40));
+    result.at = sample::at(12, 4, 0);
+    Event::Check(CheckRun::single(result))
 }
 
 fn log_line(i: usize) -> Event {

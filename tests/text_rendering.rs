@@ -11,7 +11,11 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
-use sheriff::checks::http::{check_once, client, HttpCheck};
+use sheriff::checks::engine::{run_once, CheckJob, Resources};
+use sheriff::checks::rows::Rows;
+use sheriff::checks::CheckTarget;
+use sheriff::config::condition_list;
+use sheriff::config::{CheckKind, CheckSpec, HttpSpec, Target};
 use sheriff::config::{DriftSpec, Environment};
 use sheriff::event::Event;
 use sheriff::logs::tail::{self, FileTail};
@@ -170,19 +174,20 @@ fn check_output_is_printable() {
         );
         stream.write_all(response.as_bytes()).expect("write");
     });
-    let check = HttpCheck {
-        name: "api".into(),
-        target: "production".into(),
-        url: format!("http://127.0.0.1:{port}/healthz"),
-        expect: vec!["status == 200".into()],
-        every: Duration::from_secs(60),
-        timeout: Duration::from_secs(5),
+    let url = format!("http://127.0.0.1:{port}/healthz");
+    let mut spec = CheckSpec::new("api", Target::Local, CheckKind::Http(HttpSpec::get(&url)));
+    spec.expect = condition_list(&["status == 200"]);
+    spec.timeout = Duration::from_secs(5);
+    let job = CheckJob {
+        spec: spec.clone(),
+        target: CheckTarget::local(),
     };
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let result = runtime.block_on(async {
-        let client = client().expect("http client");
-        check_once(&client, &check).await
+        let mut rows = Rows::new(spec, "local".into(), None);
+        run_once(&job, &Resources::new(None, None), &mut rows).await
     });
+    let result = &result.rows[0];
     server.join().expect("server");
     let detail = &result.detail;
     assert!(detail.contains("status: degraded␇"), "{detail}");

@@ -1,237 +1,287 @@
-//! The HTTP check: GET a URL within a timeout, judge status and latency against `expect`.
-//!
-//! This is the simplest real check worker; the full condition language (`json.status`,
-//! headers, body matches) arrives with the checks engine and will replace [`Condition`].
+//! The HTTP check: one request within a timeout, with TLS verified (unless `insecure`),
+//! redirects followed or not, the body read up to 1 MiB, and the certificate's days left.
+//! What it saw becomes facts for `expect` (`status`, `time`, `body`, `json.…`,
+//! `cert_days`); failures are named as an operator would name them: DNS, refused, which
+//! TLS problem, timeout, body over the cap.
 
+use std::collections::HashMap;
 use std::error::Error as _;
-use std::fmt;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::event::Events;
-use chrono::Utc;
-use tokio::time::MissedTickBehavior;
+use super::condition::Subject;
+use super::observation::{Observation, Seen};
+use super::{CheckStatus, Metric};
+use crate::config::duration::format_duration;
+use crate::config::HttpSpec;
 
-use super::{CheckResult, CheckStatus};
-use crate::config::duration::{format_duration, parse_duration};
-use crate::event::Event;
+/// The most of a body a check reads; past it the check says so and stops reading.
+pub const BODY_CAP: usize = 1024 * 1024;
+/// How much of a body the detail view shows.
+const BODY_SHOWN: usize = 4 * 1024;
 
-/// How much of a response body the detail view keeps.
-const BODY_KEEP: usize = 4 * 1024;
-
-/// One HTTP check bound to one target, with the target's vars already in the URL.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HttpCheck {
-    /// The `[[check]]` name.
-    pub name: String,
-    /// The env (or host) it runs for; shown in the Health pane.
-    pub target: String,
-    pub url: String,
-    pub expect: Vec<String>,
-    pub every: Duration,
-    pub timeout: Duration,
+/// One client per TLS and redirect setting, shared by every check that uses it (each
+/// pools its connections). Built on first use.
+#[derive(Clone, Default)]
+pub struct HttpClients {
+    clients: Arc<Mutex<HashMap<ClientKind, reqwest::Client>>>,
 }
 
-/// One `expect` condition this worker understands.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Condition {
-    StatusEq(u16),
-    StatusNe(u16),
-    TimeLt(Duration),
-    /// Kept verbatim so the summary can name it.
-    Unsupported(String),
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct ClientKind {
+    insecure: bool,
+    ca: Option<PathBuf>,
+    follow_redirects: bool,
 }
 
-impl Condition {
-    /// Parses `status == 200`, `status != 503`, `time < 500ms`; anything else is kept as
-    /// [`Condition::Unsupported`] rather than rejected, so one new condition does not stop
-    /// the check from running.
-    pub fn parse(text: &str) -> Condition {
-        let words: Vec<&str> = text.split_whitespace().collect();
-        let parsed = match words.as_slice() {
-            ["status", "==", n] => n.parse().ok().map(Condition::StatusEq),
-            ["status", "!=", n] => n.parse().ok().map(Condition::StatusNe),
-            ["time", "<", d] => parse_duration(d).ok().map(Condition::TimeLt),
-            _ => None,
+impl HttpClients {
+    /// The client for a check with these settings.
+    pub fn for_spec(&self, spec: &HttpSpec) -> Result<reqwest::Client, String> {
+        let kind = ClientKind {
+            insecure: spec.insecure,
+            ca: spec.ca.clone(),
+            follow_redirects: spec.follow_redirects,
         };
-        parsed.unwrap_or_else(|| Condition::Unsupported(text.trim().to_string()))
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(client) = clients.get(&kind) {
+            return Ok(client.clone());
+        }
+        let client = build(&kind)?;
+        clients.insert(kind, client.clone());
+        Ok(client)
     }
 
-    /// Whether a response with this status and latency meets the condition; None when the
-    /// condition cannot be judged here.
-    fn holds(&self, status: u16, latency: Duration) -> Option<bool> {
-        match self {
-            Condition::StatusEq(n) => Some(status == *n),
-            Condition::StatusNe(n) => Some(status != *n),
-            Condition::TimeLt(limit) => Some(latency < *limit),
-            Condition::Unsupported(_) => None,
-        }
-    }
-}
-
-impl fmt::Display for Condition {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Condition::StatusEq(n) => write!(f, "status == {n}"),
-            Condition::StatusNe(n) => write!(f, "status != {n}"),
-            Condition::TimeLt(d) => write!(f, "time < {}", format_duration(*d)),
-            Condition::Unsupported(text) => f.write_str(text),
-        }
+    /// The plain client (verified TLS, redirects followed), for API kinds.
+    pub fn plain(&self) -> Result<reqwest::Client, String> {
+        self.for_spec(&HttpSpec::get(""))
     }
 }
 
-/// A client for HTTP checks. Redirects are followed as a browser would; proxies come from
-/// the environment (`HTTPS_PROXY`, `NO_PROXY`) as they do for curl.
-pub fn client() -> reqwest::Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .user_agent(concat!("sheriff/", env!("CARGO_PKG_VERSION")))
-        .build()
-}
-
-/// Runs `check` every `check.every` until the receiver is gone. The first run starts at once.
-pub async fn run(check: HttpCheck, client: reqwest::Client, tx: Events) {
-    let mut ticks = tokio::time::interval(check.every.max(Duration::from_millis(100)));
-    // A slow run must not be followed by a burst of catch-up runs.
-    ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    loop {
-        ticks.tick().await;
-        let result = check_once(&client, &check).await;
-        if tx.send_data(Event::Check(result)).await.is_err() {
-            return;
-        }
-    }
-}
-
-/// One GET, judged against the check's conditions. Never takes longer than the timeout.
-pub async fn check_once(client: &reqwest::Client, check: &HttpCheck) -> CheckResult {
-    let started = Instant::now();
-    // The outer timeout is the guarantee; reqwest's own covers the same span but we do not
-    // want a hung DNS lookup or TLS handshake to depend on its internals.
-    let fetched =
-        tokio::time::timeout(check.timeout, fetch(client, &check.url, check.timeout)).await;
-    let latency = started.elapsed();
-    let timed_out = || format!("timed out after {}", format_duration(check.timeout));
-    let (status, summary, detail, latency) = match fetched {
-        Err(_) => (
-            CheckStatus::Critical,
-            timed_out(),
-            format!("GET {}\n", check.url),
-            None,
-        ),
-        Ok(Err(err)) if err.is_timeout() => (
-            CheckStatus::Critical,
-            timed_out(),
-            format!("GET {}\n{err:#}\n", check.url),
-            None,
-        ),
-        Ok(Err(err)) => (
-            CheckStatus::Critical,
-            describe_error(&err),
-            format!("GET {}\n{}\n", check.url, error_chain(&err)),
-            None,
-        ),
-        Ok(Ok(response)) => {
-            let (status, summary) = judge(check, response.status, latency);
-            (status, summary, response.detail(&check.url), Some(latency))
-        }
+fn build(kind: &ClientKind) -> Result<reqwest::Client, String> {
+    let redirects = if kind.follow_redirects {
+        reqwest::redirect::Policy::limited(10)
+    } else {
+        reqwest::redirect::Policy::none()
     };
-    CheckResult {
-        check: check.name.clone(),
-        target: check.target.clone(),
-        status,
-        // A body or error message may carry tabs, colours and other control characters;
-        // the URL, headers (`Set-Cookie`, `Authorization`) and body are shown and kept, so
-        // they are made printable, then masked (in that order, so an escape code inside a
-        // secret cannot hide it from the redactor).
-        summary: crate::redact::mask(&crate::text::into_printable(summary)).into_owned(),
-        detail: crate::redact::mask(&crate::text::into_printable(detail)).into_owned(),
-        latency,
-        at: Utc::now(),
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("sheriff/", env!("CARGO_PKG_VERSION")))
+        .redirect(redirects)
+        .tls_info(true)
+        .tls_danger_accept_invalid_certs(kind.insecure);
+    if let Some(path) = &kind.ca {
+        let pem = std::fs::read(path)
+            .map_err(|e| format!("cannot read ca file {}: {e}", path.display()))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .map_err(|e| format!("ca file {} is not PEM certificates: {e}", path.display()))?;
+        builder = builder.tls_certs_merge(certs);
     }
+    builder
+        .build()
+        .map_err(|e| format!("cannot build an HTTP client: {e}"))
+}
+
+/// One request, judged by the HTTP status class unless `expect` says what status is right.
+/// `status_by_expect`: a condition on `status` decides what is right, not the class.
+pub async fn observe(
+    clients: &HttpClients,
+    spec: &HttpSpec,
+    timeout: Duration,
+    status_by_expect: bool,
+) -> Observation {
+    let request_line = format!("{} {}", spec.method, spec.url);
+    let client = match clients.for_spec(spec) {
+        Ok(client) => client,
+        Err(why) => return Observation::failed(CheckStatus::Unknown, why, request_line),
+    };
+    let mut sent = format!("{request_line}\n");
+    for (name, value) in &spec.headers {
+        sent.push_str(&format!("{name}: {value}\n"));
+    }
+    if let Some(body) = &spec.body {
+        sent.push_str(&format!("\n{body}\n"));
+    }
+    let started = Instant::now();
+    let fetched = tokio::time::timeout(timeout, fetch(&client, spec, timeout)).await;
+    let latency = started.elapsed();
+    let timed_out = || format!("timed out after {}", format_duration(timeout));
+    let fetched = match fetched {
+        Err(_) => return Observation::failed(CheckStatus::Critical, timed_out(), sent),
+        Ok(Err(err)) if err.is_timeout() => {
+            return Observation::failed(CheckStatus::Critical, timed_out(), sent)
+        }
+        Ok(Err(err)) => {
+            let detail = format!("{sent}\n{}\n", error_chain(&err));
+            return Observation::failed(CheckStatus::Critical, describe(&err), detail);
+        }
+        Ok(Ok(fetched)) => fetched,
+    };
+    let mut seen = judge_status(fetched.status, latency, status_by_expect);
+    if let Some(location) = &fetched.location {
+        seen.summary.push_str(&format!(" → {location}"));
+    }
+    if fetched.over_cap {
+        seen.status = CheckStatus::Critical;
+        seen.summary = format!(
+            "{}: body over the {} MiB cap; not read further",
+            seen.summary,
+            BODY_CAP / (1024 * 1024)
+        );
+    }
+    if spec.insecure && spec.url.starts_with("https://") {
+        seen.summary.push_str(" (TLS not verified)");
+    }
+    let body_text = String::from_utf8_lossy(&fetched.body).into_owned();
+    let shown: String = body_text.chars().take(BODY_SHOWN).collect();
+    seen.detail = format!(
+        "{sent}\n{} {}\n{}\n{shown}",
+        fetched.status, fetched.reason, fetched.head
+    );
+    let cert_days = fetched.cert_not_after.map(|not_after| {
+        let left = not_after - chrono::Utc::now().timestamp();
+        (left as f64 / 86_400.0 * 10.0).floor() / 10.0
+    });
+    if let Some(days) = cert_days {
+        seen.metrics.push(Metric::new("cert_days", Some(days), ""));
+        seen.detail = format!("certificate: {days} days left\n{}", seen.detail);
+    }
+    seen.metrics.push(Metric::new(
+        "time",
+        Some(latency.as_secs_f64() * 1000.0),
+        "ms",
+    ));
+    seen.latency = Some(latency);
+    seen.facts = Seen {
+        status: Some(fetched.status),
+        time: Some(latency),
+        json: serde_json::from_slice(&fetched.body).ok(),
+        body: Some(body_text),
+        cert_days,
+        ..Seen::default()
+    };
+    seen
+}
+
+/// "200 in 43ms", "503 Service Unavailable in 2ms". Without a condition on `status`,
+/// what a browser would call success is success.
+fn judge_status(code: u16, latency: Duration, status_by_expect: bool) -> Observation {
+    let reason = reqwest::StatusCode::from_u16(code)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .filter(|_| !(200..300).contains(&code));
+    let summary = match reason {
+        Some(reason) => format!("{code} {reason} in {}", format_duration(latency)),
+        None => format!("{code} in {}", format_duration(latency)),
+    };
+    let status = if code < 400 || status_by_expect {
+        CheckStatus::Ok
+    } else {
+        CheckStatus::Critical
+    };
+    Observation {
+        status,
+        summary,
+        ..Observation::default()
+    }
+}
+
+/// Whether `expect` decides what status is right (then the status class does not).
+pub fn expects_status(conditions: &[super::condition::Condition]) -> bool {
+    conditions
+        .iter()
+        .any(|c| c.subjects().contains(&Subject::Status))
 }
 
 struct Fetched {
     status: u16,
     reason: String,
     head: String,
-    body: String,
+    body: Vec<u8>,
+    over_cap: bool,
+    location: Option<String>,
+    cert_not_after: Option<i64>,
 }
 
-impl Fetched {
-    fn detail(&self, url: &str) -> String {
-        format!(
-            "GET {url}\n{} {}\n{}\n{}",
-            self.status, self.reason, self.head, self.body
-        )
+async fn fetch(
+    client: &reqwest::Client,
+    spec: &HttpSpec,
+    timeout: Duration,
+) -> reqwest::Result<Fetched> {
+    let method =
+        reqwest::Method::from_bytes(spec.method.as_bytes()).unwrap_or(reqwest::Method::GET);
+    let mut request = client.request(method, &spec.url).timeout(timeout);
+    for (name, value) in &spec.headers {
+        request = request.header(name, value);
     }
-}
-
-async fn fetch(client: &reqwest::Client, url: &str, timeout: Duration) -> reqwest::Result<Fetched> {
-    let mut response = client.get(url).timeout(timeout).send().await?;
+    if let Some(body) = &spec.body {
+        request = request.body(body.clone());
+    }
+    let mut response = request.send().await?;
     let status = response.status();
+    let cert_not_after = response
+        .extensions()
+        .get::<reqwest::tls::TlsInfo>()
+        .and_then(|info| info.peer_certificate())
+        .and_then(not_after);
     let head: String = response
         .headers()
         .iter()
         .map(|(k, v)| format!("{k}: {}\n", v.to_str().unwrap_or("…")))
         .collect();
-    // Read the body in chunks so a huge response costs no more than what we keep; the time
-    // to the last byte counts towards latency, as curl's time_total does.
+    let location = status
+        .is_redirection()
+        .then(|| response.headers().get(reqwest::header::LOCATION))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    // The time to the last byte counts towards latency, as curl's time_total does.
     let mut body = Vec::new();
+    let mut over_cap = false;
     while let Some(chunk) = response.chunk().await? {
-        let room = BODY_KEEP.saturating_sub(body.len());
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        let room = BODY_CAP.saturating_sub(body.len());
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            over_cap = true;
+            break;
+        }
+        body.extend_from_slice(&chunk);
     }
     Ok(Fetched {
         status: status.as_u16(),
         reason: status.canonical_reason().unwrap_or("").to_string(),
         head,
-        body: String::from_utf8_lossy(&body).into_owned(),
+        body,
+        over_cap,
+        location,
+        cert_not_after,
     })
 }
 
-/// The status and one-line summary for a response: "200 in 43ms", or the first failed
-/// condition, "503 Service Unavailable in 2ms (expected status == 200)".
-fn judge(check: &HttpCheck, code: u16, latency: Duration) -> (CheckStatus, String) {
-    let conditions: Vec<Condition> = check.expect.iter().map(|c| Condition::parse(c)).collect();
-    let reason = reqwest::StatusCode::from_u16(code)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .filter(|_| !(200..300).contains(&code));
-    let seen = match reason {
-        Some(reason) => format!("{code} {reason} in {}", format_duration(latency)),
-        None => format!("{code} in {}", format_duration(latency)),
-    };
-    // Without conditions, what a browser would call success is success.
-    if conditions.is_empty() {
-        let status = if code < 400 {
-            CheckStatus::Ok
-        } else {
-            CheckStatus::Critical
-        };
-        return (status, seen);
-    }
-    let failed: Vec<&Condition> = conditions
-        .iter()
-        .filter(|c| c.holds(code, latency) == Some(false))
-        .collect();
-    if !failed.is_empty() {
-        let names: Vec<String> = failed.iter().map(|c| c.to_string()).collect();
-        return (
-            CheckStatus::Critical,
-            format!("{seen} (expected {})", names.join(", ")),
-        );
-    }
-    if let Some(unsupported) = conditions
-        .iter()
-        .find(|c| matches!(c, Condition::Unsupported(_)))
-    {
-        let summary = format!("{seen}; condition `{unsupported}` is not supported yet");
-        return (CheckStatus::Unknown, summary);
-    }
-    (CheckStatus::Ok, seen)
+/// The leaf certificate's notAfter, as Unix seconds.
+fn not_after(der: &[u8]) -> Option<i64> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    Some(cert.validity().not_after.timestamp())
 }
 
 /// A one-line reason a request failed, in the words an operator would use.
-fn describe_error(err: &reqwest::Error) -> String {
+pub fn describe(err: &reqwest::Error) -> String {
+    let chain = error_chain(err);
+    let lower = chain.to_ascii_lowercase();
+    if lower.contains("certificate expired") || chain.contains("Expired") {
+        return "TLS error: the certificate has expired".into();
+    }
+    if lower.contains("not valid for name") || chain.contains("NotValidForName") {
+        return "TLS error: the certificate is for another name".into();
+    }
+    if chain.contains("UnknownIssuer") || lower.contains("unknown issuer") {
+        return "TLS error: the certificate is signed by an unknown CA".into();
+    }
+    if lower.contains("invalid peer certificate") || lower.contains("tls handshake") {
+        return format!("TLS error: {}", innermost(err));
+    }
+    if lower.contains("dns error") || lower.contains("failed to lookup address") {
+        return format!("DNS failure: {}", innermost(err));
+    }
     let mut source = err.source();
     while let Some(cause) = source {
         if let Some(io) = cause.downcast_ref::<std::io::Error>() {
@@ -239,13 +289,18 @@ fn describe_error(err: &reqwest::Error) -> String {
                 std::io::ErrorKind::ConnectionRefused => return "connection refused".into(),
                 std::io::ErrorKind::ConnectionReset => return "connection reset".into(),
                 std::io::ErrorKind::UnexpectedEof => return "connection closed early".into(),
-                _ => return io.to_string(),
+                std::io::ErrorKind::HostUnreachable | std::io::ErrorKind::NetworkUnreachable => {
+                    return format!("network unreachable: {io}")
+                }
+                _ => {}
             }
         }
         source = cause.source();
     }
+    if err.is_redirect() {
+        return format!("too many redirects: {}", innermost(err));
+    }
     if err.is_connect() {
-        // DNS failures and TLS errors land here; the innermost cause says which.
         return format!("cannot connect: {}", innermost(err));
     }
     if err.is_builder() {
@@ -262,12 +317,19 @@ fn innermost(err: &(dyn std::error::Error + 'static)) -> String {
     last.to_string()
 }
 
+/// Every cause, including what an `io::Error` wraps (its `source` skips the wrapped one).
 fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut out = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {
         out.push_str(": ");
         out.push_str(&cause.to_string());
+        if let Some(inner) = cause
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            out.push_str(&format!(" ({inner:?})"));
+        }
         source = cause.source();
     }
     out
@@ -277,78 +339,24 @@ fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
 mod tests {
     use super::*;
 
-    fn spec(expect: &[&str]) -> HttpCheck {
-        HttpCheck {
-            name: "api".into(),
-            target: "production".into(),
-            url: "http://127.0.0.1:1/".into(),
-            expect: expect.iter().map(|s| s.to_string()).collect(),
-            every: Duration::from_secs(2),
-            timeout: Duration::from_secs(1),
-        }
-    }
-
     #[test]
-    fn parses_the_conditions_it_knows() {
-        assert_eq!(Condition::parse("status == 200"), Condition::StatusEq(200));
+    fn status_class_decides_without_conditions() {
+        let ok = judge_status(200, Duration::from_millis(43), false);
         assert_eq!(
-            Condition::parse(" status  !=  503 "),
-            Condition::StatusNe(503)
+            (ok.status, ok.summary.as_str()),
+            (CheckStatus::Ok, "200 in 43ms")
         );
+        let bad = judge_status(503, Duration::from_millis(2), false);
+        assert_eq!(bad.status, CheckStatus::Critical);
+        assert_eq!(bad.summary, "503 Service Unavailable in 2ms");
         assert_eq!(
-            Condition::parse("time < 500ms"),
-            Condition::TimeLt(Duration::from_millis(500))
+            judge_status(302, Duration::ZERO, false).status,
+            CheckStatus::Ok
         );
+        // With `expect = ["status == 503"]` the condition decides.
         assert_eq!(
-            Condition::parse("time < 2s"),
-            Condition::TimeLt(Duration::from_secs(2))
+            judge_status(503, Duration::ZERO, true).status,
+            CheckStatus::Ok
         );
-        assert_eq!(
-            Condition::parse("json.status == \"ok\""),
-            Condition::Unsupported("json.status == \"ok\"".into())
-        );
-        assert!(matches!(
-            Condition::parse("status == abc"),
-            Condition::Unsupported(_)
-        ));
-    }
-
-    #[test]
-    fn judges_status_and_time() {
-        let s = spec(&["status == 200", "time < 300ms"]);
-        let fast = Duration::from_millis(43);
-        assert_eq!(
-            judge(&s, 200, fast),
-            (CheckStatus::Ok, "200 in 43ms".into())
-        );
-        let (status, summary) = judge(&s, 503, fast);
-        assert_eq!(status, CheckStatus::Critical);
-        assert_eq!(
-            summary,
-            "503 Service Unavailable in 43ms (expected status == 200)"
-        );
-        let (status, summary) = judge(&s, 200, Duration::from_millis(450));
-        assert_eq!(status, CheckStatus::Critical);
-        assert!(summary.contains("time < 300ms"), "{summary}");
-    }
-
-    #[test]
-    fn unsupported_condition_is_unknown_not_ok() {
-        let s = spec(&["status == 200", "json.status == \"ok\""]);
-        let (status, summary) = judge(&s, 200, Duration::from_millis(5));
-        assert_eq!(status, CheckStatus::Unknown);
-        assert!(summary.contains("not supported yet"), "{summary}");
-        // A failed condition outranks one we cannot judge.
-        assert_eq!(
-            judge(&s, 500, Duration::from_millis(5)).0,
-            CheckStatus::Critical
-        );
-    }
-
-    #[test]
-    fn durations_read_short() {
-        assert_eq!(format_duration(Duration::from_millis(43)), "43ms");
-        assert_eq!(format_duration(Duration::from_secs(5)), "5s");
-        assert_eq!(format_duration(Duration::from_millis(1200)), "1.2s");
     }
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use super::{CheckResult, CheckStatus};
+use super::{CheckResult, CheckRun, CheckStatus};
 use crate::config::Config;
 use crate::handoff::{Entry, EntryKind, Refs};
 
@@ -93,11 +93,52 @@ impl StateChanges {
         }
     }
 
+    /// The entries to write for one run: each row's change, and for a row the run no
+    /// longer has (an alert resolved, a failed unit gone) a change back to ok.
+    pub fn observe_run(&mut self, run: &CheckRun, author: &str) -> Vec<Entry> {
+        let mut entries: Vec<Entry> = run
+            .rows
+            .iter()
+            .filter_map(|row| self.observe(row, author))
+            .collect();
+        let present: Vec<String> = run.rows.iter().map(CheckResult::title).collect();
+        let gone: Vec<String> = self
+            .tracked
+            .iter()
+            .filter(|((title, target), t)| {
+                *target == run.target
+                    && t.recorded != CheckStatus::Ok
+                    && title
+                        .strip_prefix(&run.check)
+                        .is_some_and(|r| r.starts_with(' '))
+                    && !present.contains(title)
+            })
+            .map(|((title, _), _)| title.clone())
+            .collect();
+        for title in gone {
+            let item = title[run.check.len() + 1..].to_string();
+            let mut ok = CheckResult::new(
+                &run.check,
+                &run.target,
+                CheckStatus::Ok,
+                "no longer reported",
+            );
+            ok.item = Some(item);
+            entries.extend(self.observe(&ok, author));
+        }
+        entries
+    }
+
     /// The entry to write for `result`, if its state differs from what the log holds and
     /// the last line for it is at least [`MIN_GAP`] old. A check never seen before that is
     /// ok writes nothing: ok is what the log assumes.
     pub fn observe(&mut self, result: &CheckResult, author: &str) -> Option<Entry> {
-        let key = (result.check.clone(), result.target.clone());
+        // A host that is down is recorded as the host's state, not once per check on it.
+        if result.unreachable {
+            return None;
+        }
+        let title = result.title();
+        let key = (title.clone(), result.target.clone());
         let before = match self.tracked.get(&key) {
             None if result.status == CheckStatus::Ok => return None,
             None => CheckStatus::Ok,
@@ -118,13 +159,15 @@ impl StateChanges {
                 written_at: Some(result.at),
             },
         );
+        let mut refs = target_refs(&self.config, &result.check, &result.target);
+        refs.check = Some(title.clone());
         let mut entry = Entry::check_state(
             author,
-            target_refs(&self.config, &result.check, &result.target),
+            refs,
             result.status.as_str(),
             format!(
-                "{} {}: {before} → {} ({})",
-                result.check, result.target, result.status, result.summary
+                "{title} {}: {before} → {} ({})",
+                result.target, result.status, result.summary
             ),
         );
         entry.time = result.at;
@@ -166,15 +209,9 @@ mod tests {
     use crate::config::Environment;
 
     fn result(status: CheckStatus, secs: i64) -> CheckResult {
-        CheckResult {
-            check: "api".into(),
-            target: "staging".into(),
-            status,
-            summary: "503".into(),
-            detail: String::new(),
-            latency: None,
-            at: DateTime::from_timestamp(1_700_000_000 + secs, 0).unwrap_or_default(),
-        }
+        let mut result = CheckResult::new("api", "staging", status, "503");
+        result.at = DateTime::from_timestamp(1_700_000_000 + secs, 0).unwrap_or_default();
+        result
     }
 
     fn config() -> Config {

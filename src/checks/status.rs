@@ -3,11 +3,13 @@
 use std::fmt;
 
 /// A check's state. Shown with a symbol as well as a colour, so it reads without colour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum CheckStatus {
     Ok,
     Warning,
     Critical,
+    /// Also what a row is before its first result.
+    #[default]
     Unknown,
 }
 

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::config::{CheckKind, CheckSpec, Config, Target};
+use crate::config::{CheckSpec, Config, Target};
 
 /// One place a check runs: one row in the Health pane.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,9 +17,15 @@ pub struct CheckTarget {
     pub vars: BTreeMap<String, String>,
 }
 
-/// Whether a kind runs from the sheriff's machine (once per env) or on each host.
-fn runs_on_hosts(kind: &CheckKind) -> bool {
-    !matches!(kind, CheckKind::Http { .. })
+impl CheckTarget {
+    /// This machine, with no vars: a check with neither `on` nor `envs`.
+    pub fn local() -> CheckTarget {
+        CheckTarget {
+            name: "local".into(),
+            host: None,
+            vars: BTreeMap::new(),
+        }
+    }
 }
 
 /// The targets of `spec`, in config order.
@@ -45,7 +51,7 @@ pub fn expand(config: &Config, spec: &CheckSpec) -> Vec<CheckTarget> {
     for env_name in envs {
         let env = config.environment(env_name);
         let hosts = env.map(|e| e.hosts.as_slice()).unwrap_or_default();
-        if runs_on_hosts(&spec.kind) && !hosts.is_empty() {
+        if spec.kind.runs_on_hosts() && !hosts.is_empty() {
             out.extend(hosts.iter().map(|h| host_target(config, h)));
         } else {
             out.push(CheckTarget {
@@ -77,8 +83,7 @@ fn host_target(config: &Config, host: &str) -> CheckTarget {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Environment;
-    use std::time::Duration;
+    use crate::config::{CheckKind, DiskLimit, Environment, HttpSpec};
 
     fn config() -> Config {
         let mut config = Config::default();
@@ -96,13 +101,7 @@ mod tests {
     }
 
     fn spec(kind: CheckKind, target: Target) -> CheckSpec {
-        CheckSpec {
-            name: "c".into(),
-            target,
-            kind,
-            every: Duration::from_secs(60),
-            timeout: Duration::from_secs(5),
-        }
+        CheckSpec::new("c", target, kind)
     }
 
     fn names(targets: &[CheckTarget]) -> Vec<&str> {
@@ -111,10 +110,7 @@ mod tests {
 
     #[test]
     fn http_runs_once_per_env_with_its_vars() {
-        let http = CheckKind::Http {
-            url: "https://{domain}/".into(),
-            expect: vec![],
-        };
+        let http = CheckKind::Http(HttpSpec::get("https://{domain}/"));
         let envs = Target::Envs(vec!["production".into(), "staging".into()]);
         let targets = expand(&config(), &spec(http, envs));
         assert_eq!(names(&targets), ["production", "staging"]);
@@ -126,8 +122,8 @@ mod tests {
     fn host_kinds_run_on_each_host_and_hostless_envs_locally() {
         let disk = CheckKind::Disk {
             path: "/srv".into(),
-            warn: 80.0,
-            crit: 90.0,
+            warn: DiskLimit::UsedPercent(80.0),
+            crit: DiskLimit::UsedPercent(90.0),
         };
         let envs = Target::Envs(vec!["production".into(), "staging".into()]);
         let targets = expand(&config(), &spec(disk, envs));

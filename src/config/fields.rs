@@ -155,6 +155,22 @@ impl<'a, 'i> Fields<'a, 'i> {
         parsed.map(|n| Spanned::new(value.span(), n))
     }
 
+    /// A number, whole or not (`load = 5`, `warn = 1.5`).
+    pub fn number(&mut self, key: &str) -> Option<Spanned<f64>> {
+        let value = self.get(key)?;
+        let parsed = match value.get_ref() {
+            DeValue::Integer(i) => i64::from_str_radix(i.as_str(), i.radix())
+                .ok()
+                .map(|n| n as f64),
+            DeValue::Float(x) => x.as_str().parse::<f64>().ok().filter(|x| x.is_finite()),
+            _ => None,
+        };
+        if parsed.is_none() {
+            self.wrong_type(key, value, "a number (no quotes)", "1.5");
+        }
+        parsed.map(|n| Spanned::new(value.span(), n))
+    }
+
     pub fn strings(&mut self, key: &str) -> Option<Vec<Spanned<String>>> {
         let value = self.get(key)?;
         let DeValue::Array(items) = value.get_ref() else {

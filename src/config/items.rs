@@ -1,150 +1,19 @@
-//! The repeated sections: `[[check]]`, `[[log]]`, `[[drift]]`.
+//! The repeated sections `[[log]]` and `[[drift]]` (`[[check]]` is in `check_items`), and
+//! the name and target keys they share.
 //!
 //! Each item is built even when part of it is wrong (with a placeholder for the bad part),
 //! so that its references and name are still checked and one run reports every problem.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
-use std::time::Duration;
 
 use regex::Regex;
 use toml::de::DeTable;
 use toml::Spanned;
 
-use super::diagnostic::did_you_mean;
-use super::duration::format_duration;
 use super::fields::{Fields, Problems};
-use super::model::{CheckKind, CheckSpec, DriftSpec, LogSource, LogSpec, Target};
+use super::model::{DriftSpec, LogSource, LogSpec, Target};
 use super::sections::Located;
-
-const CHECK_KINDS: &[&str] = &["http", "disk", "nagios", "command"];
-const CHECK_KEYS: &[&str] = &[
-    "name", "envs", "on", "http", "disk", "nagios", "command", "every", "timeout", "expect",
-    "warn", "crit",
-];
-
-pub(crate) fn check(
-    table: &DeTable<'_>,
-    header: Range<usize>,
-    problems: &mut Problems,
-) -> Located<CheckSpec> {
-    let mut f = Fields::new(table, "[[check]]", CHECK_KEYS, problems);
-    // A mistyped kind ("htp") gets its own message, and stands in for the missing kind.
-    let kind_typo = |key: &str| {
-        did_you_mean(key, CHECK_KEYS.iter().copied()).filter(|k| CHECK_KINDS.contains(k))
-    };
-    let has_kind_typo = f
-        .unknown_keys()
-        .iter()
-        .any(|k| kind_typo(k.get_ref()).is_some());
-    f.report_unknown_with(|key| {
-        kind_typo(key)
-            .map(|kind| format!("unknown check kind \"{key}\" (did you mean \"{kind}\"?)"))
-    });
-
-    let name = required_name(&mut f, "check", header.clone());
-    let target = target(&mut f);
-
-    let kinds: Vec<(&str, Spanned<String>)> = {
-        let mut found: Vec<_> = CHECK_KINDS
-            .iter()
-            .filter_map(|k| f.string(k).map(|v| (*k, v)))
-            .collect();
-        found.sort_by_key(|(k, _)| f.key_span(k).map_or(0, |s| s.start));
-        found
-    };
-    for (key, value) in &kinds {
-        if value.get_ref().trim().is_empty() {
-            f.problems
-                .at(value.span(), format!("{key} must not be empty"));
-        }
-    }
-    if let [(first, _), (second, _), ..] = kinds.as_slice() {
-        let message = format!(
-            "check \"{}\" has two kinds, {first} and {second}: keep one, or split it into two \
-             [[check]] sections",
-            name.get_ref()
-        );
-        f.problems
-            .at(f.key_span(second).unwrap_or(header.clone()), message);
-    } else if kinds.is_empty() && !has_kind_typo {
-        let message = format!(
-            "check \"{}\" has no kind: add one of http = \"URL\", disk = \"PATH\", nagios = \
-             \"PLUGIN ARGS\" or command = \"COMMAND\"",
-            name.get_ref()
-        );
-        f.problems.at(header.clone(), message);
-    }
-
-    let kind_name = kinds.first().map(|(k, _)| *k);
-    let expect = f.strings("expect").unwrap_or_default();
-    let warn = percent(&mut f, "warn");
-    let crit = percent(&mut f, "crit");
-    for (key, applies_to) in [("expect", "http"), ("warn", "disk"), ("crit", "disk")] {
-        if let (Some(span), Some(kind)) = (f.key_span(key), kind_name) {
-            if kind != applies_to {
-                let message =
-                    format!("{key} only applies to {applies_to} checks, not {kind}: remove it");
-                f.problems.at(span, message);
-            }
-        }
-    }
-    // Compared with the defaults filled in: warn = "95%" alone is above the default crit.
-    let warn_at = warn.as_ref().map_or(80.0, |w| *w.get_ref());
-    let crit_at = crit.as_ref().map_or(90.0, |c| *c.get_ref());
-    if warn_at > crit_at {
-        let at = warn
-            .as_ref()
-            .or(crit.as_ref())
-            .map_or(header.clone(), |v| v.span());
-        let message =
-            format!("warn ({warn_at}%) is above crit ({crit_at}%): warn is the lower threshold");
-        f.problems.at(at, message);
-    }
-
-    let kind = match kinds.into_iter().next() {
-        Some(("http", url)) => {
-            let u = url.get_ref();
-            if !(u.starts_with("http://") || u.starts_with("https://") || u.starts_with('{')) {
-                f.problems.at(
-                    url.span(),
-                    "http must be a URL that starts with http:// or https://",
-                );
-            }
-            CheckKind::Http {
-                url: url.into_inner(),
-                expect: expect.into_iter().map(Spanned::into_inner).collect(),
-            }
-        }
-        Some(("disk", path)) => CheckKind::Disk {
-            path: path.into_inner(),
-            warn: warn_at,
-            crit: crit_at,
-        },
-        Some(("nagios", command)) => CheckKind::Nagios {
-            command: command.into_inner(),
-        },
-        Some((_, command)) => CheckKind::Command {
-            command: command.into_inner(),
-        },
-        None => CheckKind::Command {
-            command: String::new(),
-        },
-    };
-    let every = positive_duration(&mut f, "every", Duration::from_secs(30));
-    let timeout = positive_duration(&mut f, "timeout", Duration::from_secs(10));
-
-    let spec = CheckSpec {
-        name: name.get_ref().clone(),
-        target: target.0,
-        kind,
-        every,
-        timeout,
-    };
-    let mut located = Located::new(spec, name.span());
-    (located.refs, located.on) = (target.1, target.2);
-    located
-}
 
 pub(crate) fn log(
     table: &DeTable<'_>,
@@ -294,7 +163,11 @@ fn regex_reason(err: &regex::Error) -> String {
     last.trim().trim_start_matches("error: ").to_string()
 }
 
-fn required_name(f: &mut Fields<'_, '_>, what: &str, header: Range<usize>) -> Spanned<String> {
+pub(crate) fn required_name(
+    f: &mut Fields<'_, '_>,
+    what: &str,
+    header: Range<usize>,
+) -> Spanned<String> {
     match f.string("name") {
         Some(name) if !name.get_ref().trim().is_empty() => name,
         Some(name) => {
@@ -315,7 +188,9 @@ fn required_name(f: &mut Fields<'_, '_>, what: &str, header: Range<usize>) -> Sp
 
 /// Where a check runs: `envs = [...]`, `on = "..."`, or neither (this machine). Returns the
 /// provisional target with the references `validate` checks.
-fn target(f: &mut Fields<'_, '_>) -> (Target, Vec<Spanned<String>>, Option<Spanned<String>>) {
+pub(crate) fn target(
+    f: &mut Fields<'_, '_>,
+) -> (Target, Vec<Spanned<String>>, Option<Spanned<String>>) {
     let envs = f.strings("envs");
     let on = f.string("on");
     if let (Some(envs_span), Some(on_span)) = (f.key_span("envs"), f.key_span("on")) {
@@ -351,33 +226,5 @@ fn target(f: &mut Fields<'_, '_>) -> (Target, Vec<Spanned<String>>, Option<Spann
             )
         }
         (None, None) => (Target::Local, Vec::new(), None),
-    }
-}
-
-fn percent(f: &mut Fields<'_, '_>, key: &str) -> Option<Spanned<f64>> {
-    let text = f.string(key)?;
-    match super::duration::parse_percent(text.get_ref()) {
-        Ok(value) => Some(Spanned::new(text.span(), value)),
-        Err(err) => {
-            f.problems.at(text.span(), err.to_string());
-            None
-        }
-    }
-}
-
-fn positive_duration(f: &mut Fields<'_, '_>, key: &str, default: Duration) -> Duration {
-    match f.duration(key) {
-        Some(d) if d.get_ref().is_zero() => {
-            f.problems.at(
-                d.span(),
-                format!(
-                    "{key} must be more than 0s, e.g. \"{}\"",
-                    format_duration(default)
-                ),
-            );
-            default
-        }
-        Some(d) => d.into_inner(),
-        None => default,
     }
 }

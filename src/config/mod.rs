@@ -15,6 +15,7 @@
 //! assert_eq!(errors.to_string(), "s.toml:3:1: unknown check kind \"htp\" (did you mean \"http\"?)");
 //! ```
 
+mod check_items;
 pub mod diagnostic;
 pub mod discover;
 pub mod duration;
@@ -33,6 +34,18 @@ pub use diagnostic::{ConfigError, ConfigErrors};
 pub use discover::{discover, search_order, FILE_NAME};
 pub use model::*;
 pub use template::template_vars;
+
+/// Conditions from text known to be valid (tests, the demo); one that does not parse
+/// panics with its error, as a wrong literal in code should.
+pub fn condition_list(texts: &[&str]) -> Vec<crate::checks::condition::Condition> {
+    texts
+        .iter()
+        .map(|t| {
+            crate::checks::condition::Condition::parse(t)
+                .unwrap_or_else(|e| panic!("condition {t:?}: {e}"))
+        })
+        .collect()
+}
 
 use fields::{Fields, Problems};
 use validate::Parsed;
@@ -111,7 +124,9 @@ fn read_sections(root: &DeTable<'_>, problems: &mut Problems) -> Parsed {
         parsed.hosts.push(sections::host(name, table, f.problems));
     }
     for (table, header) in f.tables("check") {
-        parsed.checks.push(items::check(table, header, f.problems));
+        parsed
+            .checks
+            .push(check_items::check(table, header, f.problems));
     }
     for (table, header) in f.tables("log") {
         parsed.logs.push(items::log(table, header, f.problems));

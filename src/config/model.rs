@@ -10,6 +10,9 @@ use std::time::Duration;
 
 use regex::Regex;
 
+use crate::checks::condition::Condition;
+use crate::checks::CheckStatus;
+
 /// A whole sheriff configuration, in file order where order matters to the user.
 #[derive(Debug, Clone, Default)]
 pub struct Config {
@@ -108,28 +111,214 @@ pub struct CheckSpec {
     pub kind: CheckKind,
     pub every: Duration,
     pub timeout: Duration,
+    /// A failed one makes the row critical.
+    pub expect: Vec<Condition>,
+    /// A failed one makes the row a warning.
+    pub expect_warn: Vec<Condition>,
+    /// Consecutive bad results before the row shows bad (damps a one-off blip).
+    pub fail_after: u32,
+    /// Consecutive good results before a bad row shows good again.
+    pub recover_after: u32,
+    /// Warn when a metric's trend crosses its threshold within this horizon.
+    pub forecast: Option<Duration>,
+    /// How far back the trend is fitted.
+    pub forecast_window: Duration,
+    /// Who to ask about it.
+    pub owner: Option<String>,
+    pub tier: Tier,
+}
+
+impl CheckSpec {
+    /// A check with the defaults a `[[check]]` gets for every key it leaves out.
+    pub fn new(name: &str, target: Target, kind: CheckKind) -> CheckSpec {
+        CheckSpec {
+            name: name.to_string(),
+            target,
+            kind,
+            every: Duration::from_secs(30),
+            timeout: Duration::from_secs(10),
+            expect: Vec::new(),
+            expect_warn: Vec::new(),
+            fail_after: 1,
+            recover_after: 1,
+            forecast: None,
+            forecast_window: Duration::from_secs(6 * 3600),
+            owner: None,
+            tier: Tier::Important,
+        }
+    }
+}
+
+/// How much a failing check matters: to us and others, to us, or hardly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum Tier {
+    /// Others depend on it: a failure is felt outside the team.
+    Critical,
+    /// The team depends on it.
+    #[default]
+    Important,
+    Peripheral,
+}
+
+impl Tier {
+    pub const NAMES: [&'static str; 3] = ["critical", "important", "peripheral"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Critical => "critical",
+            Tier::Important => "important",
+            Tier::Peripheral => "peripheral",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Tier> {
+        match text {
+            "critical" => Some(Tier::Critical),
+            "important" => Some(Tier::Important),
+            "peripheral" => Some(Tier::Peripheral),
+            _ => None,
+        }
+    }
+}
+
+/// A disk threshold: share of the space (or inodes) in use, or free bytes left.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DiskLimit {
+    UsedPercent(f64),
+    FreeBytes(u64),
+}
+
+/// An HTTP request and how to judge its answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpSpec {
+    pub url: String,
+    pub method: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<String>,
+    /// Skip TLS verification (`insecure = true`); the row says so.
+    pub insecure: bool,
+    /// Extra CA certificates (PEM) to trust, for an internal CA.
+    pub ca: Option<PathBuf>,
+    pub follow_redirects: bool,
+}
+
+impl HttpSpec {
+    pub fn get(url: &str) -> HttpSpec {
+        HttpSpec {
+            url: url.to_string(),
+            method: "GET".into(),
+            headers: Vec::new(),
+            body: None,
+            insecure: false,
+            ca: None,
+            follow_redirects: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum CheckKind {
-    /// `http = "URL"`, with `expect` conditions such as `status == 200`, `time < 500ms`.
-    Http { url: String, expect: Vec<String> },
-    /// `disk = "/path"` with `warn`/`crit` as percentages used.
-    Disk { path: String, warn: f64, crit: f64 },
-    /// `nagios = "/usr/lib/nagios/plugins/check_x ARGS"`: exit code 0/1/2/3 is the state.
+    /// `http = "URL"`.
+    Http(HttpSpec),
+    /// `tcp = "host:port"`, optionally sending `send` and expecting `banner` in the reply.
+    Tcp {
+        address: String,
+        send: Option<String>,
+        banner: Option<String>,
+    },
+    /// `nagios = "/usr/lib/nagios/plugins/check_x ARGS"`: the Nagios plugin API.
     Nagios { command: String },
     /// `command = "..."`: exit 0 ok, anything else critical.
     Command { command: String },
+    /// `disk = "/srv"` or `"*"`: `df -P`, space and inodes.
+    Disk {
+        path: String,
+        warn: DiskLimit,
+        crit: DiskLimit,
+    },
+    /// `load = 1 | 5 | 15`: that load average, per core.
+    Load { minutes: u8, warn: f64, crit: f64 },
+    /// `memory = true`: used = total − available, in %.
+    Memory { warn: f64, crit: f64 },
+    /// `io = "sda"`: utilisation % between two reads of /proc/diskstats.
+    Io {
+        device: String,
+        warn: f64,
+        crit: f64,
+    },
+    /// `process = "nginx"`: how many run, between `min` and `max`.
+    Process {
+        name: String,
+        min: Option<u32>,
+        max: Option<u32>,
+    },
+    /// `systemd = "nginx.service"`, or `"*"` for any failed unit.
+    Systemd { unit: String },
+    /// `munin = "host:4949"` with `plugin`: each field against the plugin's thresholds.
+    Munin { address: String, plugin: String },
+    /// `prometheus = "URL"` with `query`: one row per series.
+    Prometheus { url: String, query: String },
+    /// `alertmanager = "URL"`: one row per active alert.
+    Alertmanager {
+        url: String,
+        /// `severity` label value -> state, over the built-in mapping.
+        severity_map: BTreeMap<String, CheckStatus>,
+    },
 }
 
 impl CheckKind {
+    /// Every kind key, as a `[[check]]` spells it.
+    pub const NAMES: [&'static str; 13] = [
+        "http",
+        "tcp",
+        "nagios",
+        "command",
+        "disk",
+        "load",
+        "memory",
+        "io",
+        "process",
+        "systemd",
+        "munin",
+        "prometheus",
+        "alertmanager",
+    ];
+
     pub fn label(&self) -> &'static str {
         match self {
-            CheckKind::Http { .. } => "http",
-            CheckKind::Disk { .. } => "disk",
+            CheckKind::Http(_) => "http",
+            CheckKind::Tcp { .. } => "tcp",
             CheckKind::Nagios { .. } => "nagios",
             CheckKind::Command { .. } => "command",
+            CheckKind::Disk { .. } => "disk",
+            CheckKind::Load { .. } => "load",
+            CheckKind::Memory { .. } => "memory",
+            CheckKind::Io { .. } => "io",
+            CheckKind::Process { .. } => "process",
+            CheckKind::Systemd { .. } => "systemd",
+            CheckKind::Munin { .. } => "munin",
+            CheckKind::Prometheus { .. } => "prometheus",
+            CheckKind::Alertmanager { .. } => "alertmanager",
         }
+    }
+
+    /// Whether `on = "ENV"` gives it one row per host of the env, rather than one run from
+    /// here with the env's vars. Host kinds run over SSH; `munin` reaches the host's node
+    /// through the host's connection; `tcp` connects from here to each `{host}`.
+    pub fn runs_on_hosts(&self) -> bool {
+        matches!(
+            self,
+            CheckKind::Nagios { .. }
+                | CheckKind::Tcp { .. }
+                | CheckKind::Munin { .. }
+                | CheckKind::Command { .. }
+                | CheckKind::Disk { .. }
+                | CheckKind::Load { .. }
+                | CheckKind::Memory { .. }
+                | CheckKind::Io { .. }
+                | CheckKind::Process { .. }
+                | CheckKind::Systemd { .. }
+        )
     }
 }
 

@@ -56,6 +56,8 @@ actions! {
     ToggleAutomatic => "toggle_automatic", "handoff: unfold automatic entries, or fold them";
     PreviewReport => "preview_report", "preview the shift report the next sheriff reads";
     ReloadConfig => "reload_config", "reload the config, keymap and theme";
+    RunCheck => "run_check", "health: run the selected check now";
+    Acknowledge => "acknowledge", "health: acknowledge the selected problem, with a note";
 }
 
 impl Action {

@@ -69,6 +69,8 @@ pub enum Effect {
     AppendHandoff { entry: Box<Entry>, retry: bool },
     /// Suspend the screen and edit this text in `$EDITOR`; answers with `Msg::Edited`.
     EditExternally { text: String, field: FormField },
+    /// Run a check on a target now instead of at its next turn.
+    RunCheck { check: String, target: String },
 }
 
 /// What covers the panes, if anything. Keys go to the overlay first.
@@ -265,6 +267,7 @@ impl App {
         if let Event::HandoffEntries(entries) = event {
             self.state_changes.learn_from_log(&entries);
             self.problems.learn_from_log(&entries);
+            self.health.learn_acks(&entries);
             // The whole log arrives in one event: move it in rather than copy it.
             self.handoff.add_entries(entries);
             self.recording = recorder_of(self.handoff.entries()) == Some(self.author.as_str());
@@ -272,13 +275,13 @@ impl App {
             return Vec::new();
         }
         match &event {
-            Event::Check(result) => self.problems.observe_check(&self.config, result),
+            Event::Check(run) => self.problems.observe_run(&self.config, run),
             Event::Drift(report) => self.problems.observe_drift(report),
             _ => {}
         }
         let mut effects = Vec::new();
-        if let (Event::Check(result), true) = (&event, self.recording) {
-            if let Some(entry) = self.state_changes.observe(result, &self.author) {
+        if let (Event::Check(run), true) = (&event, self.recording) {
+            for entry in self.state_changes.observe_run(run, &self.author) {
                 effects.push(Effect::AppendHandoff {
                     entry: Box::new(entry),
                     retry: false,
@@ -508,10 +511,11 @@ impl App {
             }
             Action::Note => self.open_form(EntryKind::Note),
             Action::RecordChange => self.open_form(EntryKind::Change),
+            Action::Acknowledge if self.focus == PaneId::Health => self.open_form(EntryKind::Ack),
             Action::Filter => {
                 let pane = self.focus;
                 let current = self.pane(pane).filter().unwrap_or_default();
-                if matches!(pane, PaneId::Logs | PaneId::Handoff) {
+                if matches!(pane, PaneId::Health | PaneId::Logs | PaneId::Handoff) {
                     self.overlay = Some(Overlay::Filter {
                         pane,
                         input: LineInput::with_text(&current),

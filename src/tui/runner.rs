@@ -309,6 +309,18 @@ impl Runner {
                     self.editor = Some(Editor::start(text, field));
                 }
             }
+            Effect::RunCheck { check, target } => {
+                let notice = match &self.services {
+                    Some(services) if services.run_now(&check, &target) => {
+                        format!("running {check} on {target} now")
+                    }
+                    Some(_) => format!("{check} on {target} is not running"),
+                    None => {
+                        "the checks are restarting after a reload; try again in a moment".into()
+                    }
+                };
+                self.queue.push_back(Msg::Worker(Event::Notice(notice)));
+            }
         }
     }
 

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::checks::{CheckResult, CheckStatus};
+use crate::checks::{CheckResult, CheckRun, CheckStatus};
 use crate::drift::{DriftFile, DriftReport, FileDrift};
 use crate::event::Event;
 use crate::handoff::{Entry, EntryKind, Refs};
@@ -65,15 +65,11 @@ fn check(
     ms: u64,
     time: DateTime<Utc>,
 ) -> Event {
-    Event::Check(CheckResult {
-        check: name.into(),
-        target: target.into(),
-        status,
-        summary: summary.into(),
-        detail: format!("GET /healthz\n{summary}"),
-        latency: Some(Duration::from_millis(ms)),
-        at: time,
-    })
+    let mut result = CheckResult::new(name, target, status, summary);
+    result.detail = format!("GET /healthz\n{summary}");
+    result.latency = Some(Duration::from_millis(ms));
+    result.at = time;
+    Event::Check(CheckRun::single(result))
 }
 
 fn entry(id: &str, time: DateTime<Utc>, kind: EntryKind, text: &str, why: Option<&str>) -> Entry {
@@ -115,15 +111,14 @@ pub fn app_with(log_lines: usize) -> App {
             at(12, i as u32, 0),
         ));
     }
-    events.push(Event::Check(CheckResult {
-        check: "disk /srv".into(),
-        target: "web1.prod".into(),
-        status: CheckStatus::Warning,
-        summary: "91% used, full in 3d".into(),
-        detail: String::new(),
-        latency: None,
-        at: at(12, 1, 0),
-    }));
+    let mut disk = CheckResult::new(
+        "disk /srv",
+        "web1.prod",
+        CheckStatus::Warning,
+        "/srv 81% used, 1.9 GiB free; 90% full in 3d4h",
+    );
+    disk.at = at(12, 1, 0);
+    events.push(Event::Check(CheckRun::single(disk)));
     let lines = (0..log_lines)
         .map(|i| {
             let level = match i % 7 {

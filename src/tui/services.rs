@@ -11,6 +11,7 @@ use std::time::Duration;
 use notify::Watcher;
 use tokio::sync::mpsc::UnboundedSender;
 
+use crate::checks::engine::Resources;
 use crate::config::Config;
 use crate::event::{Event, Events};
 use crate::handoff::{self, Log};
@@ -74,7 +75,8 @@ impl Services {
         let watch = handoff::watch(&log, tx.clone());
         let sync = start_sync(&log, &author, &tx);
         let pool = start_pool(&config, &tx);
-        let workers = workers::start(&config, tx.clone());
+        let resources = Resources::new(pool.clone(), Resources::open_history());
+        let workers = workers::start_with(&config, tx.clone(), resources);
         let config_watch = config_file.and_then(|(path, changed)| {
             watch_config(path, changed)
                 .map_err(|err| {
@@ -100,16 +102,17 @@ impl Services {
     /// keep running, the SSH pool is rebuilt only when hosts changed, the handoff watch
     /// and sync only when the log moved. Blocks, like [`Services::start`].
     pub fn reconfigure(&mut self, config: Config) -> Reconfigured {
-        let mut done = Reconfigured {
-            workers: self.workers.update(&config, &self.tx),
-            ..Default::default()
-        };
+        let mut done = Reconfigured::default();
         if hosts_changed(&self.config, &config) {
-            // The old connections close before the new ones open.
+            // The old connections close before the new ones open; the checks that use
+            // them restart on the new pool.
+            self.workers.set_pool(None);
             self.pool = None;
             self.pool = start_pool(&config, &self.tx);
+            self.workers.set_pool(self.pool.clone());
             done.hosts_reconnected = true;
         }
+        done.workers = self.workers.update(&config, &self.tx);
         let log = Log::from_spec(&config.handoff);
         let author = handoff::author(&config.handoff);
         if log != self.log || author != self.author {
@@ -121,6 +124,11 @@ impl Services {
         }
         self.config = config;
         done
+    }
+
+    /// Runs a check on a target now; false when it does not run.
+    pub fn run_now(&self, check: &str, target: &str) -> bool {
+        self.workers.run_now(check, target)
     }
 
     /// Share a new entry now rather than at the next period.
