@@ -46,6 +46,10 @@ enum Command {
     Shift(sheriff::cli::handoff::ShiftArgs),
     /// Print the shift report for the next sheriff.
     Handoff(sheriff::cli::handoff::HandoffArgs),
+    /// Run checks once; exit 0 ok, 1 warning, 2 critical, 3 unknown (a Nagios plugin).
+    Check(sheriff::cli::check::CheckArgs),
+    /// Run the checks with no screen, recording each state change to the handoff log.
+    Watch,
     /// Connect to each host: ok, host key fingerprint, latency; exit 1 if any fails.
     Hosts {
         /// Only these hosts (default: every configured host); with --resolve, any
@@ -88,7 +92,15 @@ enum ConfigCommand {
 
 fn main() -> ExitCode {
     sheriff::STARTED.get_or_init(std::time::Instant::now);
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // `sheriff check` is called as a Nagios plugin: a usage error is UNKNOWN (3).
+        Err(err) if is_check_call() && err.use_stderr() => {
+            let _ = err.print();
+            return ExitCode::from(3);
+        }
+        Err(err) => err.exit(),
+    };
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -120,6 +132,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Handoff(args)) => {
             sheriff::cli::handoff::handoff(cli.config.as_deref(), &args)
         }
+        Some(Command::Check(args)) => Ok(sheriff::cli::check::run(cli.config.as_deref(), &args)),
+        Some(Command::Watch) => sheriff::cli::watch::run(cli.config.as_deref()),
         Some(Command::Hosts {
             names,
             resolve: true,
@@ -137,4 +151,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             sheriff::cli::hosts::run(cli.config.as_deref(), &names)
         }
     }
+}
+
+/// Whether the command line asks for `sheriff check` (its first word that is not an option
+/// or an option's value).
+fn is_check_call() -> bool {
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--config" {
+            args.next();
+            continue;
+        }
+        if arg.starts_with('-') {
+            continue;
+        }
+        return arg == "check";
+    }
+    false
 }

@@ -1,5 +1,6 @@
 //! Health checks: what a check found, and the workers that run them.
 
+pub mod acks;
 pub mod alertmanager;
 pub mod condition;
 pub mod damper;
@@ -16,6 +17,7 @@ pub mod plugin;
 pub mod probes;
 pub mod prometheus;
 pub mod record;
+pub mod recorder;
 pub mod rows;
 pub mod status;
 pub mod targets;

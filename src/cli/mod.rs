@@ -1,11 +1,13 @@
 //! Headless subcommands: each is a thin call into the library.
 
 pub mod bench;
+pub mod check;
 pub mod config_check;
 pub mod handoff;
 pub mod hosts;
 pub mod keys;
 pub mod launch;
+pub mod watch;
 
 use std::path::{Path, PathBuf};
 

@@ -17,6 +17,7 @@
 
 mod handoff;
 mod logwriter;
+mod plugins;
 pub mod services;
 mod trees;
 
@@ -65,6 +66,8 @@ impl Sandbox {
         let now = Utc::now();
 
         trees::write_trees(root).context("cannot write the demo's config trees")?;
+        plugins::write(root, &root.join(PROD_DIR), now.timestamp())
+            .context("cannot write the demo's check plugins")?;
         std::fs::create_dir_all(root.join("bugs")).context("cannot create the demo's bugs dir")?;
         handoff::seed(&root.join(HANDOFF_FILE), now)
             .context("cannot seed the demo's handoff log")?;

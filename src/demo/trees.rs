@@ -114,10 +114,11 @@ pub fn config_toml(dir: &Path, production: SocketAddr, staging: SocketAddr) -> S
     ] {
         let _ = write!(
             out,
-            "[environments.{name}]\nroot = {}\nvars = {{ base = {}, domain = {} }}\n\n",
+            "[environments.{name}]\nroot = {}\nvars = {{ base = {}, domain = {}, run = {} }}\n\n",
             path(root),
             q(&format!("http://{addr}")),
             q(domain),
+            path(&format!("{root}/var/run")),
         );
     }
     let (app_log, nginx_log) = (q(APP_LOG), q(NGINX_LOG));
@@ -126,15 +127,50 @@ pub fn config_toml(dir: &Path, production: SocketAddr, staging: SocketAddr) -> S
     let deploys = q(
         r#"i=0; while :; do i=$((i+1)); printf '\033[32mINFO\033[0m\tdeploy-agent\theartbeat %d, queue empty\n' "$i"; sleep 5; done"#,
     );
+    let (fill, queue) = (
+        path(&format!("{}/check_fill", super::plugins::BIN_DIR)),
+        path(&format!("{}/check_queue", super::plugins::BIN_DIR)),
+    );
+    let app_running = q(r#"test -s {run}/app.pid && echo "app up, pid $(cat {run}/app.pid)""#);
     let _ = write!(
         out,
-        r#"[[check]]
+        r#"# Staging's service flaps: three failures in a row before it shows red, two
+# successes before it shows green, and "flapping" instead of blinking.
+[[check]]
 name = "api"
 envs = ["production", "staging"]
 http = "{{base}}/healthz"
 every = "2s"
 timeout = "1s"
 expect = ["status == 200", "time < 300ms"]
+expect_warn = ["json.status == \"ok\""]
+fail_after = 3
+recover_after = 2
+owner = "alex"
+tier = "critical"
+
+# A Nagios plugin with perfdata: /srv fills at a steady rate; the forecast says when.
+[[check]]
+name = "disk /srv"
+envs = ["production"]
+nagios = {fill}
+every = "2s"
+forecast = "1h"
+forecast_window = "1m"
+owner = "sam"
+
+[[check]]
+name = "queue"
+envs = ["production"]
+nagios = {queue}
+every = "3s"
+tier = "peripheral"
+
+[[check]]
+name = "app running"
+envs = ["production", "staging"]
+command = {app_running}
+every = "5s"
 
 [[log]]
 name = "app"

@@ -499,10 +499,15 @@ fn save(log: Log, entry: handoff::Entry, retry: bool, events: Events) {
         let saving = {
             let log = log.clone();
             tokio::task::spawn_blocking(move || {
+                // A `sheriff watch` on this log records check states; it writes this one.
+                let automatic = entry.kind == handoff::EntryKind::CheckState;
+                if automatic && crate::checks::recorder::watch_records(log.root()) {
+                    return Ok(None);
+                }
                 if retry {
-                    log.save_again(entry)
+                    log.save_again(entry).map(Some)
                 } else {
-                    log.save(entry)
+                    log.save(entry).map(Some)
                 }
             })
         };
@@ -524,7 +529,8 @@ fn save(log: Log, entry: handoff::Entry, retry: bool, events: Events) {
             }
         };
         let error = match saved {
-            Ok(Ok(saved)) => Ok(saved),
+            Ok(Ok(None)) => return,
+            Ok(Ok(Some(saved))) => Ok(saved),
             Ok(Err(err)) => Err(err.to_string()),
             Err(err) => Err(format!("the writer stopped: {err}")),
         };

@@ -57,13 +57,21 @@ pub fn sparkline(values: impl Iterator<Item = f64>, width: usize) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
     let values: Vec<f64> = values.collect();
     let values = &values[values.len().saturating_sub(width)..];
-    let max = values.iter().cloned().fold(0.0_f64, f64::max);
-    if max <= 0.0 {
+    let finite = || values.iter().copied().filter(|v| v.is_finite());
+    let Some(max) = finite().reduce(f64::max) else {
         return String::new();
-    }
+    };
+    let min = finite().reduce(f64::min).unwrap_or(max);
+    // From the series' own low to its high, so a disk going 62% → 64% shows its climb;
+    // a flat series is a flat mid line.
+    let span = max - min;
     values
         .iter()
-        .map(|v| BARS[((v / max) * 7.0).clamp(0.0, 7.0) as usize])
+        .map(|v| match (v.is_finite(), span > 0.0) {
+            (false, _) => ' ',
+            (true, false) => BARS[3],
+            (true, true) => BARS[(((v - min) / span) * 7.0).clamp(0.0, 7.0) as usize],
+        })
         .collect()
 }
 
@@ -83,9 +91,13 @@ mod tests {
     }
 
     #[test]
-    fn sparkline_scales_to_the_maximum() {
+    fn sparkline_spans_the_series_low_to_high() {
         assert_eq!(sparkline([1.0, 2.0, 4.0, 8.0].into_iter(), 8), "▁▂▄█");
-        assert_eq!(sparkline([1.0, 2.0, 4.0].into_iter(), 2), "▄█");
+        // The last two of three: 2 is the low, 4 the high.
+        assert_eq!(sparkline([1.0, 2.0, 4.0].into_iter(), 2), "▁█");
+        // A disk creeping from 62% to 64% shows its climb.
+        assert_eq!(sparkline([62.0, 63.0, 64.0].into_iter(), 8), "▁▄█");
+        assert_eq!(sparkline([5.0, 5.0].into_iter(), 8), "▄▄");
         assert_eq!(sparkline(std::iter::empty(), 4), "");
     }
 }

@@ -5,7 +5,8 @@
 use chrono::{DateTime, Local, Utc};
 use ratatui::text::{Line, Span};
 
-use super::rows::{Ack, Row};
+use super::rows::Row;
+use crate::checks::acks::Ack;
 use crate::checks::forecast::describe;
 use crate::tui::panes::Detail;
 use crate::tui::theme::{Slot, Theme};

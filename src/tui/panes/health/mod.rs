@@ -14,16 +14,17 @@ use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
 use super::{Action, Detail, DrawContext, Handled, ListView, Pane};
+use crate::checks::acks::Ack;
 use crate::checks::CheckStatus;
 use crate::config::duration::format_duration;
 use crate::config::{Config, Tier};
 use crate::event::Event;
-use crate::handoff::{Entry, EntryKind, Refs};
+use crate::handoff::{Entry, Refs};
 use crate::transport::HostState;
 use crate::tui::app::Effect;
 use crate::tui::theme::{Slot, Theme};
 use crate::tui::widgets::{fit, sparkline, status_slot};
-use rows::{Ack, Row, Rows};
+use rows::{Row, Rows};
 
 #[derive(Debug, Default)]
 pub struct HealthPane {
@@ -48,26 +49,7 @@ impl HealthPane {
     /// Takes acknowledgements from the handoff log: the last one for a row stands until
     /// the row is OK again.
     pub fn learn_acks(&mut self, entries: &[Entry]) {
-        for entry in entries.iter().filter(|e| e.kind == EntryKind::Ack) {
-            let (Some(check), Some(target)) = (
-                entry.refs.check.clone(),
-                entry.refs.host.clone().or(entry.refs.env.clone()),
-            ) else {
-                continue;
-            };
-            let key = (check, target);
-            let newer = self.rows.acks.get(&key).is_none_or(|a| a.at <= entry.time);
-            if newer {
-                self.rows.acks.insert(
-                    key,
-                    Ack {
-                        by: entry.author.clone(),
-                        at: entry.time,
-                        note: entry.text.clone(),
-                    },
-                );
-            }
-        }
+        self.rows.acks.learn(entries);
     }
 
     fn len(&self) -> usize {

@@ -3,10 +3,11 @@
 //! a check's rows stay together, placed by the check's worst state, then its tier; rows
 //! of one check go worst first, then the longest in that state.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 
+use crate::checks::acks::{Ack, Acks};
 use crate::checks::{CheckResult, CheckRun, CheckStatus};
 use crate::config::{Config, Tier};
 
@@ -60,22 +61,13 @@ impl Row {
     }
 }
 
-/// Who acknowledged a row, and when.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Ack {
-    pub by: String,
-    pub at: DateTime<Utc>,
-    pub note: String,
-}
-
 #[derive(Debug, Default)]
 pub struct Rows {
     rows: Vec<Row>,
     /// Indices into `rows` in display order, after the filter.
     order: Vec<usize>,
     filter: String,
-    /// (row title, target) -> the last acknowledgement.
-    pub acks: HashMap<(String, String), Ack>,
+    pub acks: Acks,
 }
 
 impl Rows {
@@ -168,9 +160,8 @@ impl Rows {
             }
             row.history.push_back(result.clone());
             row.last = Some(result.clone());
-            if result.status == CheckStatus::Ok {
-                self.acks.remove(&(row.title(), row.target.clone()));
-            }
+            // An OK result spends the row's ack.
+            let _ = self.acks.of(result);
             self.rows.push(row);
         }
         self.refresh();
@@ -205,7 +196,7 @@ impl Rows {
         if row.status() == CheckStatus::Ok {
             return None;
         }
-        self.acks.get(&(row.title(), row.target.clone()))
+        self.acks.get(&row.title(), &row.target)
     }
 
     /// Sorts and filters into `order`.
