@@ -253,8 +253,10 @@ fn check_with_two_kinds_or_none() {
             (
                 6,
                 1,
-                "check \"b\" has no kind: add one of http = \"URL\", disk = \"PATH\", nagios = \
-                 \"PLUGIN ARGS\" or command = \"COMMAND\"",
+                "check \"b\" has no kind: add one of http = \"URL\", tcp = \"HOST:PORT\", \
+                 nagios = \"PLUGIN ARGS\", command = \"COMMAND\", disk = \"PATH\", load = 5, \
+                 memory = true, io = \"DEVICE\", process = \"NAME\", systemd = \"UNIT\", \
+                 munin = \"HOST:4949\", prometheus = \"URL\" or alertmanager = \"URL\"",
             ),
         ],
     );

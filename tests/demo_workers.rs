@@ -31,9 +31,20 @@ impl Seen {
             .any(|c| c.check == "api" && c.target == target && c.status == status)
     }
 
+    fn row(&self, check: &str, target: &str) -> Option<&CheckResult> {
+        self.checks
+            .iter()
+            .rev()
+            .find(|c| c.check == check && c.target == target)
+    }
+
     fn complete(&self) -> bool {
         self.check("production", CheckStatus::Ok)
             && self.check("staging", CheckStatus::Critical)
+            && self.row("disk /srv", "production").is_some()
+            && self.row("queue", "production").is_some()
+            && self.row("app running", "staging").is_some()
+            && self.row("app running", "production").is_some()
             && self.log_sources.contains("app@production")
             && self.log_sources.contains("nginx@staging")
             && !self.deploys.is_empty()
@@ -85,8 +96,9 @@ async fn the_demo_feeds_all_four_panes() {
     let workers = sheriff::workers::start(&config, tx);
     assert_eq!(
         workers.len(),
-        2 + 3 + 1,
-        "two checks, three logs (two files, one command), one drift"
+        6 + 3 + 1,
+        "six checks (api and app running on two envs, disk and queue on production), \
+         three logs (two files, one command), one drift"
     );
 
     let mut seen = Seen::default();
@@ -96,6 +108,30 @@ async fn the_demo_feeds_all_four_panes() {
         .iter()
         .map(|c| format!("{} {} {}", c.target, c.status, c.summary))
         .collect();
+    // The Nagios-style plugin's perfdata is a metric with its thresholds, for the forecast.
+    let disk = seen.row("disk /srv", "production").expect("disk row");
+    let used = disk
+        .metrics
+        .iter()
+        .find(|m| m.label == "used")
+        .expect("used metric");
+    assert_eq!(
+        (used.warn.as_deref(), used.crit.as_deref()),
+        (Some("80"), Some("90"))
+    );
+    assert!(
+        disk.summary.starts_with("DISK OK - /srv 6"),
+        "{}",
+        disk.summary
+    );
+    let queue = seen.row("queue", "production").expect("queue row");
+    assert!(queue.summary.starts_with("QUEUE "), "{}", queue.summary);
+    // The command check: production's app writes its pid file, staging's does not run.
+    let up = seen.row("app running", "production").expect("app row");
+    assert_eq!(up.status, CheckStatus::Ok, "{}", up.summary);
+    assert!(up.summary.starts_with("app up, pid "), "{}", up.summary);
+    let down = seen.row("app running", "staging").expect("app row");
+    assert_eq!(down.status, CheckStatus::Critical, "{}", down.summary);
     assert!(seen.check("production", CheckStatus::Ok), "{summaries:#?}");
     assert!(
         seen.check("staging", CheckStatus::Critical),

@@ -289,7 +289,8 @@ fn health_end_then_a_new_row() {
     let rows = screen(&app, 120, 40);
     assert!(shows(&rows, "node0119"), "the last row stays in view");
     let refs = app.pane(PaneId::Health).selection_refs();
-    assert_eq!(refs.env.as_deref(), Some("node0119"), "selection stays put");
+    let target = refs.host.or(refs.env);
+    assert_eq!(target.as_deref(), Some("node0119"), "selection stays put");
 }
 
 #[test]

@@ -140,9 +140,11 @@ pub(crate) fn check(
         f.problems.at(span.clone(), message);
     } else if kinds.is_empty() && !has_kind_typo {
         let message = format!(
-            "check \"{}\" has no kind: add one of {}",
-            name.get_ref(),
-            CheckKind::NAMES.join(", ")
+            "check \"{}\" has no kind: add one of http = \"URL\", tcp = \"HOST:PORT\", \
+             nagios = \"PLUGIN ARGS\", command = \"COMMAND\", disk = \"PATH\", load = 5, \
+             memory = true, io = \"DEVICE\", process = \"NAME\", systemd = \"UNIT\", \
+             munin = \"HOST:4949\", prometheus = \"URL\" or alertmanager = \"URL\"",
+            name.get_ref()
         );
         f.problems.at(header.clone(), message);
     }
@@ -441,7 +443,9 @@ fn disk_order(f: &mut Fields<'_, '_>, warn: DiskLimit, crit: DiskLimit, header: 
         _ => None,
     };
     if let Some(message) = wrong {
-        let at = f.key_span("warn").or(f.key_span("crit")).unwrap_or(header);
+        let at = value_span(f, "warn")
+            .or_else(|| value_span(f, "crit"))
+            .unwrap_or(header);
         f.problems.at(at, message);
     }
 }
@@ -472,13 +476,17 @@ fn number_pair(f: &mut Fields<'_, '_>, defaults: (f64, f64), unit: &str) -> (f64
 
 fn order(f: &mut Fields<'_, '_>, warn: f64, crit: f64, unit: &str) {
     if warn > crit {
-        if let Some(at) = f.key_span("warn").or(f.key_span("crit")) {
+        if let Some(at) = value_span(f, "warn").or_else(|| value_span(f, "crit")) {
             let message = format!(
                 "warn ({warn}{unit}) is above crit ({crit}{unit}): warn is the lower threshold"
             );
             f.problems.at(at, message);
         }
     }
+}
+
+fn value_span(f: &Fields<'_, '_>, key: &str) -> Option<Range<usize>> {
+    f.get(key).map(|v| v.span())
 }
 
 fn severity_map(f: &mut Fields<'_, '_>) -> BTreeMap<String, CheckStatus> {

@@ -58,6 +58,8 @@ actions! {
     ReloadConfig => "reload_config", "reload the config, keymap and theme";
     RunCheck => "run_check", "health: run the selected check now";
     Acknowledge => "acknowledge", "health: acknowledge the selected problem, with a note";
+    Silence => "silence", "health: silence the selected Alertmanager alert, for how long and why";
+    Unsilence => "unsilence", "health: expire the selected alert's silence";
 }
 
 impl Action {

@@ -6,7 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent
 use ratatui::layout::Rect;
 
 use super::action::Action;
-use super::input::{EntryForm, FormField, LineInput};
+use super::input::{EntryForm, FormField, LineInput, SilenceTarget};
 use super::key::KeyChord;
 use super::keymap::Keymap;
 use super::layout::{inner, screen_layout, too_small};
@@ -71,6 +71,20 @@ pub enum Effect {
     EditExternally { text: String, field: FormField },
     /// Run a check on a target now instead of at its next turn.
     RunCheck { check: String, target: String },
+    /// Create a silence in Alertmanager, then record `entry` (the change, with its why);
+    /// answers with a notice either way.
+    Silence {
+        target: SilenceTarget,
+        duration: std::time::Duration,
+        comment: String,
+        entry: Box<Entry>,
+    },
+    /// Expire silences in Alertmanager, then record `entry`.
+    Unsilence {
+        url: String,
+        ids: Vec<String>,
+        entry: Box<Entry>,
+    },
 }
 
 /// What covers the panes, if anything. Keys go to the overlay first.
@@ -512,6 +526,34 @@ impl App {
             Action::Note => self.open_form(EntryKind::Note),
             Action::RecordChange => self.open_form(EntryKind::Change),
             Action::Acknowledge if self.focus == PaneId::Health => self.open_form(EntryKind::Ack),
+            Action::Silence if self.focus == PaneId::Health => match self.health.silence_target() {
+                Some(target) => {
+                    let refs = self.health.selection_refs();
+                    self.overlay = Some(Overlay::Form(Box::new(EntryForm::silence(target, refs))));
+                }
+                None => self.notify(
+                    NoticeKind::Info,
+                    "s silences an Alertmanager alert: select one",
+                ),
+            },
+            Action::Unsilence if self.focus == PaneId::Health => match self.health.silences() {
+                Some((target, ids)) => {
+                    let text = format!("expired the silence of {} in Alertmanager", target.alert);
+                    let mut entry = Entry::new(EntryKind::Note, self.author.as_str(), text)
+                        .with_refs(self.health.selection_refs());
+                    entry.time = self.now;
+                    self.notify(NoticeKind::Info, "expiring the silence…");
+                    return vec![Effect::Unsilence {
+                        url: target.url,
+                        ids,
+                        entry: Box::new(entry),
+                    }];
+                }
+                None => self.notify(
+                    NoticeKind::Info,
+                    "u expires a silence: select a silenced alert",
+                ),
+            },
             Action::Filter => {
                 let pane = self.focus;
                 let current = self.pane(pane).filter().unwrap_or_default();
@@ -721,6 +763,24 @@ impl App {
             entry = entry.with_why(form.text(FormField::Why));
         }
         entry.time = self.now;
+        if let Some(target) = form.silence.clone() {
+            let Ok(duration) = form.silence_for() else {
+                return Vec::new();
+            };
+            let comment = form.text(FormField::Why);
+            entry.text = format!(
+                "silenced {} in Alertmanager for {}",
+                target.alert,
+                crate::config::duration::format_duration(duration)
+            );
+            self.notify(NoticeKind::Info, "silencing…");
+            return vec![Effect::Silence {
+                target,
+                duration,
+                comment,
+                entry: Box::new(entry),
+            }];
+        }
         let retry = form.retry_of.is_some();
         if let Some(id) = form.retry_of.take() {
             entry.id = id;

@@ -123,6 +123,20 @@ pub struct EntryForm {
     /// The id of an entry whose save failed and that this form retries: it is saved under
     /// the same id, at most once, in case the first try did reach the disk.
     pub retry_of: Option<String>,
+    /// Set for `s` on an alert: the form asks how long (what) and why, and submitting
+    /// creates the silence before the change is recorded.
+    pub silence: Option<SilenceTarget>,
+}
+
+/// The alert a silence form is for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SilenceTarget {
+    /// The Alertmanager's base URL.
+    pub url: String,
+    /// The alert's labels: the silence's matchers.
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// How the row names the alert.
+    pub alert: String,
 }
 
 impl EntryForm {
@@ -135,6 +149,26 @@ impl EntryForm {
             refs,
             problem: None,
             retry_of: None,
+            silence: None,
+        }
+    }
+
+    /// A form that silences `target`: how long (prefilled "2h"), and why.
+    pub fn silence(target: SilenceTarget, refs: Refs) -> Self {
+        let mut form = EntryForm::new(EntryKind::Change, refs);
+        form.set_text(FormField::What, "2h");
+        form.silence = Some(target);
+        form
+    }
+
+    /// The silence's length, from the what field.
+    pub fn silence_for(&self) -> Result<std::time::Duration, String> {
+        let text = self.text(FormField::What);
+        match crate::config::duration::parse_duration(&text) {
+            Ok(d) if !d.is_zero() => Ok(d),
+            _ => Err(format!(
+                "how long to silence: a duration like 2h or 30m, not {text:?}"
+            )),
         }
     }
 
@@ -182,6 +216,13 @@ impl EntryForm {
 
     /// Checks the form can become an entry; says what is missing otherwise.
     pub fn validate(&self) -> Result<(), String> {
+        if self.silence.is_some() {
+            self.silence_for()?;
+            if self.text(FormField::Why).is_empty() {
+                return Err("a silence needs its why: it becomes the silence's comment".into());
+            }
+            return Ok(());
+        }
         if self.text(FormField::What).is_empty() {
             return Err(match self.kind {
                 EntryKind::Change => "say what changed first".into(),

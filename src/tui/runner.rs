@@ -23,6 +23,7 @@ use super::services::Services;
 use super::terminal::{self, Tui};
 use super::theme::{ColorDepth, Theme};
 use super::ui;
+use crate::checks::alertmanager;
 use crate::config::duration::format_duration;
 use crate::config::{self, Config, ConfigError};
 use crate::event::{self, Event, Events, EventsRx};
@@ -124,6 +125,8 @@ struct Runner {
     queue: VecDeque<Msg>,
     /// The log appends go to (the services hold their own copy for the watch).
     log: Log,
+    /// For the Alertmanager calls `s` and `u` make.
+    http: crate::checks::HttpClients,
     /// The running services, or `None` while they start or reconfigure on a blocking
     /// thread (`services_job`).
     services: Option<Services>,
@@ -171,6 +174,7 @@ impl Runner {
             msg_rx,
             queue: VecDeque::new(),
             log,
+            http: crate::checks::HttpClients::default(),
             services: None,
             services_job: Some(services_job),
             next_config: None,
@@ -308,6 +312,68 @@ impl Runner {
                 if self.editor.is_none() {
                     self.editor = Some(Editor::start(text, field));
                 }
+            }
+            Effect::Silence {
+                target,
+                duration,
+                comment,
+                entry,
+            } => {
+                let (http, log, tx) = (self.http.clone(), self.log.clone(), self.tx.clone());
+                let author = entry.author.clone();
+                tokio::spawn(async move {
+                    let made = match http.plain() {
+                        Ok(client) => {
+                            alertmanager::create_silence(
+                                &client,
+                                &target.url,
+                                &target.labels,
+                                duration,
+                                &author,
+                                &comment,
+                            )
+                            .await
+                        }
+                        Err(why) => Err(why),
+                    };
+                    let notice = match made {
+                        Ok(id) => {
+                            let mut entry = *entry;
+                            entry.text = format!("{} (silence {id})", entry.text);
+                            save(log, entry, false, tx.clone());
+                            format!("silenced {} (silence {id})", target.alert)
+                        }
+                        Err(why) => format!("not silenced: {why}"),
+                    };
+                    let _ = tx.send(Event::Notice(notice));
+                });
+            }
+            Effect::Unsilence { url, ids, entry } => {
+                let (http, log, tx) = (self.http.clone(), self.log.clone(), self.tx.clone());
+                tokio::spawn(async move {
+                    let mut failed = Vec::new();
+                    match http.plain() {
+                        Ok(client) => {
+                            for id in &ids {
+                                if let Err(why) =
+                                    alertmanager::expire_silence(&client, &url, id).await
+                                {
+                                    failed.push(why);
+                                }
+                            }
+                        }
+                        Err(why) => failed.push(why),
+                    }
+                    let notice = if failed.is_empty() {
+                        let mut entry = *entry;
+                        entry.text = format!("{} ({})", entry.text, ids.join(", "));
+                        save(log, entry, false, tx.clone());
+                        format!("expired silence {}", ids.join(", "))
+                    } else {
+                        format!("silence not expired: {}", failed.join("; "))
+                    };
+                    let _ = tx.send(Event::Notice(notice));
+                });
             }
             Effect::RunCheck { check, target } => {
                 let notice = match &self.services {

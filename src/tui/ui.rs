@@ -398,9 +398,13 @@ fn draw_form(app: &App, frame: &mut Frame, area: Rect, form: &EntryForm) {
     let theme = &app.theme;
     let rect = centered(area, 70, 60);
     frame.render_widget(Clear, rect);
-    let title = match form.kind {
-        crate::handoff::EntryKind::Change => "Record a change: what, and why".to_string(),
-        kind => format!("Add a {kind}"),
+    let title = match (&form.silence, form.kind) {
+        (Some(target), _) => format!(
+            "Silence {} in Alertmanager: for how long, and why",
+            target.alert
+        ),
+        (None, crate::handoff::EntryKind::Change) => "Record a change: what, and why".to_string(),
+        (None, kind) => format!("Add a {kind}"),
     };
     let block = overlay_block(app, title);
     let body = block.inner(rect);

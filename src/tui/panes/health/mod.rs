@@ -22,6 +22,7 @@ use crate::event::Event;
 use crate::handoff::{Entry, Refs};
 use crate::transport::HostState;
 use crate::tui::app::Effect;
+use crate::tui::input::SilenceTarget;
 use crate::tui::theme::{Slot, Theme};
 use crate::tui::widgets::{fit, sparkline, status_slot};
 use rows::{Row, Rows};
@@ -54,6 +55,34 @@ impl HealthPane {
 
     fn len(&self) -> usize {
         self.rows.len() + self.hosts.len()
+    }
+
+    /// The selected row as an alert `s` can silence.
+    pub fn silence_target(&self) -> Option<SilenceTarget> {
+        let row = self.selected_row()?;
+        let url = row.alertmanager.clone()?;
+        let last = row.last.as_ref()?;
+        let alert = row.item.clone()?;
+        let labels = last
+            .labels
+            .iter()
+            .filter(|(k, _)| *k != "silenced_by")
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        Some(SilenceTarget { url, labels, alert })
+    }
+
+    /// The selected alert's silences, for `u`.
+    pub fn silences(&self) -> Option<(SilenceTarget, Vec<String>)> {
+        let target = self.silence_target()?;
+        let ids = self
+            .selected_row()?
+            .last
+            .as_ref()?
+            .labels
+            .get("silenced_by")?;
+        let ids: Vec<String> = ids.split(',').map(str::to_string).collect();
+        Some((target, ids))
     }
 
     pub fn counts(&self) -> [usize; 4] {
@@ -290,8 +319,16 @@ fn check_line(
     let base = 2 + w.name + 1 + w.target + 1;
     let show_trend = w.total >= base + 24 + 7 + 9;
     let show_latency = w.total >= base + 20 + 7;
+    // The engine's trend (a metric, or latency, kept across restarts); a result from
+    // elsewhere without one falls back to the latencies this pane saw.
     let trend = match (&row.last, show_trend) {
-        (Some(last), true) => sparkline(last.trend.iter().copied(), 8),
+        (Some(last), true) if !last.trend.is_empty() => sparkline(last.trend.iter().copied(), 8),
+        (Some(_), true) => sparkline(
+            row.history
+                .iter()
+                .filter_map(|r| r.latency.map(|l| l.as_secs_f64())),
+            8,
+        ),
         _ => String::new(),
     };
     let latency = if show_latency {

@@ -24,6 +24,8 @@ pub struct Row {
     pub kind: &'static str,
     pub tier: Tier,
     pub owner: Option<String>,
+    /// For an `alertmanager` check: its base URL, so `s` can silence an alert.
+    pub alertmanager: Option<String>,
     pub last: Option<CheckResult>,
     /// Oldest first.
     pub history: VecDeque<CheckResult>,
@@ -93,12 +95,20 @@ impl Rows {
                         kind: "",
                         tier: check.tier,
                         owner: None,
+                        alertmanager: None,
                         last: None,
                         history: VecDeque::new(),
                         since: None,
                     });
                 }
+                let alertmanager = match &check.kind {
+                    crate::config::CheckKind::Alertmanager { url, .. } => {
+                        Some(crate::config::template_vars(url, &target.vars))
+                    }
+                    _ => None,
+                };
                 for row in &mut kept {
+                    row.alertmanager = alertmanager.clone();
                     row.kind = check.kind.label();
                     row.tier = check.tier;
                     row.owner = check.owner.clone();
@@ -148,6 +158,7 @@ impl Rows {
                     kind: "",
                     tier: Tier::default(),
                     owner: None,
+                    alertmanager: None,
                     last: None,
                     history: VecDeque::new(),
                     since: None,
