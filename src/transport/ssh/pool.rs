@@ -205,19 +205,6 @@ impl SshPool {
         })
     }
 
-    // PLACEHOLDER-EXCHANGE (replaced by the tunnel branch before commit)
-    pub async fn exchange(
-        &self,
-        host: &str,
-        _to_host: &str,
-        _to_port: u16,
-        _request: Vec<u8>,
-        _cap: usize,
-        _timeout: Duration,
-    ) -> Result<Vec<u8>, SshError> {
-        Err(self.shutdown_error(host))
-    }
-
     /// Reads a remote file of at most `cap` bytes (with `cat`, so it works on any server
     /// that runs commands), within the pool's connect timeout.
     pub async fn read_file(&self, host: &str, path: &str, cap: usize) -> Result<Vec<u8>, SshError> {
