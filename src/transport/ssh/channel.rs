@@ -1,11 +1,12 @@
-//! A session channel driven through libssh2 directly, for the non-blocking host thread.
+//! A channel (a command's session, or a direct-tcpip tunnel) driven through libssh2
+//! directly, for the non-blocking host thread.
 //!
 //! Why not `ssh2::Channel`: killing a remote command needs the RFC 4254 "signal" request
 //! (`libssh2_channel_signal_ex`), which the `ssh2` crate does not expose, and a channel's
 //! raw pointer cannot be had from it. Everything here is one libssh2 call per method, made
 //! while holding the session's lock, on the thread that owns the session.
 
-use std::ffi::{c_char, c_int, c_uint, c_ulong, c_void};
+use std::ffi::{c_char, c_int, c_uint, c_ulong, c_void, CStr};
 use std::ptr::null_mut;
 
 use libssh2_sys as raw;
@@ -47,7 +48,7 @@ pub(crate) enum Io<T> {
     Failed(ChannelError),
 }
 
-/// An open "session" channel. Dropping it frees libssh2's side (close it first).
+/// An open channel. Dropping it frees libssh2's side (close it first).
 pub(crate) struct RawChannel {
     ptr: *mut raw::LIBSSH2_CHANNEL,
     /// Keeps the session alive for as long as the channel.
@@ -87,21 +88,49 @@ impl RawChannel {
     /// Opens a session channel (call again after `WouldBlock`; one open at a time).
     pub fn open(session: &Session) -> Io<RawChannel> {
         let kind = "session";
+        // SAFETY: a valid session; libssh2 copies the type string.
+        RawChannel::opened(session, |sess| unsafe {
+            raw::libssh2_channel_open_ex(
+                sess,
+                kind.as_ptr() as *const c_char,
+                kind.len() as c_uint,
+                raw::LIBSSH2_CHANNEL_WINDOW_DEFAULT,
+                raw::LIBSSH2_CHANNEL_PACKET_DEFAULT,
+                null_mut(),
+                0,
+            )
+        })
+    }
+
+    /// Opens a "direct-tcpip" channel: the server connects to `host:port` and the channel
+    /// carries that TCP connection (what `ssh -L` does). Call again after `WouldBlock`
+    /// with the same arguments: libssh2 keeps the half-sent open in the session, so it
+    /// must be driven to its end before any other channel opens.
+    pub fn open_direct_tcpip(session: &Session, host: &CStr, port: u16) -> Io<RawChannel> {
+        // The originator address is informational (sshd logs it); ssh -L sends its own
+        // listening address, which sheriff does not have.
+        let origin = c"127.0.0.1";
+        // SAFETY: a valid session; both strings are NUL-terminated and copied by libssh2.
+        RawChannel::opened(session, |sess| unsafe {
+            raw::libssh2_channel_direct_tcpip_ex(
+                sess,
+                host.as_ptr(),
+                c_int::from(port),
+                origin.as_ptr(),
+                0,
+            )
+        })
+    }
+
+    /// Calls a libssh2 channel constructor under the session's lock.
+    fn opened(
+        session: &Session,
+        open: impl FnOnce(*mut raw::LIBSSH2_SESSION) -> *mut raw::LIBSSH2_CHANNEL,
+    ) -> Io<RawChannel> {
         let ptr = {
             let mut guard = session.raw();
             let sess: *mut raw::LIBSSH2_SESSION = &mut *guard;
-            // SAFETY: a valid session; libssh2 copies the type string.
-            let ptr = unsafe {
-                raw::libssh2_channel_open_ex(
-                    sess,
-                    kind.as_ptr() as *const c_char,
-                    kind.len() as c_uint,
-                    raw::LIBSSH2_CHANNEL_WINDOW_DEFAULT,
-                    raw::LIBSSH2_CHANNEL_PACKET_DEFAULT,
-                    null_mut(),
-                    0,
-                )
-            };
+            let ptr = open(sess);
             if ptr.is_null() {
                 // SAFETY: a valid session.
                 let code = unsafe { raw::libssh2_session_last_errno(sess) };
@@ -152,6 +181,23 @@ impl RawChannel {
     pub fn send_eof(&mut self) -> Io<()> {
         // SAFETY: valid channel.
         self.call(|ch| unsafe { raw::libssh2_channel_send_eof(ch) })
+    }
+
+    /// Writes the start of `data` to the channel: how many bytes went (at most one packet;
+    /// `Done(0)` while the far end's window is full). After `WouldBlock`, call again with
+    /// the same bytes: libssh2 may hold a half-sent packet pointing into them.
+    pub fn write(&mut self, data: &[u8]) -> Io<usize> {
+        let mut guard = self.session.raw();
+        let sess: *mut raw::LIBSSH2_SESSION = &mut *guard;
+        // SAFETY: valid channel; libssh2 reads at most data.len() bytes from data.
+        let rc = unsafe {
+            raw::libssh2_channel_write_ex(self.ptr, 0, data.as_ptr() as *const c_char, data.len())
+        };
+        match rc {
+            0.. => Io::Done(rc as usize),
+            rc if rc == EAGAIN as isize => Io::WouldBlock,
+            code => Io::Failed(last_error(sess, code as i32)),
+        }
     }
 
     /// Reads what is queued on one output stream: `Done(0)` at its end.

@@ -97,12 +97,19 @@ pub enum SshError {
         tried: Vec<String>,
     },
 
-    /// A command ran past its timeout; the remote process was signalled.
-    #[error("{host}: `{command}` did not finish within {}; the remote command was killed", format_duration(*after))]
+    /// A command ran past its timeout; the remote process was signalled. For an exchange
+    /// through a tunnel, `command` names the tunnel and its channel was closed instead.
+    #[error(
+        "{host}: `{command}` did not finish within {}; {}",
+        format_duration(*after),
+        if *killed { "the remote command was killed" } else { "the channel was closed" }
+    )]
     Timeout {
         host: String,
         command: String,
         after: Duration,
+        /// A remote command was signalled (false: a tunnel, which has none).
+        killed: bool,
     },
 
     /// The connection dropped while a command ran: it may or may not have completed.

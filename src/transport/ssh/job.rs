@@ -1,6 +1,12 @@
 //! One channel's life on a non-blocking session: open, exec, read stdout and stderr, and
-//! close; or, on timeout or cancellation, SIGTERM, a grace period, SIGKILL, close. Each
-//! `step` does whatever can be done without blocking and says whether anything moved.
+//! close; or, on timeout or cancellation, SIGTERM, a grace period, SIGKILL, close. A
+//! tunnel exchange opens a direct-tcpip channel instead, writes its request while reading
+//! the answer, and closes. Each `step` does whatever can be done without blocking and
+//! says whether anything moved.
+//!
+//! A channel open that libssh2 has begun (it answered EAGAIN) is driven to its end even
+//! when its job is cancelled or times out: libssh2 keeps one half-done open per session,
+//! and the next open of any kind would otherwise continue it and get the wrong channel.
 
 use std::time::{Duration, Instant};
 
@@ -11,12 +17,16 @@ use super::error::SshError;
 use super::output::OutputStream;
 use super::work::Work;
 
+mod tunnel;
+
 /// Bytes one job may read per pass, so one chatty channel cannot starve the others.
 const READ_BUDGET: usize = 256 * 1024;
 
 enum Phase {
     Opening,
     Starting(Channel),
+    /// A tunnel: writing the request and reading the answer, until EOF, cap or deadline.
+    Talking(Channel),
     SendingEof(Channel),
     Running(Channel),
     Signalling(Channel, &'static str),
@@ -41,6 +51,8 @@ pub(crate) struct Job {
     sent_kill: bool,
     cancel_requested: bool,
     kill_grace: Duration,
+    /// libssh2 has started opening this job's channel (see the module comment).
+    open_in_flight: bool,
 }
 
 impl Job {
@@ -53,6 +65,7 @@ impl Job {
             sent_kill: false,
             cancel_requested: false,
             kill_grace,
+            open_in_flight: false,
         }
     }
 
@@ -77,14 +90,14 @@ impl Job {
     pub fn awaiting_reply(&self) -> bool {
         !matches!(
             self.phase,
-            Phase::Running(_) | Phase::Killing(_) | Phase::Done
+            Phase::Running(_) | Phase::Talking(_) | Phase::Killing(_) | Phase::Done
         )
     }
 
     /// Data or EOF is queued in libssh2 for this channel, so stepping again will move.
     pub fn needs_attention(&self) -> bool {
         match &self.phase {
-            Phase::Running(ch) | Phase::Killing(ch) => {
+            Phase::Running(ch) | Phase::Talking(ch) | Phase::Killing(ch) => {
                 !self.backpressured() && (ch.available() > 0 || ch.eof())
             }
             _ => false,
@@ -95,15 +108,23 @@ impl Job {
     pub fn deadline(&self) -> Option<Instant> {
         match &self.phase {
             Phase::Killing(_) => self.kill_started.map(|t| t + self.kill_grace),
-            Phase::Running(_) => self.work.deadline(),
+            Phase::Running(_) | Phase::Talking(_) => self.work.deadline(),
+            // A tunnel's caller hears at its deadline even while the open is under way.
+            Phase::Opening
+                if self.open_in_flight
+                    && self.work.tunnel_target().is_some()
+                    && !self.work.abandoned() =>
+            {
+                self.work.deadline()
+            }
             _ => None,
         }
     }
 
-    /// When a queued exec gives up waiting for a channel.
+    /// When a queued exec or exchange gives up waiting for a channel.
     pub fn queued_deadline(&self) -> Option<Instant> {
         match &self.phase {
-            Phase::Opening => self.work.deadline(),
+            Phase::Opening if !self.open_in_flight => self.work.deadline(),
             _ => None,
         }
     }
@@ -152,9 +173,19 @@ impl Job {
         now: Instant,
         buf: &mut [u8],
     ) -> (Phase, Step) {
+        let tunnel = self.work.tunnel_target().is_some();
+        if tunnel
+            && matches!(phase, Phase::Opening)
+            && self.work.deadline().is_some_and(|d| now >= d)
+        {
+            // The server has not confirmed the tunnel yet (it is still connecting to the
+            // far end): the caller hears now; an open in flight is finished, then closed.
+            self.work.time_out(&self.host);
+            self.cancel_requested = true;
+        }
         if self.cancelled() {
             match phase {
-                Phase::Opening => return (Phase::Done, Step::Progress),
+                Phase::Opening if !self.open_in_flight => return (Phase::Done, Step::Progress),
                 Phase::Starting(ch) | Phase::SendingEof(ch) => {
                     return (Phase::Closing(ch), Step::Progress)
                 }
@@ -162,20 +193,8 @@ impl Job {
             }
         }
         match phase {
-            Phase::Opening => match Channel::open(session) {
-                Io::Done(ch) if self.is_probe() => (Phase::Closing(ch), Step::Progress),
-                Io::Done(ch) => (Phase::Starting(ch), Step::Progress),
-                Io::WouldBlock => (Phase::Opening, Step::Idle),
-                Io::Failed(e) if e.is_fatal() => (Phase::Done, Step::Fatal(e.message)),
-                Io::Failed(e) => {
-                    let error = self.channel_error(format!(
-                        "the server refused a new channel ({}); is max_channels above its MaxSessions?",
-                        e.message
-                    ));
-                    self.work.refuse(error);
-                    (Phase::Done, Step::Progress)
-                }
-            },
+            Phase::Opening => self.open(session),
+            Phase::Talking(ch) => self.talk(ch, now, buf),
             Phase::Starting(mut ch) => match ch.exec(self.work.command()) {
                 Io::Done(()) => {
                     self.work.started();
@@ -265,6 +284,39 @@ impl Job {
                 }
             },
             Phase::Done => (Phase::Done, Step::Idle),
+        }
+    }
+
+    /// Opens the job's channel: a session for a command, direct-tcpip for a tunnel.
+    fn open(&mut self, session: &Session) -> (Phase, Step) {
+        let opened = match self.work.tunnel_target() {
+            Some((host, port)) => Channel::open_direct_tcpip(session, host, port),
+            None => Channel::open(session),
+        };
+        self.open_in_flight = matches!(opened, Io::WouldBlock);
+        match opened {
+            Io::Done(ch) if self.is_probe() || self.cancelled() => {
+                (Phase::Closing(ch), Step::Progress)
+            }
+            Io::Done(ch) if self.work.tunnel_target().is_some() => {
+                (Phase::Talking(ch), Step::Progress)
+            }
+            Io::Done(ch) => (Phase::Starting(ch), Step::Progress),
+            Io::WouldBlock => (Phase::Opening, Step::Idle),
+            Io::Failed(e) if e.is_fatal() => (Phase::Done, Step::Fatal(e.message)),
+            Io::Failed(e) if self.work.tunnel_target().is_some() => {
+                let error = self.channel_error(tunnel::refused(&self.work, &e.message));
+                self.work.refuse(error);
+                (Phase::Done, Step::Progress)
+            }
+            Io::Failed(e) => {
+                let error = self.channel_error(format!(
+                    "the server refused a new channel ({}); is max_channels above its MaxSessions?",
+                    e.message
+                ));
+                self.work.refuse(error);
+                (Phase::Done, Step::Progress)
+            }
         }
     }
 

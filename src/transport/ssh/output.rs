@@ -1,5 +1,5 @@
-//! What the pool hands back: a command's output, a stream's items and its receiver, and
-//! a connected host's facts.
+//! What the pool hands back: a command's output, a stream's items and both ends of its
+//! channel, and a connected host's facts.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -95,6 +95,37 @@ impl Drop for StreamReceiver {
         // Closed first, so the woken host thread sees the stream abandoned and stops it.
         self.rx.close();
         self.waker.wake();
+    }
+}
+
+/// The host thread's end of a stream: items go out here; when the reader has no room, the
+/// thread raises `reader_waits` and the reader wakes it after taking an item.
+#[derive(Clone)]
+pub(crate) struct StreamTx {
+    tx: mpsc::Sender<StreamItem>,
+    reader_waits: Arc<AtomicBool>,
+}
+
+impl StreamTx {
+    pub fn new(tx: mpsc::Sender<StreamItem>, reader_waits: Arc<AtomicBool>) -> StreamTx {
+        StreamTx { tx, reader_waits }
+    }
+
+    pub fn try_send(&self, item: StreamItem) -> Result<(), mpsc::error::TrySendError<StreamItem>> {
+        self.tx.try_send(item)
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.tx.capacity()
+    }
+
+    /// Asks the reader to wake the host thread when it takes the next item.
+    pub fn wake_me(&self) {
+        self.reader_waits.store(true, Ordering::SeqCst);
     }
 }
 

@@ -11,6 +11,7 @@
 //! ```
 
 use std::collections::BTreeMap;
+use std::ffi::CString;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::Sender;
@@ -23,13 +24,13 @@ use super::connect::ConnectContext;
 use super::error::SshError;
 use super::known_hosts::shell_quote;
 use super::options::SshOptions;
-use super::output::{AnswerGuard, ExecOutput, HostInfo, StreamReceiver};
-use super::prompt::{Answers, PromptRequest};
+use super::output::{AnswerGuard, ExecOutput, HostInfo, StreamReceiver, StreamTx};
+use super::prompt::Answers;
 use super::resolve::{resolve, ResolvedHost};
 use super::ssh_config::SshConfig;
-use super::wait::{waker, Waker};
-use super::work::{StreamTx, Work};
-use super::worker::{publish, Pacing, Request, Worker};
+use super::wait::Waker;
+use super::work::Work;
+use super::worker::{Pacing, Request, Worker};
 use crate::config::Host;
 
 use crate::transport::HostState;
@@ -237,6 +238,43 @@ impl SshPool {
         })
     }
 
+    /// Opens a direct-tcpip channel from `host` to `to_host:to_port` (what `ssh -L` does;
+    /// `to_host` is resolved on `host`, so `127.0.0.1` is the host itself), writes
+    /// `request`, then reads what comes back until the far end closes, `cap` bytes, or
+    /// `timeout`. For line protocols that end the conversation themselves (munin's `quit`,
+    /// a banner check): sheriff never half-closes the connection, so a server that waits
+    /// for more input runs into the timeout.
+    ///
+    /// More than `cap` bytes is not an error: the answer is cut to its first `cap` bytes
+    /// and the tunnel closed at once. An answer of exactly `cap` bytes may thus have been
+    /// cut; ask for one byte more than you accept to tell.
+    ///
+    /// The channel counts against the host's `max_channels` like a command's. A server
+    /// that refuses the forward (sshd's `AllowTcpForwarding no`, or nothing listening at
+    /// `to_host:to_port`) is [`SshError::Channel`] saying which; after `timeout` the
+    /// caller gets [`SshError::Timeout`] and the tunnel is closed. Dropping the future
+    /// closes it too.
+    pub async fn exchange(
+        &self,
+        host: &str,
+        to_host: &str,
+        to_port: u16,
+        request: Vec<u8>,
+        cap: usize,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, SshError> {
+        let Ok(c_host) = CString::new(to_host) else {
+            return Err(SshError::Channel {
+                host: host.to_string(),
+                message: format!("cannot forward to {to_host:?}: a host name has no NUL byte"),
+            });
+        };
+        let (reply, answer) = oneshot::channel();
+        let work = Work::exchange(c_host, to_port, request, timeout, cap, reply);
+        let out = self.submit(host, work, answer, timeout).await?;
+        Ok(out.stdout)
+    }
+
     async fn run(
         &self,
         host: &str,
@@ -247,11 +285,22 @@ impl SshPool {
     ) -> Result<ExecOutput, SshError> {
         let (reply, answer) = oneshot::channel();
         let work = Work::exec(command, timeout, cap, file, reply);
+        self.submit(host, work, answer, timeout).await
+    }
+
+    /// Hands an exec or exchange to the host's thread and waits for its answer.
+    async fn submit(
+        &self,
+        host: &str,
+        work: Work,
+        answer: oneshot::Receiver<Result<ExecOutput, SshError>>,
+        timeout: Duration,
+    ) -> Result<ExecOutput, SshError> {
         let handle = self.handle(host)?;
         if !handle.send(Request::Work(work)) {
             return Err(self.shutdown_error(host));
         }
-        // If this future is dropped, the guard tells the host thread to stop the command.
+        // If this future is dropped, the guard tells the host thread to stop the work.
         let mut answer = AnswerGuard {
             rx: Some(answer),
             waker: handle.waker,
@@ -326,43 +375,20 @@ impl SshPool {
             address: resolved.address(),
             reason: format!("cannot start the host's thread: {e}"),
         };
-        let (wake_tx, wake_rx) = waker().map_err(spawn_error)?;
-        let (tx, rx) = std::sync::mpsc::channel();
         let options = &self.inner.options;
-        let mut ctx = self.inner.ctx.clone();
-        let (state, events, name) = (
+        let pacing = Pacing {
+            backoff_min: options.backoff_min,
+            backoff_max: options.backoff_max,
+            kill_grace: options.kill_grace,
+        };
+        let (tx, wake_tx) = Worker::start(
+            resolved.clone(),
+            self.inner.ctx.clone(),
+            pacing,
             slot.state.clone(),
             self.inner.events.clone(),
-            resolved.name.clone(),
-        );
-        ctx.waiting = Some(Arc::new(move |request: Option<&PromptRequest>| {
-            let new = match request {
-                Some(r) => HostState::WaitingForPassphrase(
-                    r.text().trim_end_matches([' ', ':']).to_string(),
-                ),
-                None => HostState::Connecting,
-            };
-            publish(&state, events.as_ref(), &name, new);
-        }));
-        let worker = Worker {
-            host: resolved.clone(),
-            ctx,
-            pacing: Pacing {
-                backoff_min: options.backoff_min,
-                backoff_max: options.backoff_max,
-                kill_grace: options.kill_grace,
-            },
-            rx,
-            wake: wake_rx,
-            state: slot.state.clone(),
-            events: self.inner.events.clone(),
-            streams: Vec::new(),
-            failures: 0,
-        };
-        std::thread::Builder::new()
-            .name(format!("ssh {host}"))
-            .spawn(move || worker.run())
-            .map_err(spawn_error)?;
+        )
+        .map_err(spawn_error)?;
         let h = Handle {
             tx,
             waker: Arc::new(wake_tx),

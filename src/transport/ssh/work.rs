@@ -1,51 +1,20 @@
 //! What a job is for and where its output goes: an exec's buffers and its caller's reply,
-//! a stream's lines and its reader, or nothing at all for a keepalive probe.
+//! a stream's lines and its reader, a tunnel exchange's request and answer, or nothing at
+//! all for a keepalive probe.
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::ffi::CString;
 use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
 use super::error::SshError;
-use super::output::{ExecOutput, OutputStream, StreamItem};
+use super::output::{ExecOutput, OutputStream, StreamItem, StreamTx};
 
 /// A line longer than this is passed on in pieces.
 const MAX_LINE: usize = 64 * 1024;
 
 pub(crate) type Reply = oneshot::Sender<Result<ExecOutput, SshError>>;
-
-/// The host thread's end of a stream: items go out here; when the reader has no room, the
-/// thread raises `reader_waits` and the reader wakes it after taking an item.
-#[derive(Clone)]
-pub(crate) struct StreamTx {
-    tx: mpsc::Sender<StreamItem>,
-    reader_waits: Arc<AtomicBool>,
-}
-
-impl StreamTx {
-    pub fn new(tx: mpsc::Sender<StreamItem>, reader_waits: Arc<AtomicBool>) -> StreamTx {
-        StreamTx { tx, reader_waits }
-    }
-
-    pub fn try_send(&self, item: StreamItem) -> Result<(), mpsc::error::TrySendError<StreamItem>> {
-        self.tx.try_send(item)
-    }
-
-    pub fn is_closed(&self) -> bool {
-        self.tx.is_closed()
-    }
-
-    pub fn capacity(&self) -> usize {
-        self.tx.capacity()
-    }
-
-    /// Asks the reader to wake the host thread when it takes the next item.
-    pub fn wake_me(&self) {
-        self.reader_waits.store(true, Ordering::SeqCst);
-    }
-}
 
 /// What a caller asked for.
 pub(crate) enum Work {
@@ -68,6 +37,24 @@ pub(crate) enum Work {
         partial: [Vec<u8>; 2],
         /// Items the reader has no room for yet.
         pending: VecDeque<StreamItem>,
+    },
+    /// A request written into a direct-tcpip channel and the bytes that come back. The
+    /// answer travels as an `ExecOutput` whose stdout holds those bytes, so it shares the
+    /// exec's reply, cancellation and timeout plumbing.
+    Exchange {
+        /// `tunnel to HOST:PORT`, for messages.
+        label: String,
+        to_host: CString,
+        to_port: u16,
+        request: Vec<u8>,
+        /// How much of `request` the channel has taken.
+        written: usize,
+        timeout: Duration,
+        deadline: Instant,
+        /// More than this is cut off, not an error (see `SshPool::exchange`).
+        cap: usize,
+        reply: Option<Reply>,
+        received: Vec<u8>,
     },
     /// Opens and closes a channel: a round trip that proves the server answers (keepalive)
     /// and makes libssh2 read whatever the server sent while we were idle.
@@ -94,6 +81,29 @@ impl Work {
         }
     }
 
+    /// `to_host` is checked by the caller: a C string, as libssh2 wants it.
+    pub fn exchange(
+        to_host: CString,
+        to_port: u16,
+        request: Vec<u8>,
+        timeout: Duration,
+        cap: usize,
+        reply: Reply,
+    ) -> Work {
+        Work::Exchange {
+            label: format!("tunnel to {}", target(&to_host, to_port)),
+            to_host,
+            to_port,
+            request,
+            written: 0,
+            timeout,
+            deadline: Instant::now() + timeout,
+            cap,
+            reply: Some(reply),
+            received: Vec::new(),
+        }
+    }
+
     pub fn stream(command: String, tx: StreamTx, resumed: bool) -> Work {
         Work::Stream {
             command,
@@ -107,6 +117,7 @@ impl Work {
     pub fn command(&self) -> &str {
         match self {
             Work::Exec { command, .. } | Work::Stream { command, .. } => command,
+            Work::Exchange { label, .. } => label,
             Work::Probe => "(keepalive)",
         }
     }
@@ -115,10 +126,42 @@ impl Work {
         matches!(self, Work::Probe)
     }
 
+    /// Where a tunnel exchange connects to (None: a session channel's work).
+    pub fn tunnel_target(&self) -> Option<(&std::ffi::CStr, u16)> {
+        match self {
+            Work::Exchange {
+                to_host, to_port, ..
+            } => Some((to_host.as_c_str(), *to_port)),
+            _ => None,
+        }
+    }
+
+    /// The part of an exchange's request the channel has not taken yet.
+    pub fn unwritten(&self) -> &[u8] {
+        match self {
+            Work::Exchange {
+                request, written, ..
+            } => request.get(*written..).unwrap_or_default(),
+            _ => &[],
+        }
+    }
+
+    /// The channel took `n` more bytes of the request.
+    pub fn wrote(&mut self, n: usize) {
+        if let Work::Exchange {
+            request, written, ..
+        } = self
+        {
+            *written = (*written + n).min(request.len());
+        }
+    }
+
     /// Nobody waits for the result any more (the future or the receiver was dropped).
     pub fn abandoned(&self) -> bool {
         match self {
-            Work::Exec { reply, .. } => reply.as_ref().is_none_or(|r| r.is_closed()),
+            Work::Exec { reply, .. } | Work::Exchange { reply, .. } => {
+                reply.as_ref().is_none_or(|r| r.is_closed())
+            }
             Work::Stream { tx, .. } => tx.is_closed(),
             Work::Probe => false,
         }
@@ -144,32 +187,40 @@ impl Work {
         matches!(self, Work::Stream { pending, .. } if !pending.is_empty())
     }
 
-    /// When an exec must have finished.
+    /// When an exec or an exchange must have finished.
     pub fn deadline(&self) -> Option<Instant> {
         match self {
-            Work::Exec { deadline, .. } => Some(*deadline),
+            Work::Exec { deadline, .. } | Work::Exchange { deadline, .. } => Some(*deadline),
             _ => None,
         }
     }
 
-    /// Tells an exec's caller it timed out (the command is then killed).
+    /// Tells an exec's caller it timed out (the command is then killed), or an exchange's
+    /// (its channel is then closed).
     pub fn time_out(&mut self, host: &str) {
-        if let Work::Exec {
-            command, timeout, ..
-        } = self
-        {
-            let error = SshError::Timeout {
+        let error = match self {
+            Work::Exec {
+                command, timeout, ..
+            } => SshError::Timeout {
                 host: host.to_string(),
                 command: command.clone(),
                 after: *timeout,
-            };
-            self.answer(Err(error));
-        }
+                killed: true,
+            },
+            Work::Exchange { label, timeout, .. } => SshError::Timeout {
+                host: host.to_string(),
+                command: label.clone(),
+                after: *timeout,
+                killed: false,
+            },
+            _ => return,
+        };
+        self.answer(Err(error));
     }
 
-    /// Answers an exec now; later output is dropped.
+    /// Answers an exec or an exchange now; later output is dropped.
     pub fn answer(&mut self, result: Result<ExecOutput, SshError>) {
-        if let Work::Exec { reply, .. } = self {
+        if let Work::Exec { reply, .. } | Work::Exchange { reply, .. } = self {
             if let Some(reply) = reply.take() {
                 let _ = reply.send(result);
             }
@@ -195,8 +246,8 @@ impl Work {
         self.flush();
     }
 
-    /// Takes output; false when an exec went over its cap (its caller is answered, the
-    /// command should be stopped).
+    /// Takes output; false when an exec went over its cap or an exchange reached it (its
+    /// caller is answered, the command should be stopped, the channel closed).
     pub fn take(&mut self, host: &str, source: OutputStream, data: &[u8]) -> bool {
         match self {
             Work::Exec {
@@ -228,6 +279,19 @@ impl Work {
                     },
                 };
                 self.answer(Err(error));
+                false
+            }
+            Work::Exchange { cap, received, .. } => {
+                // A direct-tcpip channel carries no stderr; anything there is not the answer.
+                if source == OutputStream::Stderr {
+                    return true;
+                }
+                let room = cap.saturating_sub(received.len());
+                received.extend_from_slice(&data[..data.len().min(room)]);
+                if received.len() < *cap {
+                    return true;
+                }
+                self.finish(None, None, false);
                 false
             }
             Work::Stream {
@@ -285,6 +349,13 @@ impl Work {
                 };
                 self.answer(Ok(output));
             }
+            Work::Exchange { received, .. } => {
+                let output = ExecOutput {
+                    stdout: std::mem::take(received),
+                    ..ExecOutput::default()
+                };
+                self.answer(Ok(output));
+            }
             Work::Stream {
                 partial, pending, ..
             } => {
@@ -309,6 +380,16 @@ impl Work {
             Work::Stream { command, tx, .. } if !tx.is_closed() => Some((command, tx)),
             _ => None,
         }
+    }
+}
+
+/// `host:port`, `[v6]:port`.
+pub(crate) fn target(host: &std::ffi::CStr, port: u16) -> String {
+    let host = host.to_string_lossy();
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
     }
 }
 

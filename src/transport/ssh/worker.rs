@@ -3,7 +3,7 @@
 //! exponential backoff and answers callers while the host is down; `online` runs the live
 //! connection.
 
-use std::sync::mpsc::{Receiver, TryRecvError};
+use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -11,10 +11,11 @@ use tokio::sync::oneshot;
 
 use super::connect::{connect, ConnectContext};
 use super::error::SshError;
-use super::output::{HostInfo, StreamItem};
+use super::output::{HostInfo, StreamItem, StreamTx};
+use super::prompt::PromptRequest;
 use super::resolve::ResolvedHost;
-use super::wait::{wait, Interest, WakeReceiver};
-use super::work::{StreamTx, Work};
+use super::wait::{wait, waker, Interest, WakeReceiver, Waker};
+use super::work::Work;
 use crate::config::duration::format_duration;
 use crate::event::Event;
 use crate::transport::HostState;
@@ -75,6 +76,45 @@ enum Offline {
 }
 
 impl Worker {
+    /// Starts a host's thread (named `ssh HOST`, for debuggers and the tests' CPU
+    /// accounting): the sender of its requests and the waker that makes it look at them.
+    pub fn start(
+        host: ResolvedHost,
+        mut ctx: ConnectContext,
+        pacing: Pacing,
+        state: Arc<Mutex<HostState>>,
+        events: Option<crate::event::Events>,
+    ) -> std::io::Result<(Sender<Request>, Waker)> {
+        let (wake_tx, wake_rx) = waker()?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (for_prompt, prompt_events, name) = (state.clone(), events.clone(), host.name.clone());
+        ctx.waiting = Some(Arc::new(move |request: Option<&PromptRequest>| {
+            let new = match request {
+                Some(r) => HostState::WaitingForPassphrase(
+                    r.text().trim_end_matches([' ', ':']).to_string(),
+                ),
+                None => HostState::Connecting,
+            };
+            publish(&for_prompt, prompt_events.as_ref(), &name, new);
+        }));
+        let thread_name = format!("ssh {}", host.name);
+        let worker = Worker {
+            host,
+            ctx,
+            pacing,
+            rx,
+            wake: wake_rx,
+            state,
+            events,
+            streams: Vec::new(),
+            failures: 0,
+        };
+        std::thread::Builder::new()
+            .name(thread_name)
+            .spawn(move || worker.run())?;
+        Ok((tx, wake_tx))
+    }
+
     pub fn run(mut self) {
         loop {
             self.set_state(HostState::Connecting);
@@ -161,7 +201,7 @@ impl Worker {
                     None => error.clone(),
                 };
                 match request {
-                    Request::Work(Work::Exec { reply, .. }) => {
+                    Request::Work(Work::Exec { reply, .. } | Work::Exchange { reply, .. }) => {
                         if let Some(reply) = reply {
                             let _ = reply.send(Err(for_callers));
                         }
