@@ -119,7 +119,11 @@ fn names_pick_checks_and_an_acknowledged_row_can_be_left_out() {
         .cloned()
         .expect("row");
     assert_eq!(critical["acked_by"], "sam");
-    assert_eq!(out.status.code(), Some(2), "acknowledged rows count by default");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "acknowledged rows count by default"
+    );
     let ignoring = run(home.path(), &["--ignore-acked", "--config", p]);
     assert_eq!(ignoring.status.code(), Some(0));
 }

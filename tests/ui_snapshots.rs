@@ -153,3 +153,75 @@ utc_test! {
         assert!(text.contains("60x12"), "{text}");
     }
 }
+
+/// Rows of many items (every mount), a forecast, an acknowledgement and a flapping row:
+/// grouped by environment, the worst group first, a check's rows together.
+fn health_of_many_kinds() -> App {
+    use sheriff::checks::{CheckResult, CheckRun, CheckStatus};
+    use sheriff::event::Event;
+    use sheriff::handoff::{Entry, EntryKind, Refs};
+    let mut app = screen::app_with(0);
+    let at = screen::at(12, 5, 0);
+    let row = |check: &str, target: &str, item: Option<&str>, status, summary: &str| {
+        let mut r = CheckResult::new(check, target, status, summary);
+        r.item = item.map(str::to_string);
+        r.at = at;
+        r
+    };
+    let mounts = CheckRun {
+        check: "disk /srv".into(),
+        target: "web1.prod".into(),
+        rows: vec![
+            row(
+                "disk /srv",
+                "web1.prod",
+                Some("/"),
+                CheckStatus::Ok,
+                "/ 41% used, 60 GiB free",
+            ),
+            row(
+                "disk /srv",
+                "web1.prod",
+                Some("/srv"),
+                CheckStatus::Warning,
+                "/srv 81% used, 1.9 GiB free; 90% full in 3d4h",
+            ),
+            row(
+                "disk /srv",
+                "web1.prod",
+                Some("/var"),
+                CheckStatus::Critical,
+                "/var 97% used",
+            ),
+        ],
+    };
+    app.update(Msg::Worker(Event::Check(mounts)));
+    let flapping = row(
+        "api",
+        "staging",
+        None,
+        CheckStatus::Warning,
+        "flapping: 6 changes in the last 10 runs; now critical: 503 Service Unavailable",
+    );
+    app.update(Msg::Worker(Event::Check(CheckRun::single(flapping))));
+    let ok = row("api", "production", None, CheckStatus::Ok, "200 in 43ms");
+    app.update(Msg::Worker(Event::Check(CheckRun::single(ok))));
+    let mut ack = Entry::new(EntryKind::Ack, "sam", "on it: cleaning /var/log");
+    ack.time = screen::at(12, 2, 0);
+    ack.refs = Refs {
+        check: Some("disk /srv /var".into()),
+        env: Some("production".into()),
+        host: Some("web1.prod".into()),
+        ..Refs::default()
+    };
+    app.update(Msg::Worker(Event::HandoffEntries(vec![ack])));
+    app.update(Msg::Tick(at));
+    app
+}
+
+utc_test! {
+    fn health_groups_environments_worst_first() {
+        let mut app = health_of_many_kinds();
+        insta::assert_snapshot!(format!("{:?}", render(&mut app, 120, 16).backend()));
+    }
+}

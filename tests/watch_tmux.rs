@@ -42,7 +42,11 @@ fn check_states(log: &Path) -> Vec<serde_json::Value> {
 
 fn sheriff(home: &Path, args: &[&str], config: &Path) -> Command {
     let mut command = Command::new(sheriff_bin());
-    command.args(args).arg("--config").arg(config).env("HOME", home);
+    command
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .env("HOME", home);
     command
 }
 

@@ -58,6 +58,7 @@ actions! {
     ReloadConfig => "reload_config", "reload the config, keymap and theme";
     RunCheck => "run_check", "health: run the selected check now";
     Acknowledge => "acknowledge", "health: acknowledge the selected problem, with a note";
+    DiskUsage => "disk_usage", "health: show what fills the selected disk (its largest directories)";
     Silence => "silence", "health: silence the selected Alertmanager alert, for how long and why";
     Unsilence => "unsilence", "health: expire the selected alert's silence";
 }

@@ -38,6 +38,8 @@ pub enum Msg {
         field: FormField,
         result: Result<String, String>,
     },
+    /// Something asked for (`d`: what fills a disk) arrived: shown in the detail view.
+    Show(Detail),
 }
 
 #[derive(Debug)]
@@ -71,6 +73,9 @@ pub enum Effect {
     EditExternally { text: String, field: FormField },
     /// Run a check on a target now instead of at its next turn.
     RunCheck { check: String, target: String },
+    /// Find the largest directories under a mount (here, or on `host`); answers with
+    /// `Msg::Show`.
+    DiskUsage { host: Option<String>, mount: String },
     /// Create a silence in Alertmanager, then record `entry` (the change, with its why);
     /// answers with a notice either way.
     Silence {
@@ -265,6 +270,11 @@ impl App {
             }
             Msg::Worker(event) => self.on_worker(event),
             Msg::Reloaded(result) => self.on_reloaded(result),
+            Msg::Show(detail) => {
+                self.dirty = true;
+                self.overlay = Some(Overlay::Detail { detail, scroll: 0 });
+                Vec::new()
+            }
             Msg::Edited { field, result } => {
                 self.dirty = true;
                 match (result, &mut self.overlay) {
@@ -526,6 +536,19 @@ impl App {
             Action::Note => self.open_form(EntryKind::Note),
             Action::RecordChange => self.open_form(EntryKind::Change),
             Action::Acknowledge if self.focus == PaneId::Health => self.open_form(EntryKind::Ack),
+            Action::DiskUsage if self.focus == PaneId::Health => match self.health.disk_target() {
+                Some((host, mount)) => {
+                    self.notify(
+                        NoticeKind::Info,
+                        format!("du -x {mount}: looking (at most 20s)…"),
+                    );
+                    return vec![Effect::DiskUsage { host, mount }];
+                }
+                None => self.notify(
+                    NoticeKind::Info,
+                    "d shows what fills a disk: select a disk row",
+                ),
+            },
             Action::Silence if self.focus == PaneId::Health => match self.health.silence_target() {
                 Some(target) => {
                     let refs = self.health.selection_refs();

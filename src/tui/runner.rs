@@ -28,6 +28,8 @@ use crate::config::duration::format_duration;
 use crate::config::{self, Config, ConfigError};
 use crate::event::{self, Event, Events, EventsRx};
 use crate::handoff::{self, Log};
+use crate::tui::panes::Detail;
+use ratatui::text::Line;
 
 /// While data streams, draw at most this often (keys still draw at once).
 const FRAME: Duration = Duration::from_millis(100);
@@ -375,6 +377,14 @@ impl Runner {
                     let _ = tx.send(Event::Notice(notice));
                 });
             }
+            Effect::DiskUsage { host, mount } => {
+                let pool = self.services.as_ref().and_then(Services::pool);
+                let msg_tx = self.msg_tx.clone();
+                tokio::spawn(async move {
+                    let detail = disk_usage(host, mount, pool).await;
+                    let _ = msg_tx.send(Msg::Show(detail));
+                });
+            }
             Effect::RunCheck { check, target } => {
                 let notice = match &self.services {
                     Some(services) if services.run_now(&check, &target) => {
@@ -624,4 +634,45 @@ fn save(log: Log, entry: handoff::Entry, retry: bool, events: Events) {
         };
         let _ = events.send(Event::HandoffCommitted { id, error });
     });
+}
+
+/// The largest directories under `mount`, from a time-bounded `du -x` run where the disk
+/// is, for the detail view.
+async fn disk_usage(
+    host: Option<String>,
+    mount: String,
+    pool: Option<crate::transport::ssh::SshPool>,
+) -> Detail {
+    use crate::checks::exec::Place;
+    use crate::checks::probes::{bytes_text, disk};
+    let command = disk::du_command(&mount);
+    let place = match (&host, &pool) {
+        (Some(host), Some(pool)) => Place::Host { pool, host },
+        _ => Place::Here,
+    };
+    let title = format!(
+        "what fills {mount} on {}",
+        host.as_deref().unwrap_or("this machine")
+    );
+    let mut lines = vec![Line::raw(format!("$ {command}")), Line::raw("")];
+    match place.run(&command, Duration::from_secs(25)).await {
+        Ok(ran) => {
+            let rows = disk::parse_du(&ran.stdout);
+            if rows.is_empty() {
+                lines.push(Line::raw("du found nothing it could read"));
+            }
+            for (bytes, path) in rows {
+                let path = crate::text::into_printable(path);
+                lines.push(Line::raw(format!("{:>10}  {path}", bytes_text(bytes))));
+            }
+            if ran.exit != Some(0) {
+                lines.push(Line::raw(""));
+                lines.push(Line::raw(
+                    "du stopped early (20s limit) or could not read everything: the sizes are at least these",
+                ));
+            }
+        }
+        Err(err) => lines.push(Line::raw(format!("du did not run: {err}"))),
+    }
+    Detail { title, lines }
 }

@@ -126,6 +126,11 @@ impl Services {
         done
     }
 
+    /// The SSH pool, when hosts are configured.
+    pub fn pool(&self) -> Option<SshPool> {
+        self.pool.clone()
+    }
+
     /// Runs a check on a target now; false when it does not run.
     pub fn run_now(&self, check: &str, target: &str) -> bool {
         self.workers.run_now(check, target)

@@ -159,11 +159,17 @@ fn mount_row(row: &DfRow, inodes: Option<&DfRow>, warn: DiskLimit, crit: DiskLim
         bytes_text(row.used.saturating_mul(1024)),
         bytes_text(free_bytes)
     );
+    let labels = [
+        ("mount".to_string(), row.mount.clone()),
+        ("filesystem".to_string(), row.filesystem.clone()),
+    ]
+    .into();
     Observation {
         status,
         summary,
         detail,
         metrics,
+        labels,
         ..Observation::default()
     }
 }

@@ -57,6 +57,19 @@ impl HealthPane {
         self.rows.len() + self.hosts.len()
     }
 
+    /// The selected disk row's host (None: here) and mount, for `d`.
+    pub fn disk_target(&self) -> Option<(Option<String>, String)> {
+        let row = self.selected_row()?;
+        if row.kind != "disk" {
+            return None;
+        }
+        let last = row.last.as_ref()?;
+        // The mount df reported for the row.
+        let mount = last.labels.get("mount").cloned()?;
+        let host = crate::checks::record::target_refs(&self.config, &row.check, &row.target).host;
+        Some((host, mount))
+    }
+
     /// The selected row as an alert `s` can silence.
     pub fn silence_target(&self) -> Option<SilenceTarget> {
         let row = self.selected_row()?;
@@ -122,7 +135,7 @@ impl Pane for HealthPane {
 
     fn draw(&self, frame: &mut Frame, area: Rect, ctx: &DrawContext) {
         let theme = ctx.theme;
-        if self.rows.all().is_empty() && self.hosts.is_empty() {
+        if self.rows.all().next().is_none() && self.hosts.is_empty() {
             let text = "No checks configured. Add [[check]] sections to sheriff.toml (see docs/configuration.md).";
             frame.render_widget(Paragraph::new(text).style(theme.style(Slot::Muted)), area);
             return;
@@ -253,14 +266,15 @@ struct Widths {
 
 impl Widths {
     fn of(rows: &Rows, total: usize) -> Widths {
-        let name = rows
-            .shown()
-            .map(|r| r.title().width())
+        let shown = rows.shown();
+        let name = shown
+            .iter()
+            .map(|r| r.check.width() + r.item.as_deref().map_or(0, |i| i.width() + 1))
             .max()
             .unwrap_or(4)
             .clamp(4, 26);
-        let target = rows
-            .shown()
+        let target = shown
+            .iter()
             .map(|r| r.target.width())
             .max()
             .unwrap_or(4)

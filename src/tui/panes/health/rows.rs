@@ -3,7 +3,8 @@
 //! a check's rows stay together, placed by the check's worst state, then its tier; rows
 //! of one check go worst first, then the longest in that state.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 
@@ -63,12 +64,19 @@ impl Row {
     }
 }
 
+/// The rows, kept per (check, target) so one run replaces its rows in O(its rows); the
+/// display order is worked out when it is next read, once per frame however many runs
+/// arrived (a burst of 10,000 results costs one sort, not 10,000).
 #[derive(Debug, Default)]
 pub struct Rows {
-    rows: Vec<Row>,
-    /// Indices into `rows` in display order, after the filter.
-    order: Vec<usize>,
+    runs: Vec<Vec<Row>>,
+    /// (check, target) -> index into `runs`.
+    index: HashMap<(String, String), usize>,
+    /// (run, row) pairs in display order, after the filter; `None` when stale.
+    order: RefCell<Option<Vec<(usize, usize)>>>,
     filter: String,
+    /// All rows, filter or not.
+    total: usize,
     pub acks: Acks,
 }
 
@@ -76,16 +84,16 @@ impl Rows {
     /// One waiting row per configured (check, target), keeping the rows (and history)
     /// that are still configured.
     pub fn configure(&mut self, config: &Config) {
-        let mut rows = Vec::new();
+        let mut old = std::mem::take(&mut self.runs);
+        let old_index = std::mem::take(&mut self.index);
         for check in &config.checks {
             for target in crate::checks::targets::expand(config, check) {
                 let group = group_of(config, &target.name);
-                let mut kept: Vec<Row> = self
-                    .rows
-                    .iter()
-                    .filter(|r| r.check == check.name && r.target == target.name)
-                    .cloned()
-                    .collect();
+                let key = (check.name.clone(), target.name.clone());
+                let mut kept = old_index
+                    .get(&key)
+                    .map(|i| std::mem::take(&mut old[*i]))
+                    .unwrap_or_default();
                 if kept.is_empty() {
                     kept.push(Row {
                         check: check.name.clone(),
@@ -114,28 +122,31 @@ impl Rows {
                     row.owner = check.owner.clone();
                     row.group = group.clone();
                 }
-                rows.extend(kept);
+                if !self.index.contains_key(&key) {
+                    self.index.insert(key, self.runs.len());
+                    self.runs.push(kept);
+                }
             }
         }
-        self.rows = rows;
-        self.refresh();
+        self.total = self.runs.iter().map(Vec::len).sum();
+        self.invalidate();
     }
 
     /// Takes one run: its rows replace the check's rows on that target.
     pub fn record(&mut self, run: &CheckRun) {
-        let template = self
-            .rows
-            .iter()
-            .find(|r| r.check == run.check && r.target == run.target)
-            .cloned();
-        let mut old: Vec<Row> = Vec::new();
-        self.rows.retain(|r| {
-            let ours = r.check == run.check && r.target == run.target;
-            if ours {
-                old.push(r.clone());
+        let key = (run.check.clone(), run.target.clone());
+        let at = match self.index.get(&key) {
+            Some(i) => *i,
+            None => {
+                self.index.insert(key, self.runs.len());
+                self.runs.push(Vec::new());
+                self.runs.len() - 1
             }
-            !ours
-        });
+        };
+        let before = self.runs[at].len();
+        let mut old = std::mem::take(&mut self.runs[at]);
+        let template = old.first().cloned();
+        let mut rows = Vec::with_capacity(run.rows.len());
         for result in &run.rows {
             let mut row = old
                 .iter()
@@ -173,34 +184,51 @@ impl Rows {
             row.last = Some(result.clone());
             // An OK result spends the row's ack.
             let _ = self.acks.of(result);
-            self.rows.push(row);
+            rows.push(row);
         }
-        self.refresh();
+        self.total = self.total + rows.len() - before;
+        self.runs[at] = rows;
+        self.invalidate();
+    }
+
+    fn invalidate(&mut self) {
+        *self.order.get_mut() = None;
     }
 
     pub fn set_filter(&mut self, filter: &str) {
         self.filter = filter.trim().to_lowercase();
-        self.refresh();
+        self.invalidate();
     }
 
     pub fn filter(&self) -> &str {
         &self.filter
     }
 
+    /// How many rows show (after the filter).
     pub fn len(&self) -> usize {
-        self.order.len()
+        if self.filter.is_empty() {
+            return self.total;
+        }
+        self.with_order(|order| order.len())
     }
 
+    /// The row shown at `shown`.
     pub fn get(&self, shown: usize) -> Option<&Row> {
-        self.order.get(shown).map(|i| &self.rows[*i])
+        let (run, row) = self.with_order(|order| order.get(shown).copied())?;
+        self.runs.get(run)?.get(row)
     }
 
-    pub fn shown(&self) -> impl Iterator<Item = &Row> {
-        self.order.iter().map(|i| &self.rows[*i])
+    pub fn shown(&self) -> Vec<&Row> {
+        self.with_order(|order| {
+            order
+                .iter()
+                .filter_map(|(run, row)| self.runs.get(*run)?.get(*row))
+                .collect()
+        })
     }
 
-    pub fn all(&self) -> &[Row] {
-        &self.rows
+    pub fn all(&self) -> impl Iterator<Item = &Row> {
+        self.runs.iter().flatten()
     }
 
     pub fn ack_of(&self, row: &Row) -> Option<&Ack> {
@@ -210,11 +238,17 @@ impl Rows {
         self.acks.get(&row.title(), &row.target)
     }
 
-    /// Sorts and filters into `order`.
-    fn refresh(&mut self) {
-        let mut group_worst: BTreeMap<&str, u8> = BTreeMap::new();
-        let mut check_worst: BTreeMap<(&str, &str), u8> = BTreeMap::new();
-        for row in &self.rows {
+    fn with_order<T>(&self, f: impl FnOnce(&[(usize, usize)]) -> T) -> T {
+        let mut order = self.order.borrow_mut();
+        let order = order.get_or_insert_with(|| self.sorted());
+        f(order)
+    }
+
+    /// Sorts and filters: groups worst first, a check's rows together.
+    fn sorted(&self) -> Vec<(usize, usize)> {
+        let mut group_worst: HashMap<&str, u8> = HashMap::new();
+        let mut check_worst: HashMap<(&str, &str), u8> = HashMap::new();
+        for row in self.all() {
             let s = row.status().severity();
             let g = group_worst.entry(row.group.as_str()).or_default();
             *g = (*g).max(s);
@@ -223,34 +257,40 @@ impl Rows {
                 .or_default();
             *c = (*c).max(s);
         }
-        let mut order: Vec<usize> = (0..self.rows.len())
-            .filter(|i| self.filter.is_empty() || self.rows[*i].matches(&self.filter))
+        let mut order: Vec<(usize, usize)> = self
+            .runs
+            .iter()
+            .enumerate()
+            .flat_map(|(i, rows)| (0..rows.len()).map(move |j| (i, j)))
+            .filter(|(i, j)| self.filter.is_empty() || self.runs[*i][*j].matches(&self.filter))
             .collect();
-        let key = |row: &Row| {
+        let key = |&(i, j): &(usize, usize)| {
+            let row = &self.runs[i][j];
+            let group = group_worst.get(row.group.as_str()).copied().unwrap_or(0);
+            let check = check_worst
+                .get(&(row.group.as_str(), row.check.as_str()))
+                .copied()
+                .unwrap_or(0);
             (
-                std::cmp::Reverse(group_worst.get(row.group.as_str()).copied().unwrap_or(0)),
-                row.group.clone(),
-                std::cmp::Reverse(
-                    check_worst
-                        .get(&(row.group.as_str(), row.check.as_str()))
-                        .copied()
-                        .unwrap_or(0),
-                ),
+                std::cmp::Reverse(group),
+                row.group.as_str(),
+                std::cmp::Reverse(check),
                 row.tier,
-                row.check.clone(),
+                row.check.as_str(),
                 std::cmp::Reverse(row.status().severity()),
                 row.since,
-                row.target.clone(),
-                row.item.clone(),
+                row.target.as_str(),
+                row.item.as_deref(),
             )
         };
-        order.sort_by_cached_key(|i| key(&self.rows[*i]));
-        self.order = order;
+        // Each key once, not twice per comparison: the group and check lookups are hashes.
+        order.sort_by_cached_key(key);
+        order
     }
 
     pub fn counts(&self) -> [usize; 4] {
         let mut counts = [0; 4];
-        for row in &self.rows {
+        for row in self.all() {
             counts[row.status() as usize] += 1;
         }
         counts
