@@ -16,6 +16,7 @@
 //! ```
 
 mod check_items;
+mod check_kinds;
 pub mod diagnostic;
 pub mod discover;
 pub mod duration;
