@@ -93,13 +93,18 @@ pub async fn observe(
 
 /// `alertname{instance="db1"}`: what tells two firings of one alert apart.
 fn item_name(labels: &BTreeMap<String, String>) -> String {
+    item_name_with(labels, false)
+}
+
+/// [`item_name`], with `severity` among the labels shown when `with_severity`.
+fn item_name_with(labels: &BTreeMap<String, String>, with_severity: bool) -> String {
     let name = labels
         .get("alertname")
         .cloned()
         .unwrap_or_else(|| "alert".into());
     let rest: Vec<String> = labels
         .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "alertname" | "severity"))
+        .filter(|(k, _)| k.as_str() != "alertname" && (with_severity || k.as_str() != "severity"))
         .map(|(k, v)| format!("{k}={v:?}"))
         .collect();
     if rest.is_empty() {
@@ -172,8 +177,24 @@ fn rows_of(
             }
         })
         .collect();
+    name_apart_by_severity(&mut rows);
     rows.sort_by(|a, b| a.item.cmp(&b.item));
     rows
+}
+
+/// Two alerts whose labels differ only in `severity` (a rule pair firing at warning and,
+/// further on, at critical) are two rows: their items name the severity too, so neither
+/// takes the other's history and damping.
+fn name_apart_by_severity(rows: &mut [Observation]) {
+    let mut seen: BTreeMap<Option<String>, usize> = BTreeMap::new();
+    for row in rows.iter() {
+        *seen.entry(row.item.clone()).or_default() += 1;
+    }
+    for row in rows.iter_mut() {
+        if seen.get(&row.item).is_some_and(|n| *n > 1) {
+            row.item = Some(item_name_with(&labels_without_extras(&row.labels), true));
+        }
+    }
 }
 
 fn labels_without_extras(labels: &BTreeMap<String, String>) -> BTreeMap<String, String> {
@@ -290,5 +311,36 @@ mod tests {
             r#"DiskFull{instance="db1"}: /srv is 97% full (firing for 30m) [silenced by 5a1]"#
         );
         assert_eq!(rows[0].labels["silenced_by"], "5a1");
+    }
+
+    #[test]
+    fn alerts_that_differ_only_in_severity_are_two_rows() {
+        let alert = |severity: &str| {
+            serde_json::json!({
+                "labels": {"alertname": "DiskFull", "instance": "db1", "severity": severity},
+                "status": {"state": "active", "silencedBy": [], "inhibitedBy": []}
+            })
+        };
+        let alerts = serde_json::json!([alert("warning"), alert("critical"), {
+            "labels": {"alertname": "DiskFull", "instance": "db2", "severity": "warning"},
+        }]);
+        let rows = rows_of(&alerts, &BTreeMap::new(), Utc::now());
+        let items: Vec<(Option<&str>, CheckStatus)> =
+            rows.iter().map(|r| (r.item.as_deref(), r.status)).collect();
+        assert_eq!(
+            items,
+            [
+                (
+                    Some(r#"DiskFull{instance="db1",severity="critical"}"#),
+                    CheckStatus::Critical
+                ),
+                (
+                    Some(r#"DiskFull{instance="db1",severity="warning"}"#),
+                    CheckStatus::Warning
+                ),
+                // Alone of its kind, a row keeps its name when its severity changes.
+                (Some(r#"DiskFull{instance="db2"}"#), CheckStatus::Warning),
+            ]
+        );
     }
 }

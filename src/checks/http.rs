@@ -273,7 +273,14 @@ pub fn describe(err: &reqwest::Error) -> String {
     if lower.contains("not valid for name") || chain.contains("NotValidForName") {
         return "TLS error: the certificate is for another name".into();
     }
-    if chain.contains("UnknownIssuer") || lower.contains("unknown issuer") {
+    // A trusted CA with the issuer's name that did not sign the certificate is no CA we
+    // know either: Debian's ssl-cert puts a snakeoil cert named `localhost` in
+    // /etc/ssl/certs, and a self-signed `localhost` certificate then fails its signature
+    // check against that one instead of finding no issuer.
+    let not_signed_by_it = ["BadSignature", "UnsupportedSignatureAlgorithm"]
+        .iter()
+        .any(|e| chain.contains(e));
+    if chain.contains("UnknownIssuer") || lower.contains("unknown issuer") || not_signed_by_it {
         return "TLS error: the certificate is signed by an unknown CA".into();
     }
     if lower.contains("invalid peer certificate") || lower.contains("tls handshake") {

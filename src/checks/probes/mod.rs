@@ -43,6 +43,15 @@ pub fn observe(kind: &CheckKind, ran: &Ran) -> Vec<Observation> {
         CheckKind::Process { name, min, max } => {
             vec![units::observe_process(out, name, *min, *max)]
         }
+        // Any exit but 0 means systemctl could not ask systemd (none running, no bus): an
+        // empty list then says nothing, and must not read as "no failed units".
+        CheckKind::Systemd { unit } if unit == "*" && ran.exit != Some(0) => {
+            vec![Observation::failed(
+                CheckStatus::Unknown,
+                "systemctl cannot list failed units: is systemd running here?",
+                out.to_string(),
+            )]
+        }
         CheckKind::Systemd { unit } if unit == "*" => units::observe_failed(out),
         CheckKind::Systemd { unit } => vec![units::observe_unit(out, unit)],
         _ => Vec::new(),
@@ -99,5 +108,32 @@ mod tests {
         assert_eq!(bytes_text(u64::MAX), "16384 PiB");
         assert_eq!(percent_text(83.0), "83%");
         assert_eq!(percent_text(94.87), "94.9%");
+    }
+
+    #[test]
+    fn failed_units_without_systemd_are_unknown_not_ok() {
+        let all = CheckKind::Systemd { unit: "*".into() };
+        // What systemd 252's systemctl says in a container whose PID 1 is not systemd.
+        let ran = Ran {
+            exit: Some(1),
+            signal: None,
+            stdout: String::new(),
+            stderr: "System has not been booted with systemd as init system (PID 1). Can't operate.\nFailed to connect to bus: Host is down\n".into(),
+            elapsed: std::time::Duration::from_millis(5),
+        };
+        let rows = observe(&all, &ran);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].status, CheckStatus::Unknown);
+        assert!(
+            rows[0].summary.contains("not been booted with systemd"),
+            "{}",
+            rows[0].summary
+        );
+        let none_failed = Ran {
+            exit: Some(0),
+            stderr: String::new(),
+            ..ran
+        };
+        assert_eq!(observe(&all, &none_failed)[0].status, CheckStatus::Ok);
     }
 }

@@ -247,6 +247,16 @@ impl RawChannel {
         self.call(|ch| unsafe { raw::libssh2_channel_close(ch) })
     }
 
+    /// Waits for the server's CLOSE after its EOF (call again after `WouldBlock`); fails
+    /// at once on a channel the server sent no EOF on. `close` can return before that
+    /// CLOSE: libssh2 stops waiting once it has read any packet, and with several
+    /// channels open that is often another channel's, so the exit status, sent just before
+    /// the CLOSE, would still read 0.
+    pub fn wait_closed(&mut self) -> Io<()> {
+        // SAFETY: valid channel.
+        self.call(|ch| unsafe { raw::libssh2_channel_wait_closed(ch) })
+    }
+
     pub fn exit_status(&self) -> i32 {
         let _guard = self.session.raw();
         // SAFETY: valid channel.

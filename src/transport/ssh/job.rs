@@ -32,6 +32,9 @@ enum Phase {
     Signalling(Channel, &'static str),
     Killing(Channel),
     Closing(Channel),
+    /// Closed on our side; waiting for the server's CLOSE, after which the exit status is
+    /// known.
+    AwaitingClose(Channel),
     Done,
 }
 
@@ -108,7 +111,9 @@ impl Job {
     pub fn deadline(&self) -> Option<Instant> {
         match &self.phase {
             Phase::Killing(_) => self.kill_started.map(|t| t + self.kill_grace),
-            Phase::Running(_) | Phase::Talking(_) => self.work.deadline(),
+            Phase::Running(_) | Phase::Talking(_) | Phase::AwaitingClose(_) => {
+                self.work.deadline()
+            }
             // A tunnel's caller hears at its deadline even while the open is under way.
             Phase::Opening
                 if self.open_in_flight
@@ -275,6 +280,19 @@ impl Job {
             Phase::Closing(mut ch) => match ch.close() {
                 Io::WouldBlock => (Phase::Closing(ch), Step::Idle),
                 Io::Failed(e) if e.is_fatal() => (Phase::Done, Step::Fatal(e.message)),
+                _ => (Phase::AwaitingClose(ch), Step::Progress),
+            },
+            Phase::AwaitingClose(mut ch) => match ch.wait_closed() {
+                // A server that never closes: past the deadline its status is not known,
+                // and must not read as the 0 libssh2 reports before it has one.
+                Io::WouldBlock if self.work.deadline().is_some_and(|d| now >= d) => {
+                    self.work.finish(None, None, self.kill_started.is_some());
+                    (Phase::Done, Step::Progress)
+                }
+                Io::WouldBlock => (Phase::AwaitingClose(ch), Step::Idle),
+                Io::Failed(e) if e.is_fatal() => (Phase::Done, Step::Fatal(e.message)),
+                // Closed, or never at EOF (a refused or killed command): what the server
+                // reported is all there is.
                 _ => {
                     let signal = ch.exit_signal();
                     let status = signal.is_none().then(|| ch.exit_status());
