@@ -224,7 +224,8 @@ fn burst_while_drawing() {
     drop(workers);
     frames.sort();
     draws.sort();
-    let pick = |v: &[Duration], q: f64| v[((v.len() - 1) as f64 * q) as usize].as_secs_f64() * 1000.0;
+    let pick =
+        |v: &[Duration], q: f64| v[((v.len() - 1) as f64 * q) as usize].as_secs_f64() * 1000.0;
     println!(
         "burst of {count} HTTP checks: last result after {:.2} s; {} frames",
         burst.as_secs_f64(),

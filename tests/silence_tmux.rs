@@ -31,9 +31,10 @@ fn silences_for(am: &Alertmanager, alertname: &str) -> Vec<Value> {
         .unwrap_or_default()
         .into_iter()
         .filter(|s| {
-            s["matchers"]
-                .as_array()
-                .is_some_and(|m| m.iter().any(|m| m["name"] == "alertname" && m["value"] == alertname))
+            s["matchers"].as_array().is_some_and(|m| {
+                m.iter()
+                    .any(|m| m["name"] == "alertname" && m["value"] == alertname)
+            })
         })
         .collect()
 }
@@ -78,15 +79,24 @@ fn an_alert_is_silenced_with_its_why_and_then_expired() {
     term.send(&["C-s"]);
     term.wait_for("silenced", WAIT);
 
-    wait_until("the silence exists", || !silences_for(am, &alertname).is_empty());
+    wait_until("the silence exists", || {
+        !silences_for(am, &alertname).is_empty()
+    });
     let silence = silences_for(am, &alertname).remove(0);
-    assert_eq!(silence["comment"], "known: cleanup job running, ticket OPS-42");
+    assert_eq!(
+        silence["comment"],
+        "known: cleanup job running, ticket OPS-42"
+    );
     assert_eq!(silence["createdBy"], "alex");
     assert_eq!(silence["status"]["state"], "active");
     let matchers = silence["matchers"].as_array().cloned().unwrap_or_default();
-    assert!(matchers.iter().any(|m| m["name"] == "instance" && m["value"] == "db1"));
+    assert!(matchers
+        .iter()
+        .any(|m| m["name"] == "instance" && m["value"] == "db1"));
 
-    // The next run shows the alert silenced; the change is in the handoff log with its why.
+    // The next run shows the alert silenced (zoomed, so the whole summary fits); the
+    // change is in the handoff log with its why.
+    term.send(&["z"]);
     term.wait_for("[silenced by", WAIT);
     wait_until("the change is recorded", || {
         entries(&log).iter().any(|e| {

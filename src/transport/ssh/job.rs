@@ -111,9 +111,7 @@ impl Job {
     pub fn deadline(&self) -> Option<Instant> {
         match &self.phase {
             Phase::Killing(_) => self.kill_started.map(|t| t + self.kill_grace),
-            Phase::Running(_) | Phase::Talking(_) | Phase::AwaitingClose(_) => {
-                self.work.deadline()
-            }
+            Phase::Running(_) | Phase::Talking(_) | Phase::AwaitingClose(_) => self.work.deadline(),
             // A tunnel's caller hears at its deadline even while the open is under way.
             Phase::Opening
                 if self.open_in_flight
