@@ -75,11 +75,24 @@ impl Resources {
 /// Runs `job` every `spec.every` (and whenever `now` is notified) until the receiver is
 /// gone or the task is aborted.
 pub async fn run(job: CheckJob, res: Resources, tx: Events, now: Arc<Notify>) {
-    let mut rows = Rows::new(
-        job.spec.clone(),
-        job.target.name.clone(),
-        res.history.clone(),
-    );
+    let fresh = || {
+        Rows::new(
+            job.spec.clone(),
+            job.target.name.clone(),
+            res.history.clone(),
+        )
+    };
+    // A row's history is a file read: done on a blocking thread, not a runtime one.
+    let mut preloading = fresh();
+    let mut rows = match tokio::task::spawn_blocking(move || {
+        preloading.preload();
+        preloading
+    })
+    .await
+    {
+        Ok(rows) => rows,
+        Err(_) => fresh(),
+    };
     let first = spread(&job);
     tokio::select! {
         _ = tokio::time::sleep(first) => {}

@@ -43,6 +43,19 @@ impl Rows {
         }
     }
 
+    /// Reads the stored history of the row without an item now (a blocking read: call
+    /// it off the async threads), so the first run does not wait on the disk.
+    pub fn preload(&mut self) {
+        let key = self.key(&None);
+        if let (Some(store), false) = (&self.store, self.rows.contains_key(&None)) {
+            let state = RowState {
+                damper: Damper::new(self.spec.fail_after, self.spec.recover_after),
+                history: store.load(&key),
+            };
+            self.rows.insert(None, state);
+        }
+    }
+
     fn key(&self, item: &Option<String>) -> RowKey {
         RowKey {
             check: self.spec.name.clone(),
