@@ -266,19 +266,15 @@ struct Widths {
 
 impl Widths {
     fn of(rows: &Rows, total: usize) -> Widths {
-        let shown = rows.shown();
-        let name = shown
-            .iter()
-            .map(|r| r.check.width() + r.item.as_deref().map_or(0, |i| i.width() + 1))
-            .max()
-            .unwrap_or(4)
-            .clamp(4, 26);
-        let target = shown
-            .iter()
-            .map(|r| r.target.width())
-            .max()
-            .unwrap_or(4)
-            .clamp(4, 14);
+        // Over every row, filtered or not, in one pass: columns do not jump as a filter is
+        // typed, and no sorted order is needed for them.
+        let (mut name, mut target) = (4, 4);
+        for r in rows.all() {
+            let title = r.check.width() + r.item.as_deref().map_or(0, |i| i.width() + 1);
+            name = name.max(title);
+            target = target.max(r.target.width());
+        }
+        let (name, target) = (name.min(26), target.min(14));
         // Keep at least 20 columns for the summary: names give way first.
         let (name, target) = if total < 2 + name + target + 2 + 20 {
             (name.min(12), target.min(8))

@@ -12,6 +12,15 @@ use crate::checks::acks::{Ack, Acks};
 use crate::checks::{CheckResult, CheckRun, CheckStatus};
 use crate::config::{Config, Tier};
 
+/// One earlier result, as the detail view's history lists it.
+#[derive(Debug, Clone)]
+pub struct Past {
+    pub status: CheckStatus,
+    pub at: DateTime<Utc>,
+    pub summary: String,
+    pub latency: Option<std::time::Duration>,
+}
+
 /// How many results a row keeps for its detail view.
 const HISTORY: usize = 30;
 
@@ -28,8 +37,9 @@ pub struct Row {
     /// For an `alertmanager` check: its base URL, so `s` can silence an alert.
     pub alertmanager: Option<String>,
     pub last: Option<CheckResult>,
-    /// Oldest first.
-    pub history: VecDeque<CheckResult>,
+    /// Earlier results in brief, oldest first: the full last one is `last`, so 10,000 rows
+    /// do not each keep 30 copies of a response.
+    pub history: VecDeque<Past>,
     /// When the row entered its current state.
     pub since: Option<DateTime<Utc>>,
 }
@@ -180,7 +190,12 @@ impl Rows {
             if row.history.len() == HISTORY {
                 row.history.pop_front();
             }
-            row.history.push_back(result.clone());
+            row.history.push_back(Past {
+                status: result.status,
+                at: result.at,
+                summary: result.summary.clone(),
+                latency: result.latency,
+            });
             row.last = Some(result.clone());
             // An OK result spends the row's ack.
             let _ = self.acks.of(result);
@@ -216,15 +231,6 @@ impl Rows {
     pub fn get(&self, shown: usize) -> Option<&Row> {
         let (run, row) = self.with_order(|order| order.get(shown).copied())?;
         self.runs.get(run)?.get(row)
-    }
-
-    pub fn shown(&self) -> Vec<&Row> {
-        self.with_order(|order| {
-            order
-                .iter()
-                .filter_map(|(run, row)| self.runs.get(*run)?.get(*row))
-                .collect()
-        })
     }
 
     pub fn all(&self) -> impl Iterator<Item = &Row> {
