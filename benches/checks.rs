@@ -305,24 +305,8 @@ fn fleet_nagios() {
     for round in 0..10 {
         let _ = round;
         for sshd in &fleet {
-            let mut cmd = Command::new("ssh");
-            cmd.arg("-F")
-                .arg("/dev/null")
-                .args(["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"])
-                .arg("-o")
-                .arg(format!(
-                    "UserKnownHostsFile={}",
-                    home.known_hosts().display()
-                ))
-                .arg("-i")
-                .arg(&home.key)
-                .arg("-p")
-                .arg(sshd.port.to_string())
-                .arg(format!("{}@{}", sshd::TEST_USER, sshd.addr))
-                .arg(PLUGIN)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null());
+            let mut cmd = home.openssh(sshd, &[]);
+            cmd.arg(PLUGIN).stdout(Stdio::null()).stderr(Stdio::null());
             pending.push(cmd.spawn().expect("ssh"));
         }
         for mut child in pending.drain(..) {

@@ -34,27 +34,16 @@ fn stats(samples: &mut [Duration]) -> (f64, f64) {
 }
 
 fn openssh(home: &TestHome, sshd: &Sshd, control: Option<&Path>) -> Command {
-    let mut cmd = Command::new("ssh");
-    cmd.arg("-F")
-        .arg("/dev/null")
-        .args(["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"])
-        .arg("-o")
-        .arg(format!(
-            "UserKnownHostsFile={}",
-            home.known_hosts().display()
-        ))
-        .arg("-i")
-        .arg(&home.key)
-        .arg("-p")
-        .arg(sshd.port.to_string());
-    if let Some(path) = control {
-        cmd.args(["-o", "ControlMaster=auto", "-o", "ControlPersist=60"])
-            .arg("-o")
-            .arg(format!("ControlPath={}", path.display()));
+    match control {
+        Some(path) => {
+            let control_path = format!("ControlPath={}", path.display());
+            let options = ["-o", "ControlMaster=auto", "-o", "ControlPersist=60", "-o"];
+            let mut all: Vec<&str> = options.to_vec();
+            all.push(&control_path);
+            home.openssh(sshd, &all)
+        }
+        None => home.openssh(sshd, &[]),
     }
-    cmd.arg(format!("{}@{}", sshd::TEST_USER, sshd.addr))
-        .stdin(Stdio::null());
-    cmd
 }
 
 fn run_openssh(home: &TestHome, sshd: &Sshd, control: Option<&Path>, runs: usize) -> Vec<Duration> {

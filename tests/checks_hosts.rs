@@ -6,9 +6,12 @@
 //! One sshd and one pool serve the whole binary. Statics are never dropped, so a watchdog
 //! process kills that sshd and removes its temp dirs when this process exits.
 
+#[path = "support/rows.rs"]
+mod rows;
 #[path = "support/sshd.rs"]
 mod sshd;
 
+use rows::{assert_state, only_row};
 use std::collections::BTreeSet;
 use std::fs;
 use std::net::TcpListener;
@@ -21,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use sheriff::checks::engine::{check_once, Resources};
 use sheriff::checks::targets::expand;
-use sheriff::checks::{CheckResult, CheckRun, CheckStatus};
+use sheriff::checks::{CheckRun, CheckStatus};
 use sheriff::config::Config;
 use sheriff::transport::ssh::SshPool;
 use sshd::{fingerprint_of, keygen, Sshd, TestHome};
@@ -148,31 +151,6 @@ async fn run_check(checks: &str) -> CheckRun {
     tokio::time::timeout(RUN_LIMIT, check_once(spec, target, &res))
         .await
         .unwrap_or_else(|_| panic!("the check did not finish within {RUN_LIMIT:?}:\n{checks}"))
-}
-
-fn only_row(run: &CheckRun) -> &CheckResult {
-    assert_eq!(run.rows.len(), 1, "one row expected: {:#?}", run.rows);
-    &run.rows[0]
-}
-
-#[track_caller]
-fn assert_state(row: &CheckResult, status: CheckStatus, summary_has: &str) {
-    assert_eq!(
-        row.status,
-        status,
-        "{} on {}: {} (detail:\n{})",
-        row.title(),
-        row.target,
-        row.summary,
-        row.detail
-    );
-    assert!(
-        row.summary.contains(summary_has),
-        "{} on {}: summary {:?} lacks {summary_has:?}",
-        row.title(),
-        row.target,
-        row.summary
-    );
 }
 
 fn nagios(plugin_and_args: &str) -> String {

@@ -14,9 +14,12 @@
 mod http;
 #[path = "support/monitoring.rs"]
 mod monitoring;
+#[path = "support/rows.rs"]
+mod rows;
 #[path = "support/tls.rs"]
 mod tls;
 
+use rows::{assert_state, only_row};
 use std::collections::BTreeMap;
 use std::net::{TcpListener, ToSocketAddrs};
 use std::path::Path;
@@ -60,30 +63,6 @@ async fn run_with(toml: &str, res: &Resources) -> CheckRun {
     tokio::time::timeout(RUN_LIMIT, check_once(spec, target, res))
         .await
         .unwrap_or_else(|_| panic!("the check did not finish within {RUN_LIMIT:?}:\n{toml}"))
-}
-
-/// The one row of a single-row check, with its state and summary as the pane shows them.
-fn only_row(run: &CheckRun) -> &CheckResult {
-    assert_eq!(run.rows.len(), 1, "one row expected: {:#?}", run.rows);
-    &run.rows[0]
-}
-
-#[track_caller]
-fn assert_state(row: &CheckResult, status: CheckStatus, summary_has: &str) {
-    assert_eq!(
-        row.status,
-        status,
-        "{}: {} (detail:\n{})",
-        row.title(),
-        row.summary,
-        row.detail
-    );
-    assert!(
-        row.summary.contains(summary_has),
-        "{}: summary {:?} lacks {summary_has:?}",
-        row.title(),
-        row.summary
-    );
 }
 
 fn http_check(url: &str, extra: &str) -> String {

@@ -3,6 +3,8 @@
 //! log holds one line for the change, by the one whose shift is open. And worker events
 //! keep being taken while `$EDITOR` has the terminal.
 
+#[path = "support/recording.rs"]
+mod recording;
 #[path = "support/tmux.rs"]
 mod tmux;
 
@@ -10,36 +12,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use recording::{check_states, write_config};
 use tmux::{sheriff_bin, Tmux};
 
 const WAIT: Duration = Duration::from_secs(20);
-
-fn write_config(dir: &Path, author: &str, log: &Path) -> PathBuf {
-    let config = dir.join(format!("{author}.toml"));
-    // Nothing listens on port 1: the check is critical on every run.
-    std::fs::write(
-        &config,
-        format!(
-            "[environments.staging]\nroot = \"{}\"\n\n\
-             [[check]]\nname = \"api\"\nenvs = [\"staging\"]\nhttp = \"http://127.0.0.1:1/healthz\"\n\
-             every = \"1s\"\ntimeout = \"1s\"\n\n\
-             [handoff]\nauthor = \"{author}\"\npath = \"{}\"\n",
-            dir.display(),
-            log.display()
-        ),
-    )
-    .expect("write config");
-    config
-}
-
-fn check_states(log: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(log)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|e| e["kind"] == "check-state")
-        .collect()
-}
 
 fn shift_start(home: &Path, config: &Path) {
     let out = Command::new(sheriff_bin())

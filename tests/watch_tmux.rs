@@ -1,44 +1,20 @@
 //! `sheriff watch` and a TUI on one log: the watch holds the recorder role, so a change
 //! both see is written once (by the watch), and a second watch on the same log is refused.
 
+#[path = "support/recording.rs"]
+mod recording;
 #[path = "support/tmux.rs"]
 mod tmux;
 
 use std::io::Read as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use recording::{check_states, write_config};
 use tmux::{sheriff_bin, Tmux};
 
 const WAIT: Duration = Duration::from_secs(20);
-
-fn write_config(dir: &Path, log: &Path) -> PathBuf {
-    let config = dir.join("alex.toml");
-    // Nothing listens on port 1: the check is critical on every run.
-    std::fs::write(
-        &config,
-        format!(
-            "[environments.staging]\nroot = \"{}\"\n\n\
-             [[check]]\nname = \"api\"\nenvs = [\"staging\"]\nhttp = \"http://127.0.0.1:1/healthz\"\n\
-             every = \"1s\"\ntimeout = \"1s\"\n\n\
-             [handoff]\nauthor = \"alex\"\npath = \"{}\"\n",
-            dir.display(),
-            log.display()
-        ),
-    )
-    .expect("write config");
-    config
-}
-
-fn check_states(log: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(log)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|e| e["kind"] == "check-state")
-        .collect()
-}
 
 fn sheriff(home: &Path, args: &[&str], config: &Path) -> Command {
     let mut command = Command::new(sheriff_bin());
@@ -75,7 +51,7 @@ fn wait_for_file(path: &Path, needle: &str) -> String {
 fn a_watch_and_a_tui_on_one_log_record_each_change_once() {
     let home = tempfile::tempdir().expect("temp home");
     let log = home.path().join("handoff.jsonl");
-    let config = write_config(home.path(), &log);
+    let config = write_config(home.path(), "alex", &log);
     // alex is on shift: without the watch, alex's TUI would record.
     let started = sheriff(home.path(), &["shift", "start"], &config)
         .output()

@@ -5,6 +5,7 @@
 //! reports every problem in the file.
 
 use std::ops::Range;
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use toml::de::DeTable;
@@ -52,62 +53,24 @@ const KIND_KEYS: &[(&str, &[&str])] = &[
     ("severity_map", &["alertmanager"]),
 ];
 
-/// Every key a `[[check]]` takes, for "did you mean".
-const ALL_KEYS: &[&str] = &[
-    "name",
-    "envs",
-    "on",
-    "every",
-    "timeout",
-    "expect",
-    "expect_warn",
-    "fail_after",
-    "recover_after",
-    "forecast",
-    "forecast_window",
-    "owner",
-    "tier",
-    "http",
-    "tcp",
-    "nagios",
-    "command",
-    "disk",
-    "load",
-    "memory",
-    "io",
-    "process",
-    "systemd",
-    "munin",
-    "prometheus",
-    "alertmanager",
-    "method",
-    "headers",
-    "body",
-    "insecure",
-    "ca",
-    "follow_redirects",
-    "send",
-    "banner",
-    "warn",
-    "crit",
-    "min",
-    "max",
-    "plugin",
-    "query",
-    "severity_map",
-];
+/// Every key a `[[check]]` takes, for "did you mean": the common ones, the kinds, and
+/// the keys of kinds.
+static ALL_KEYS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    COMMON_KEYS
+        .iter()
+        .chain(CheckKind::NAMES.iter())
+        .chain(KIND_KEYS.iter().map(|(k, _)| k))
+        .copied()
+        .collect()
+});
 
 pub(crate) fn check(
     table: &DeTable<'_>,
     header: Range<usize>,
     problems: &mut Problems,
 ) -> Located<CheckSpec> {
-    debug_assert!(COMMON_KEYS
-        .iter()
-        .chain(CheckKind::NAMES.iter())
-        .chain(KIND_KEYS.iter().map(|(k, _)| k))
-        .all(|k| ALL_KEYS.contains(k)));
-    let mut f = Fields::new(table, "[[check]]", ALL_KEYS, problems);
+    let all_keys: &'static [&'static str] = ALL_KEYS.as_slice();
+    let mut f = Fields::new(table, "[[check]]", all_keys, problems);
     // A mistyped kind ("htp") gets its own message, and stands in for the missing kind.
     let kind_typo = |key: &str| {
         did_you_mean(key, ALL_KEYS.iter().copied()).filter(|k| CheckKind::NAMES.contains(k))

@@ -185,11 +185,9 @@ fn required_text(f: &mut Fields<'_, '_>, key: &str, example: &str) -> String {
 fn regex_text(f: &mut Fields<'_, '_>, key: &str) -> Option<String> {
     let value = f.string(key)?;
     if let Err(err) = regex::Regex::new(value.get_ref()) {
-        let reason = err.to_string();
-        let last = reason.lines().rev().find(|l| !l.trim().is_empty());
         let message = format!(
             "bad regex in {key}: {}",
-            last.unwrap_or(&reason).trim().trim_start_matches("error: ")
+            super::diagnostic::regex_reason(&err)
         );
         f.problems.at(value.span(), message);
     }

@@ -161,6 +161,18 @@ pub fn suggestion<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>)
         .unwrap_or_default()
 }
 
+/// The last line of the regex crate's error, without the pattern-and-caret diagram that
+/// would break the one-error-per-line output.
+pub fn regex_reason(err: &regex::Error) -> String {
+    let text = err.to_string();
+    let last = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(&text);
+    last.trim().trim_start_matches("error: ").to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

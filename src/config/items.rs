@@ -126,7 +126,7 @@ pub(crate) fn drift(
                 let message = format!(
                     "bad regex '{}' in ignore: {}",
                     pattern.get_ref(),
-                    regex_reason(&err)
+                    super::diagnostic::regex_reason(&err)
                 );
                 f.problems.at(pattern.span(), message);
             }
@@ -149,18 +149,6 @@ pub(crate) fn drift(
     located.refs = refs;
     located.vars = replace_pairs.into_iter().map(|(_, v)| v).collect();
     located
-}
-
-/// The last line of the regex crate's error, without the pattern-and-caret diagram that
-/// would break the one-error-per-line output.
-fn regex_reason(err: &regex::Error) -> String {
-    let text = err.to_string();
-    let last = text
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or(&text);
-    last.trim().trim_start_matches("error: ").to_string()
 }
 
 pub(crate) fn required_name(

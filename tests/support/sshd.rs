@@ -444,6 +444,28 @@ impl TestHome {
         host
     }
 
+    /// OpenSSH's `ssh` to `sshd` as the test user with this home's key and known_hosts
+    /// (strict), no config file; `options` go before the destination. Add the command.
+    pub fn openssh(&self, sshd: &Sshd, options: &[&str]) -> Command {
+        let mut cmd = Command::new("ssh");
+        cmd.arg("-F")
+            .arg("/dev/null")
+            .args(["-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"])
+            .arg("-o")
+            .arg(format!(
+                "UserKnownHostsFile={}",
+                self.known_hosts().display()
+            ))
+            .arg("-i")
+            .arg(&self.key)
+            .arg("-p")
+            .arg(sshd.port.to_string())
+            .args(options)
+            .arg(format!("{TEST_USER}@{}", sshd.addr))
+            .stdin(Stdio::null());
+        cmd
+    }
+
     pub fn options(&self) -> SshOptions {
         SshOptions {
             home: Some(self.dir.path().to_path_buf()),

@@ -283,7 +283,11 @@ impl Parser {
         let regex = match (&literal, op.is_regex()) {
             (Literal::Text(pattern), true) => Some(Regex::new(pattern).map_err(|e| {
                 let message = format!("bad regex {}", token.text);
-                fail(literal_column, message, regex_reason(&e))
+                fail(
+                    literal_column,
+                    message,
+                    crate::config::diagnostic::regex_reason(&e),
+                )
             })?),
             _ => None,
         };
@@ -296,16 +300,6 @@ impl Parser {
             regex,
         })))
     }
-}
-
-/// The reason a regex did not compile: the `error:` line of its report, else all of it.
-fn regex_reason(err: &regex::Error) -> String {
-    let report = err.to_string();
-    let reason = report
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("error: "))
-        .unwrap_or(report.trim());
-    reason.to_string()
 }
 
 #[cfg(test)]
