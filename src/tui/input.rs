@@ -226,6 +226,7 @@ impl EntryForm {
         if self.text(FormField::What).is_empty() {
             return Err(match self.kind {
                 EntryKind::Change => "say what changed first".into(),
+                EntryKind::Ack => "say what you are doing about it first".into(),
                 _ => "the note is empty".into(),
             });
         }

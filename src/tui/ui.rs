@@ -404,6 +404,9 @@ fn draw_form(app: &App, frame: &mut Frame, area: Rect, form: &EntryForm) {
             target.alert
         ),
         (None, crate::handoff::EntryKind::Change) => "Record a change: what, and why".to_string(),
+        (None, crate::handoff::EntryKind::Ack) => {
+            "Acknowledge: say what you are doing about it".to_string()
+        }
         (None, kind) => format!("Add a {kind}"),
     };
     let block = overlay_block(app, title);
