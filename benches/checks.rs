@@ -28,7 +28,9 @@ use sheriff::checks::targets::expand;
 use sheriff::config::{CheckKind, CheckSpec, Config, HttpSpec, Target};
 use sheriff::event::Event;
 use sheriff::transport::ssh::SshPool;
-use sheriff::tui::app::Msg;
+use sheriff::tui::app::{Msg, Reload};
+use sheriff::tui::keymap::Keymap;
+use sheriff::tui::theme::{ColorDepth, Theme};
 use sheriff::tui::{sample, ui};
 use sshd::{Sshd, TestHome};
 
@@ -99,12 +101,9 @@ fn http_config(url: &str, count: usize, every: Duration) -> Config {
     config
 }
 
+/// The app's own runtime: its workers give way to the thread that draws.
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
+    sheriff::workers::runtime().expect("tokio runtime")
 }
 
 /// Part 1: CPU per request, sheriff against curl and check_http.
@@ -189,6 +188,12 @@ fn burst_while_drawing() {
     let count = 10_000;
     let config = http_config(&url, count, Duration::from_secs(3600));
     let mut app = sample::app_with(2_000);
+    // As the runner does: the app is configured with the checks the workers run.
+    app.update(Msg::Reloaded(Ok(Box::new(Reload {
+        config: config.clone(),
+        keymap: Keymap::builtin_default(),
+        theme: Theme::builtin_default(ColorDepth::TrueColor),
+    }))));
     app.update(Msg::Resize(200, 50));
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).expect("terminal");
     let (tx, mut rx) = sheriff::event::channel();

@@ -24,6 +24,26 @@ use crate::event::{Event, Events};
 use crate::logs::command::CommandTail;
 use crate::logs::tail::{self, FileTail, LogPlan};
 
+/// The runtime the workers run on. Its threads run at a lower priority (nice 10) than
+/// the thread that draws, which drives the app with `block_on`: under a burst of results
+/// both cores are busy with checks, and a frame should not queue behind them. Workers
+/// still get every cycle the screen does not want.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .on_thread_start(give_way_to_the_screen)
+        .build()
+}
+
+fn give_way_to_the_screen() {
+    // SAFETY: plain syscalls on the calling thread; Linux keeps a nice value per thread,
+    // so only this worker is lowered. A refusal leaves it at the normal priority.
+    unsafe {
+        let thread = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, thread as libc::id_t, 10);
+    }
+}
+
 /// How often local drift is compared again.
 pub const DRIFT_EVERY: Duration = Duration::from_secs(5);
 

@@ -48,7 +48,7 @@ pub fn run_tui(cli_config: Option<&Path>) -> anyhow::Result<ExitCode> {
 
 /// `sheriff demo`: builds the sandbox, then runs the normal app on its generated config.
 pub fn run_demo() -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let runtime = crate::workers::runtime().context("cannot start the async runtime")?;
     let sandbox = runtime
         .block_on(crate::demo::Sandbox::create())
         .context("cannot build the demo sandbox")?;
@@ -59,7 +59,7 @@ pub fn run_demo() -> anyhow::Result<ExitCode> {
 }
 
 fn start(path: &Path) -> anyhow::Result<ExitCode> {
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let runtime = crate::workers::runtime().context("cannot start the async runtime")?;
     start_on(&runtime, path)
 }
 

@@ -266,15 +266,10 @@ struct Widths {
 
 impl Widths {
     fn of(rows: &Rows, total: usize) -> Widths {
-        // Over every row, filtered or not, in one pass: columns do not jump as a filter is
-        // typed, and no sorted order is needed for them.
-        let (mut name, mut target) = (4, 4);
-        for r in rows.all() {
-            let title = r.check.width() + r.item.as_deref().map_or(0, |i| i.width() + 1);
-            name = name.max(title);
-            target = target.max(r.target.width());
-        }
-        let (name, target) = (name.min(26), target.min(14));
+        // Over every row, filtered or not (kept as runs arrive): columns do not jump as a
+        // filter is typed.
+        let (name, target) = rows.widest();
+        let (name, target) = (name.clamp(4, 26), target.clamp(4, 14));
         // Keep at least 20 columns for the summary: names give way first.
         let (name, target) = if total < 2 + name + target + 2 + 20 {
             (name.min(12), target.min(8))

@@ -7,6 +7,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
+use unicode_width::UnicodeWidthStr;
 
 use crate::checks::acks::{Ack, Acks};
 use crate::checks::{CheckResult, CheckRun, CheckStatus};
@@ -76,18 +77,73 @@ impl Row {
 
 /// The rows, kept per (check, target) so one run replaces its rows in O(its rows); the
 /// display order is worked out when it is next read, once per frame however many runs
-/// arrived (a burst of 10,000 results costs one sort, not 10,000).
+/// arrived (a burst of 10,000 results costs one sort, not 10,000). What every frame
+/// shows of all rows (the counts, the widest names) is kept as runs arrive, so drawing
+/// reads only the rows on screen.
 #[derive(Debug, Default)]
 pub struct Rows {
     runs: Vec<Vec<Row>>,
     /// (check, target) -> index into `runs`.
     index: HashMap<(String, String), usize>,
+    /// Per run, where its names sort; `None` when a run was added since.
+    ranks: RefCell<Option<Ranks>>,
     /// (run, row) pairs in display order, after the filter; `None` when stale.
     order: RefCell<Option<Vec<(usize, usize)>>>,
     filter: String,
     /// All rows, filter or not.
     total: usize,
+    counts: [usize; 4],
+    /// The widest check title (with its item) and target of any row.
+    widest: (usize, usize),
     pub acks: Acks,
+}
+
+/// Each run's group, check and target as their places in name order, and its (group,
+/// check) pair as a dense id: the sort compares integers, not strings.
+#[derive(Debug)]
+struct Ranks {
+    group: Vec<u32>,
+    check: Vec<u32>,
+    target: Vec<u32>,
+    pair: Vec<u32>,
+    pairs: usize,
+    groups: usize,
+}
+
+impl Ranks {
+    fn of(runs: &[Vec<Row>]) -> Ranks {
+        let places = |pick: fn(&Row) -> &str| -> Vec<u32> {
+            let mut names: Vec<&str> = runs.iter().filter_map(|r| r.first()).map(pick).collect();
+            names.sort_unstable();
+            names.dedup();
+            runs.iter()
+                .map(|r| {
+                    r.first()
+                        .map_or(0, |row| names.binary_search(&pick(row)).unwrap_or(0) as u32)
+                })
+                .collect()
+        };
+        let group = places(|r| r.group.as_str());
+        let check = places(|r| r.check.as_str());
+        let target = places(|r| r.target.as_str());
+        let mut ids: HashMap<(u32, u32), u32> = HashMap::new();
+        let pair = group
+            .iter()
+            .zip(&check)
+            .map(|(g, c)| {
+                let next = ids.len() as u32;
+                *ids.entry((*g, *c)).or_insert(next)
+            })
+            .collect();
+        Ranks {
+            groups: group.iter().max().map_or(0, |g| *g as usize + 1),
+            group,
+            check,
+            target,
+            pair,
+            pairs: ids.len(),
+        }
+    }
 }
 
 impl Rows {
@@ -139,7 +195,32 @@ impl Rows {
             }
         }
         self.total = self.runs.iter().map(Vec::len).sum();
+        self.counts = [0; 4];
+        self.widest = (0, 0);
+        let runs = std::mem::take(&mut self.runs);
+        for rows in &runs {
+            self.tally(rows, 1);
+        }
+        self.runs = runs;
+        *self.ranks.get_mut() = None;
         self.invalidate();
+    }
+
+    /// Adds (`sign` 1) or takes away (-1) rows from the counts; the widths only grow
+    /// until the next `configure`, so a column does not shrink while it is read.
+    fn tally(&mut self, rows: &[Row], sign: isize) {
+        for row in rows {
+            let n = &mut self.counts[row.status() as usize];
+            *n = n.saturating_add_signed(sign);
+            let title = row.check.width() + row.item.as_deref().map_or(0, |i| i.width() + 1);
+            self.widest.0 = self.widest.0.max(title);
+            self.widest.1 = self.widest.1.max(row.target.width());
+        }
+    }
+
+    /// The widest check title and target of any row, for the columns.
+    pub fn widest(&self) -> (usize, usize) {
+        self.widest
     }
 
     /// Takes one run: its rows replace the check's rows on that target.
@@ -150,11 +231,13 @@ impl Rows {
             None => {
                 self.index.insert(key, self.runs.len());
                 self.runs.push(Vec::new());
+                *self.ranks.get_mut() = None;
                 self.runs.len() - 1
             }
         };
         let before = self.runs[at].len();
         let mut old = std::mem::take(&mut self.runs[at]);
+        self.tally(&old, -1);
         let template = old.first().cloned();
         let mut rows = Vec::with_capacity(run.rows.len());
         for result in &run.rows {
@@ -202,6 +285,7 @@ impl Rows {
             rows.push(row);
         }
         self.total = self.total + rows.len() - before;
+        self.tally(&rows, 1);
         self.runs[at] = rows;
         self.invalidate();
     }
@@ -252,54 +336,49 @@ impl Rows {
 
     /// Sorts and filters: groups worst first, a check's rows together.
     fn sorted(&self) -> Vec<(usize, usize)> {
-        let mut group_worst: HashMap<&str, u8> = HashMap::new();
-        let mut check_worst: HashMap<(&str, &str), u8> = HashMap::new();
-        for row in self.all() {
-            let s = row.status().severity();
-            let g = group_worst.entry(row.group.as_str()).or_default();
-            *g = (*g).max(s);
-            let c = check_worst
-                .entry((row.group.as_str(), row.check.as_str()))
-                .or_default();
-            *c = (*c).max(s);
+        let mut ranks = self.ranks.borrow_mut();
+        let ranks = ranks.get_or_insert_with(|| Ranks::of(&self.runs));
+        let mut group_worst = vec![0u8; ranks.groups];
+        let mut pair_worst = vec![0u8; ranks.pairs];
+        for (i, rows) in self.runs.iter().enumerate() {
+            let worst = rows
+                .iter()
+                .map(|r| r.status().severity())
+                .max()
+                .unwrap_or(0);
+            let g = &mut group_worst[ranks.group[i] as usize];
+            *g = (*g).max(worst);
+            let p = &mut pair_worst[ranks.pair[i] as usize];
+            *p = (*p).max(worst);
         }
-        let mut order: Vec<(usize, usize)> = self
-            .runs
-            .iter()
-            .enumerate()
-            .flat_map(|(i, rows)| (0..rows.len()).map(move |j| (i, j)))
-            .filter(|(i, j)| self.filter.is_empty() || self.runs[*i][*j].matches(&self.filter))
-            .collect();
+        let mut order: Vec<(usize, usize)> = Vec::with_capacity(self.total);
+        for (i, rows) in self.runs.iter().enumerate() {
+            for (j, row) in rows.iter().enumerate() {
+                if self.filter.is_empty() || row.matches(&self.filter) {
+                    order.push((i, j));
+                }
+            }
+        }
         let key = |&(i, j): &(usize, usize)| {
             let row = &self.runs[i][j];
-            let group = group_worst.get(row.group.as_str()).copied().unwrap_or(0);
-            let check = check_worst
-                .get(&(row.group.as_str(), row.check.as_str()))
-                .copied()
-                .unwrap_or(0);
-            (
-                std::cmp::Reverse(group),
-                row.group.as_str(),
-                std::cmp::Reverse(check),
-                row.tier,
-                row.check.as_str(),
-                std::cmp::Reverse(row.status().severity()),
-                row.since,
-                row.target.as_str(),
-                row.item.as_deref(),
-            )
+            // Up to the row's state in one integer, highest bits first: worse groups,
+            // group names, worse checks, tier, check names, worse rows; then the longest
+            // in that state, then target and item names.
+            let group = u128::from(ranks.group[i]);
+            let first = (u128::from(u8::MAX - group_worst[group as usize]) << 88)
+                | (group << 56)
+                | (u128::from(u8::MAX - pair_worst[ranks.pair[i] as usize]) << 48)
+                | ((row.tier as u128) << 40)
+                | (u128::from(ranks.check[i]) << 8)
+                | u128::from(u8::MAX - row.status().severity());
+            (first, row.since, ranks.target[i], row.item.as_deref())
         };
-        // Each key once, not twice per comparison: the group and check lookups are hashes.
         order.sort_by_cached_key(key);
         order
     }
 
     pub fn counts(&self) -> [usize; 4] {
-        let mut counts = [0; 4];
-        for row in self.all() {
-            counts[row.status() as usize] += 1;
-        }
-        counts
+        self.counts
     }
 }
 
