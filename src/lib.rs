@@ -16,6 +16,7 @@ pub mod paths;
 pub mod problems;
 pub mod redact;
 pub mod text;
+pub mod tracker;
 pub mod transport;
 pub mod tui;
 pub mod workers;

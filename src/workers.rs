@@ -27,10 +27,13 @@ use crate::logs::tail::{self, FileTail, LogPlan};
 /// The runtime the workers run on. Its threads run at a lower priority (nice 10) than
 /// the thread that draws, which drives the app with `block_on`: under a burst of results
 /// both cores are busy with checks, and a frame should not queue behind them. Workers
-/// still get every cycle the screen does not want.
+/// still get every cycle the screen does not want. Blocking threads (history appends, file
+/// reads) stay a minute when idle, longer than the usual `every`, so a check does not
+/// start a thread each run.
 pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_keep_alive(Duration::from_secs(60))
         .on_thread_start(give_way_to_the_screen)
         .build()
 }

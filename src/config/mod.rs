@@ -25,6 +25,7 @@ mod items;
 mod model;
 mod sections;
 mod template;
+pub mod tracker;
 mod validate;
 
 use std::path::Path;
@@ -93,6 +94,7 @@ const SECTIONS: &[&str] = &[
     "log",
     "drift",
     "tracker",
+    "autofile",
     "handoff",
     "ui",
 ];
@@ -101,7 +103,7 @@ fn read_sections(root: &DeTable<'_>, problems: &mut Problems) -> Parsed {
     let mut f = Fields::new(root, "the file", SECTIONS, problems);
     f.report_unknown_with(|key| {
         let header = |s: &str| match s {
-            "check" | "log" | "drift" => format!("[[{s}]]"),
+            "check" | "log" | "drift" | "autofile" => format!("[[{s}]]"),
             _ => format!("[{s}]"),
         };
         Some(
@@ -109,7 +111,7 @@ fn read_sections(root: &DeTable<'_>, problems: &mut Problems) -> Parsed {
                 Some(s) => format!("unknown section [{key}] (did you mean {}?)", header(s)),
                 None => format!(
                     "unknown section [{key}]; sheriff reads [environments.NAME], [hosts.NAME], \
-                 [[check]], [[log]], [[drift]], [tracker], [handoff] and [ui]"
+                 [[check]], [[log]], [[drift]], [tracker], [[autofile]], [handoff] and [ui]"
                 ),
             },
         )
@@ -136,7 +138,10 @@ fn read_sections(root: &DeTable<'_>, problems: &mut Problems) -> Parsed {
         parsed.drifts.push(items::drift(table, header, f.problems));
     }
     if let Some((table, header)) = f.table("tracker") {
-        parsed.tracker = sections::tracker(table, header, f.problems);
+        parsed.tracker = tracker::tracker(table, header, f.problems);
+    }
+    for (table, _) in f.tables("autofile") {
+        parsed.autofile.push(tracker::autofile(table, f.problems));
     }
     if let Some((table, _)) = f.table("handoff") {
         parsed.handoff = sections::handoff(table, f.problems);

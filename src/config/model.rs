@@ -24,6 +24,7 @@ pub struct Config {
     pub logs: Vec<LogSpec>,
     pub drifts: Vec<DriftSpec>,
     pub tracker: TrackerSpec,
+    pub autofile: Vec<AutofileRule>,
     pub handoff: HandoffSpec,
     pub ui: UiSpec,
 }
@@ -355,15 +356,55 @@ pub enum TrackerKind {
     Gitea,
     Jira,
     Redmine,
+    Bugzilla,
+    Phorge,
     Webhook,
+    Mail,
     #[default]
     Dir,
 }
 
 impl TrackerKind {
-    pub const NAMES: [&'static str; 7] = [
-        "github", "gitlab", "gitea", "jira", "redmine", "webhook", "dir",
+    pub const ALL: [TrackerKind; 10] = [
+        TrackerKind::Github,
+        TrackerKind::Gitlab,
+        TrackerKind::Gitea,
+        TrackerKind::Jira,
+        TrackerKind::Redmine,
+        TrackerKind::Bugzilla,
+        TrackerKind::Phorge,
+        TrackerKind::Webhook,
+        TrackerKind::Mail,
+        TrackerKind::Dir,
     ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TrackerKind::Github => "github",
+            TrackerKind::Gitlab => "gitlab",
+            TrackerKind::Gitea => "gitea",
+            TrackerKind::Jira => "jira",
+            TrackerKind::Redmine => "redmine",
+            TrackerKind::Bugzilla => "bugzilla",
+            TrackerKind::Phorge => "phorge",
+            TrackerKind::Webhook => "webhook",
+            TrackerKind::Mail => "mail",
+            TrackerKind::Dir => "dir",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<TrackerKind> {
+        TrackerKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// Jira's two APIs: Cloud (REST v3, Atlassian Document Format bodies, e-mail + API token)
+/// and Data Center (REST v2, plain text bodies, a personal access token as Bearer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum JiraFlavor {
+    #[default]
+    Cloud,
+    DataCenter,
 }
 
 /// `[tracker]`. Tokens come from `token_env` or `token_file`, never from the config itself.
@@ -378,6 +419,66 @@ pub struct TrackerSpec {
     /// For `dir`: where bug Markdown files go (default: data dir `bugs/`).
     pub path: Option<PathBuf>,
     pub labels: Vec<String>,
+    pub assignee: Option<String>,
+    pub flavor: JiraFlavor,
+    /// Jira Cloud: the account's e-mail, the user half of Basic auth.
+    pub user: Option<String>,
+    /// `mail`: the list or gateway address bugs go to, and who they are from.
+    pub to: Option<String>,
+    pub from: Option<String>,
+    /// `mail`: `host:port` of an SMTP server; without it, the local `sendmail`.
+    pub smtp: Option<String>,
+    /// Bug templates by what the bug is about (`check`, `log`, `drift`, `entry`, `host`).
+    pub templates: BTreeMap<String, BugTemplate>,
+    /// `[[tracker.route]]`, first match wins.
+    pub routes: Vec<Route>,
+}
+
+/// `[[autofile]]`: file a bug by itself when a matching row stays critical `after` this
+/// long; at most `per_hour` bugs an hour from this rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AutofileRule {
+    /// Check names; empty: every check.
+    pub checks: Vec<String>,
+    pub envs: Vec<String>,
+    pub tiers: Vec<Tier>,
+    pub after: std::time::Duration,
+    pub labels: Vec<String>,
+    pub per_hour: u32,
+}
+
+impl Default for AutofileRule {
+    fn default() -> Self {
+        AutofileRule {
+            checks: Vec::new(),
+            envs: Vec::new(),
+            tiers: Vec::new(),
+            after: std::time::Duration::from_secs(600),
+            labels: Vec::new(),
+            per_hour: 5,
+        }
+    }
+}
+
+/// `[tracker.template.KIND]`: `{placeholder}`s filled from the draft (docs/bugs.md).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BugTemplate {
+    pub title: Option<String>,
+    pub body: Option<String>,
+}
+
+/// `[[tracker.route]]`: bugs matching every given key go to another repo or project,
+/// with more labels or another assignee.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Route {
+    pub env: Option<String>,
+    pub check: Option<String>,
+    pub owner: Option<String>,
+    pub tier: Option<Tier>,
+    pub repo: Option<String>,
+    pub project: Option<String>,
+    pub labels: Vec<String>,
+    pub assignee: Option<String>,
 }
 
 /// `[handoff]`

@@ -1,5 +1,5 @@
-//! The named and single sections: `[environments.NAME]`, `[hosts.NAME]`, `[tracker]`,
-//! `[handoff]`, `[ui]`. Names they refer to are checked later, in `validate`.
+//! The named and single sections: `[environments.NAME]`, `[hosts.NAME]`, `[handoff]`,
+//! `[ui]` (`[tracker]` has its own module). Names they refer to are checked later, in `validate`.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -7,9 +7,8 @@ use std::ops::Range;
 use toml::de::DeTable;
 use toml::Spanned;
 
-use super::diagnostic::did_you_mean;
 use super::fields::{toml_key, Fields, Problems};
-use super::model::{Environment, HandoffSpec, Host, TrackerKind, TrackerSpec, UiSpec};
+use super::model::{Environment, HandoffSpec, Host, UiSpec};
 
 /// A spec with the positions `validate` needs to point at its names and references.
 #[derive(Debug)]
@@ -194,147 +193,6 @@ fn ssh_problem(ssh: &str) -> Option<&'static str> {
         Some(Ok(0) | Err(_)) => Some("the port after : must be a number from 1 to 65535"),
         _ => None,
     }
-}
-
-const TRACKER_KEYS: &[&str] = &[
-    "kind",
-    "repo",
-    "project",
-    "url",
-    "token_env",
-    "token_file",
-    "path",
-    "labels",
-];
-
-/// Keys people reach for when they mean to paste a secret.
-const SECRET_KEYS: &[&str] = &["token", "password", "api_token", "api_key", "secret"];
-
-pub(crate) fn tracker(
-    table: &DeTable<'_>,
-    header: Range<usize>,
-    problems: &mut Problems,
-) -> TrackerSpec {
-    let mut f = Fields::new(table, "[tracker]", TRACKER_KEYS, problems);
-    f.report_unknown_with(|key| {
-        SECRET_KEYS.contains(&key).then(|| {
-            format!(
-                "tokens come from token_env or token_file, never the config: remove \"{key}\" \
-                 and set token_env = \"GITHUB_TOKEN\" (a variable's name) or token_file = \"PATH\""
-            )
-        })
-    });
-    let mut spec = TrackerSpec::default();
-    let kind = f.string("kind");
-    if let Some(kind) = &kind {
-        let names = TrackerKind::NAMES;
-        match TRACKER_KINDS.iter().find(|(n, _)| n == kind.get_ref()) {
-            Some((_, k)) => spec.kind = *k,
-            None => {
-                let message = match did_you_mean(kind.get_ref(), names) {
-                    Some(s) => format!(
-                        "unknown tracker kind \"{}\" (did you mean \"{s}\"?)",
-                        kind.get_ref()
-                    ),
-                    None => format!(
-                        "unknown tracker kind \"{}\": use one of {}",
-                        kind.get_ref(),
-                        names.join(", ")
-                    ),
-                };
-                f.problems.at(kind.span(), message);
-            }
-        }
-    }
-    spec.repo = f.string("repo").map(Spanned::into_inner);
-    spec.project = f.string("project").map(Spanned::into_inner);
-    spec.url = f.string("url").map(Spanned::into_inner);
-    if let Some(var) = f.string("token_env") {
-        if !looks_like_variable_name(var.get_ref()) {
-            f.problems.at(
-                var.span(),
-                "token_env is the name of an environment variable, like \"GITHUB_TOKEN\"; put \
-                 the token itself in that variable, never in the config",
-            );
-        }
-        spec.token_env = Some(var.into_inner());
-    }
-    spec.token_file = f.path("token_file");
-    if spec.token_env.is_some() && spec.token_file.is_some() {
-        let later = [f.key_span("token_env"), f.key_span("token_file")]
-            .into_iter()
-            .flatten()
-            .max_by_key(|s| s.start);
-        if let Some(span) = later {
-            f.problems.at(span, "set token_env or token_file, not both");
-        }
-    }
-    spec.path = f.path("path");
-    spec.labels = f
-        .strings("labels")
-        .unwrap_or_default()
-        .into_iter()
-        .map(Spanned::into_inner)
-        .collect();
-
-    // A tracker that cannot be reached would only fail when the sheriff files a bug at 3am.
-    let needed: &[(&str, bool, &str)] = match spec.kind {
-        TrackerKind::Github | TrackerKind::Gitlab => {
-            &[("repo", spec.repo.is_some(), "\"owner/name\"")]
-        }
-        TrackerKind::Gitea => &[
-            ("url", spec.url.is_some(), "\"https://git.example.org\""),
-            ("repo", spec.repo.is_some(), "\"owner/name\""),
-        ],
-        TrackerKind::Jira | TrackerKind::Redmine => &[
-            ("url", spec.url.is_some(), "\"https://tracker.example.org\""),
-            ("project", spec.project.is_some(), "\"OPS\""),
-        ],
-        TrackerKind::Webhook => &[(
-            "url",
-            spec.url.is_some(),
-            "\"https://hooks.example.org/bugs\"",
-        )],
-        TrackerKind::Dir => &[],
-    };
-    let at = kind.as_ref().map_or(header, |k| k.span());
-    let kind_name = TRACKER_KINDS
-        .iter()
-        .find(|(_, k)| *k == spec.kind)
-        .map_or("dir", |(n, _)| n);
-    for (key, present, example) in needed {
-        if !present {
-            f.problems.at(
-                at.clone(),
-                format!("tracker kind \"{kind_name}\" needs {key} = {example} in [tracker]"),
-            );
-        }
-    }
-    spec
-}
-
-/// `TrackerKind::NAMES` with the kind each names.
-const TRACKER_KINDS: [(&str, TrackerKind); 7] = [
-    ("github", TrackerKind::Github),
-    ("gitlab", TrackerKind::Gitlab),
-    ("gitea", TrackerKind::Gitea),
-    ("jira", TrackerKind::Jira),
-    ("redmine", TrackerKind::Redmine),
-    ("webhook", TrackerKind::Webhook),
-    ("dir", TrackerKind::Dir),
-];
-
-/// A token pasted into `token_env` is a secret in the config all the same.
-fn looks_like_variable_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    let shaped = chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-    let token_prefix = ["ghp_", "gho_", "ghs_", "github_pat_"]
-        .iter()
-        .any(|p| name.starts_with(p));
-    shaped && !token_prefix
 }
 
 pub(crate) fn handoff(table: &DeTable<'_>, problems: &mut Problems) -> HandoffSpec {

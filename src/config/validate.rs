@@ -8,8 +8,8 @@ use toml::Spanned;
 use super::diagnostic::{did_you_mean, line_col};
 use super::fields::{toml_key, Problems};
 use super::model::{
-    CheckSpec, Config, DriftSpec, Environment, HandoffSpec, Host, LogSpec, Target, TrackerSpec,
-    UiSpec,
+    AutofileRule, CheckSpec, Config, DriftSpec, Environment, HandoffSpec, Host, LogSpec, Target,
+    TrackerSpec, UiSpec,
 };
 use super::sections::Located;
 
@@ -22,6 +22,7 @@ pub(crate) struct Parsed {
     pub logs: Vec<Located<LogSpec>>,
     pub drifts: Vec<Located<DriftSpec>>,
     pub tracker: TrackerSpec,
+    pub autofile: Vec<AutofileRule>,
     pub handoff: HandoffSpec,
     pub ui: UiSpec,
 }
@@ -143,6 +144,7 @@ pub(crate) fn resolve(mut parsed: Parsed, text: &str, problems: &mut Problems) -
         logs: parsed.logs.into_iter().map(|l| l.spec).collect(),
         drifts: parsed.drifts.into_iter().map(|l| l.spec).collect(),
         tracker: parsed.tracker,
+        autofile: parsed.autofile,
         handoff: parsed.handoff,
         ui: parsed.ui,
     }

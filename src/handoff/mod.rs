@@ -14,7 +14,7 @@ mod log;
 mod post;
 mod report;
 mod share;
-mod store;
+pub(crate) mod store;
 pub mod timeline;
 mod watch;
 
