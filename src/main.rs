@@ -50,6 +50,15 @@ enum Command {
     Check(sheriff::cli::check::CheckArgs),
     /// Run the checks with no screen, recording each state change to the handoff log.
     Watch,
+    /// File a bug (or comment on the open one with its fingerprint); prints its URL, or
+    /// "queued: …" and exits 75 when the tracker cannot be reached.
+    Bug(sheriff::cli::bug::BugArgs),
+    /// The bug outbox.
+    #[command(subcommand)]
+    Bugs(sheriff::cli::bug::BugsCommand),
+    /// The bug tracker.
+    #[command(subcommand)]
+    Tracker(TrackerCommand),
     /// Connect to each host: ok, host key fingerprint, latency; exit 1 if any fails.
     Hosts {
         /// Only these hosts (default: every configured host); with --resolve, any
@@ -82,6 +91,12 @@ enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         runs: usize,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum TrackerCommand {
+    /// One read-only call: does the token work, is the project there; said in words.
+    Check,
 }
 
 #[derive(Subcommand, Debug)]
@@ -134,6 +149,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Check(args)) => Ok(sheriff::cli::check::run(cli.config.as_deref(), &args)),
         Some(Command::Watch) => sheriff::cli::watch::run(cli.config.as_deref()),
+        Some(Command::Bug(args)) => sheriff::cli::bug::bug(cli.config.as_deref(), &args),
+        Some(Command::Bugs(command)) => sheriff::cli::bug::queue(cli.config.as_deref(), &command),
+        Some(Command::Tracker(TrackerCommand::Check)) => {
+            sheriff::cli::bug::check(cli.config.as_deref())
+        }
         Some(Command::Hosts {
             names,
             resolve: true,

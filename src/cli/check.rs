@@ -38,12 +38,12 @@ pub struct CheckArgs {
 }
 
 /// One row with what the report adds to it.
-struct Reported {
-    result: CheckResult,
-    env: Option<String>,
+pub(crate) struct Reported {
+    pub(crate) result: CheckResult,
+    pub(crate) env: Option<String>,
     host: Option<String>,
     kind: &'static str,
-    spec: CheckSpec,
+    pub(crate) spec: CheckSpec,
     acked_by: Option<String>,
 }
 
@@ -122,7 +122,7 @@ pub fn exit_code(states: impl Iterator<Item = CheckStatus>) -> u8 {
     }
 }
 
-fn selected(config: &Config, args: &CheckArgs) -> Vec<(CheckSpec, CheckTarget)> {
+pub(crate) fn selected(config: &Config, args: &CheckArgs) -> Vec<(CheckSpec, CheckTarget)> {
     let mut work = Vec::new();
     for spec in &config.checks {
         if !args.names.is_empty() && !args.names.contains(&spec.name) {
@@ -157,7 +157,7 @@ fn env_of(config: &Config, target: &CheckTarget) -> Option<String> {
     }
 }
 
-async fn run_all(config: &Config, work: Vec<(CheckSpec, CheckTarget)>) -> Vec<Reported> {
+pub(crate) async fn run_all(config: &Config, work: Vec<(CheckSpec, CheckTarget)>) -> Vec<Reported> {
     let needs_ssh = work.iter().any(|(_, t)| t.host.is_some());
     let pool = needs_ssh.then(|| SshPool::new(&config.hosts, SshOptions::default(), None));
     let resources = Resources::new(pool, Resources::open_history());

@@ -1,6 +1,7 @@
 //! Headless subcommands: each is a thin call into the library.
 
 pub mod bench;
+pub mod bug;
 pub mod check;
 pub mod config_check;
 pub mod handoff;

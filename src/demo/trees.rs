@@ -195,6 +195,11 @@ replace = {{ "{{domain}}" = "domain" }}
 [tracker]
 kind = "dir"
 path = {bugs}
+labels = ["sheriff"]
+
+[[tracker.route]]
+env = "staging"
+labels = ["staging"]
 
 [handoff]
 author = "demo"

@@ -14,6 +14,7 @@ pub mod http;
 pub mod outbox;
 pub mod record;
 pub mod send;
+pub mod subjects;
 pub mod token;
 
 use std::fmt;
@@ -177,6 +178,47 @@ pub struct Destination {
     pub repo: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<String>,
+}
+
+/// The record's name for a tracker and the place bugs go in it:
+/// `github https://api.github.com acme/infra`.
+pub fn key(spec: &TrackerSpec, to: &Destination) -> String {
+    let place = [
+        spec.url.as_deref(),
+        to.repo.as_deref().or(spec.repo.as_deref()),
+        to.project.as_deref().or(spec.project.as_deref()),
+    ];
+    let mut key = spec.kind.name().to_string();
+    for part in place.into_iter().flatten() {
+        key.push(' ');
+        key.push_str(part);
+    }
+    if spec.kind == TrackerKind::Dir {
+        key.push(' ');
+        key.push_str(&dir::bug_dir(spec).display().to_string());
+    }
+    key
+}
+
+/// Where a tracker's outbox and record live: beside the bugs for `dir` (so a demo or a
+/// test folder keeps its own), else per tracker in the data dir, so a bug queued for one
+/// tracker is never sent to another after the config changes.
+pub fn places(spec: &TrackerSpec) -> (outbox::Outbox, record::Record) {
+    let root = match spec.kind {
+        TrackerKind::Dir => dir::bug_dir(spec).join(".sheriff"),
+        kind => {
+            use sha2::Digest;
+            let digest = sha2::Sha256::digest(key(spec, &Destination::default()).as_bytes());
+            let short: String = digest[..4].iter().map(|b| format!("{b:02x}")).collect();
+            crate::paths::data_dir()
+                .join("bugs")
+                .join(format!("{}-{short}", kind.name()))
+        }
+    };
+    (
+        outbox::Outbox::at(root.join("outbox")),
+        record::Record::at(root.join("filed.jsonl")),
+    )
 }
 
 /// The adapter `spec` names, its token read now (from the environment or a file).

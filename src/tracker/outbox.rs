@@ -103,11 +103,6 @@ impl Outbox {
         Outbox { dir }
     }
 
-    /// `outbox/` in the data dir.
-    pub fn default_dir() -> PathBuf {
-        crate::paths::data_dir().join("outbox")
-    }
-
     pub fn dir(&self) -> &Path {
         &self.dir
     }

@@ -52,11 +52,6 @@ impl Record {
         Record { path }
     }
 
-    /// `filed.jsonl` in the data dir.
-    pub fn default_path() -> PathBuf {
-        crate::paths::data_dir().join("filed.jsonl")
-    }
-
     pub fn path(&self) -> &Path {
         &self.path
     }

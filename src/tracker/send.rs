@@ -9,6 +9,7 @@ use chrono::Utc;
 use super::outbox::{Outbox, Queued};
 use super::record::{Filed, Record};
 use super::{IssueRef, IssueState, Tracker, TrackerError};
+use crate::config::TrackerSpec;
 
 /// What became of one item.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,15 +39,6 @@ impl Outcome {
     }
 }
 
-/// `github acme/infra`: the tracker and the place in it, as the record keys it.
-pub fn tracker_key(tracker: &dyn Tracker, place: &str) -> String {
-    if place.is_empty() {
-        tracker.name().to_string()
-    } else {
-        format!("{} {place}", tracker.name())
-    }
-}
-
 /// Sends one item (the caller holds its claim).
 pub async fn deliver(
     tracker: &dyn Tracker,
@@ -54,8 +46,13 @@ pub async fn deliver(
     record: &Record,
     item: &Queued,
 ) -> Result<(IssueRef, bool), TrackerError> {
+    let again = format!(
+        "**Seen again** {} by sheriff:\n\n{}",
+        Utc::now().format("%Y-%m-%d %H:%M UTC"),
+        item.bug.body
+    );
     if let Some(issue) = &item.comment_on {
-        tracker.comment(issue, &item.bug.body).await?;
+        tracker.comment(issue, &again).await?;
         return Ok((issue.clone(), true));
     }
     if !item.new {
@@ -66,7 +63,7 @@ pub async fn deliver(
                 Ok(Some(IssueState::Closed))
             );
             if still_open {
-                tracker.comment(&known.issue, &item.bug.body).await?;
+                tracker.comment(&known.issue, &again).await?;
                 return Ok((known.issue, true));
             }
         }
@@ -76,7 +73,7 @@ pub async fn deliver(
                 // comment the same text under it.
                 return Ok((found, false));
             }
-            tracker.comment(&found, &item.bug.body).await?;
+            tracker.comment(&found, &again).await?;
             return Ok((found, true));
         }
     }
@@ -84,10 +81,9 @@ pub async fn deliver(
     Ok((issue, false))
 }
 
-/// Sends every due item (all of them with `force`), one at a time.
+/// Sends every due item (all of them with `force`) to `spec`'s tracker, one at a time.
 pub async fn flush(
-    tracker: &dyn Tracker,
-    key: &str,
+    spec: &TrackerSpec,
     outbox: &Outbox,
     record: &Record,
     force: bool,
@@ -97,50 +93,82 @@ pub async fn flush(
         if !force && !listed.is_due(Utc::now()) {
             continue;
         }
-        let Ok(Some(_claim)) = outbox.claim(&listed.id) else {
-            continue;
-        };
-        // Read again under the claim: another process may have sent it meanwhile.
-        let Some(mut item) = outbox.get(&listed.id) else {
-            continue;
-        };
-        match deliver(tracker, key, record, &item).await {
-            Ok((issue, commented)) => {
-                let filed = Filed {
-                    fingerprint: item.bug.fingerprint.clone(),
-                    tracker: key.to_string(),
-                    issue: issue.clone(),
-                    title: item.bug.title.clone(),
-                    at: Utc::now(),
-                    state: IssueState::Open,
-                    source: item.source.clone(),
-                };
-                if let Err(e) = record.append(&filed) {
-                    let error = TrackerError::Setup(format!(
-                        "filed {} but cannot record it in {}: {e}",
-                        issue.url,
-                        record.path().display()
-                    ));
-                    // Keep the item, but as a comment on what was filed: never a second bug.
-                    item.comment_on = Some(issue);
-                    item.failed(&error, Utc::now());
-                    let _ = outbox.put(&item);
-                    outcomes.push(Outcome::Queued { item, error });
-                    continue;
-                }
-                let _ = outbox.remove(&item.id);
-                outcomes.push(if commented {
-                    Outcome::Commented { item, issue }
-                } else {
-                    Outcome::Filed { item, issue }
-                });
-            }
-            Err(error) => {
-                item.failed(&error, Utc::now());
-                let _ = outbox.put(&item);
-                outcomes.push(Outcome::Queued { item, error });
-            }
-        }
+        outcomes.extend(send_one(spec, outbox, record, &listed.id).await);
     }
     outcomes
+}
+
+/// Puts a new bug in the outbox (durably), then sends it. `Err` only when the outbox
+/// itself cannot be written: then nothing was sent and the caller must say so.
+pub async fn file(
+    spec: &TrackerSpec,
+    outbox: &Outbox,
+    record: &Record,
+    item: &Queued,
+) -> std::io::Result<Outcome> {
+    outbox.put(item)?;
+    Ok(send_one(spec, outbox, record, &item.id)
+        .await
+        .unwrap_or_else(|| Outcome::Queued {
+            item: item.clone(),
+            error: TrackerError::Setup("another sheriff is sending it".into()),
+        }))
+}
+
+/// Sends one queued item under its claim; `None` when another process holds it or has
+/// sent it already.
+async fn send_one(
+    spec: &TrackerSpec,
+    outbox: &Outbox,
+    record: &Record,
+    id: &str,
+) -> Option<Outcome> {
+    let _claim = outbox.claim(id).ok()??;
+    // Read again under the claim: another process may have sent it meanwhile.
+    let mut item = outbox.get(id)?;
+    let key = super::key(spec, &item.to);
+    let tracker = match super::connect(spec, &item.to) {
+        Ok(tracker) => tracker,
+        Err(error) => {
+            item.failed(&error, Utc::now());
+            let _ = outbox.put(&item);
+            return Some(Outcome::Queued { item, error });
+        }
+    };
+    Some(match deliver(tracker.as_ref(), &key, record, &item).await {
+        Ok((issue, commented)) => {
+            let filed = Filed {
+                fingerprint: item.bug.fingerprint.clone(),
+                tracker: key.clone(),
+                issue: issue.clone(),
+                title: item.bug.title.clone(),
+                at: Utc::now(),
+                state: IssueState::Open,
+                source: item.source.clone(),
+            };
+            if let Err(e) = record.append(&filed) {
+                let error = TrackerError::Setup(format!(
+                    "filed {} but cannot record it in {}: {e}",
+                    issue.url,
+                    record.path().display()
+                ));
+                // Keep the item, but as a comment on what was filed: never a second bug.
+                item.comment_on = Some(issue);
+                item.failed(&error, Utc::now());
+                let _ = outbox.put(&item);
+                return Some(Outcome::Queued { item, error });
+            }
+            let _ = outbox.remove(&item.id);
+            if commented {
+                Outcome::Commented { item, issue }
+            } else {
+                Outcome::Filed { item, issue }
+            }
+        }
+        Err(error) => {
+            item.failed(&error, Utc::now());
+            let _ = outbox.put(&item);
+            Outcome::Queued { item, error }
+        }
+    })
 }

@@ -61,6 +61,8 @@ actions! {
     DiskUsage => "disk_usage", "health: show what fills the selected disk (its largest directories)";
     Silence => "silence", "health: silence the selected Alertmanager alert, for how long and why";
     Unsilence => "unsilence", "health: expire the selected alert's silence";
+    FileBug => "file_bug", "file a bug about the selected thing, pre-filled with what sheriff knows";
+    OpenBug => "open_bug", "open the bug filed about the selected thing (or copy its URL)";
 }
 
 impl Action {

@@ -6,7 +6,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseEvent
 use ratatui::layout::Rect;
 
 use super::action::Action;
-use super::input::{EntryForm, FormField, LineInput, SilenceTarget};
+use super::bug_form::BugForm;
+use super::input::{EditTarget, EntryForm, FormField, LineInput, SilenceTarget};
 use super::key::KeyChord;
 use super::keymap::Keymap;
 use super::layout::{inner, screen_layout, too_small};
@@ -35,9 +36,11 @@ pub enum Msg {
     Reloaded(Result<Box<Reload>, String>),
     /// `$EDITOR` closed: the field's new text, or why it could not run.
     Edited {
-        field: FormField,
+        field: EditTarget,
         result: Result<String, String>,
     },
+    /// News from the bug outbox: what was filed and how many wait, or one bug's fate.
+    Bugs(Box<crate::tui::bugs::BugNews>),
     /// Something asked for (`d`: what fills a disk) arrived: shown in the detail view.
     Show(Detail),
 }
@@ -70,7 +73,11 @@ pub enum Effect {
     /// disk from a try that timed out, so it is written only if its id is not there.
     AppendHandoff { entry: Box<Entry>, retry: bool },
     /// Suspend the screen and edit this text in `$EDITOR`; answers with `Msg::Edited`.
-    EditExternally { text: String, field: FormField },
+    EditExternally { text: String, field: EditTarget },
+    /// Put a bug in the outbox (fsynced) and send it; answers with `Msg::Bugs`.
+    FileBug(Box<crate::tracker::outbox::Queued>),
+    /// Open a URL with `xdg-open`, or copy it to the clipboard (OSC 52) where there is none.
+    OpenUrl(String),
     /// Run a check on a target now instead of at its next turn.
     RunCheck { check: String, target: String },
     /// Find the largest directories under a mount (here, or on `host`); answers with
@@ -112,6 +119,7 @@ pub enum Overlay {
         error: Option<String>,
     },
     Form(Box<EntryForm>),
+    Bug(Box<BugForm>),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,6 +174,8 @@ pub struct App {
     pub recording: bool,
     /// What is still broken, from the log and live results; the report preview reads it.
     pub problems: Problems,
+    /// The bugs sheriff filed and how many wait in the outbox.
+    pub bugs: crate::tui::bugs::BugBook,
     /// Set by `update` when the screen must be drawn again.
     pub dirty: bool,
 }
@@ -192,6 +202,7 @@ impl App {
             draft: None,
             state_changes: StateChanges::default(),
             problems: Problems::default(),
+            bugs: Default::default(),
             recording: false,
             dirty: true,
             config: Config::default(),
@@ -270,6 +281,7 @@ impl App {
             }
             Msg::Worker(event) => self.on_worker(event),
             Msg::Reloaded(result) => self.on_reloaded(result),
+            Msg::Bugs(news) => self.on_bug_news(*news),
             Msg::Show(detail) => {
                 self.dirty = true;
                 self.overlay = Some(Overlay::Detail { detail, scroll: 0 });
@@ -277,9 +289,14 @@ impl App {
             }
             Msg::Edited { field, result } => {
                 self.dirty = true;
-                match (result, &mut self.overlay) {
-                    (Ok(text), Some(Overlay::Form(form))) => form.set_text(field, &text),
-                    (Err(why), _) => self.notify(NoticeKind::Error, format!("editor: {why}")),
+                match (result, &mut self.overlay, field) {
+                    (Ok(text), Some(Overlay::Form(form)), EditTarget::Entry(field)) => {
+                        form.set_text(field, &text)
+                    }
+                    (Ok(text), Some(Overlay::Bug(form)), EditTarget::BugBody) => {
+                        form.set_body(&text)
+                    }
+                    (Err(why), _, _) => self.notify(NoticeKind::Error, format!("editor: {why}")),
                     _ => {}
                 }
                 Vec::new()
@@ -423,7 +440,9 @@ impl App {
 
     fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-        if ctrl && key.code == KeyCode::Char('c') && !matches!(self.overlay, Some(Overlay::Form(_)))
+        if ctrl
+            && key.code == KeyCode::Char('c')
+            && !matches!(self.overlay, Some(Overlay::Form(_) | Overlay::Bug(_)))
         {
             // ctrl-c always gets out, whatever the keymap says.
             return self.quit();
@@ -534,6 +553,8 @@ impl App {
                 self.overlay = Some(Overlay::Detail { detail, scroll: 0 });
             }
             Action::Note => self.open_form(EntryKind::Note),
+            Action::FileBug => self.open_bug_form(),
+            Action::OpenBug => return self.open_bug(),
             Action::RecordChange => self.open_form(EntryKind::Change),
             Action::Acknowledge if self.focus == PaneId::Health => self.open_form(EntryKind::Ack),
             Action::DiskUsage if self.focus == PaneId::Health => match self.health.disk_target() {
@@ -685,6 +706,7 @@ impl App {
                 }
             },
             Overlay::Form(form) => return self.on_form_key(form, key),
+            Overlay::Bug(form) => return self.on_bug_key(form, key),
         }
         Vec::new()
     }
@@ -763,7 +785,10 @@ impl App {
                 let field = form.field;
                 let text = form.text(field);
                 self.overlay = Some(Overlay::Form(form));
-                return vec![Effect::EditExternally { text, field }];
+                return vec![Effect::EditExternally {
+                    text,
+                    field: EditTarget::Entry(field),
+                }];
             }
             _ => {
                 form.problem = None;
@@ -825,6 +850,7 @@ impl App {
             Some(Overlay::Form(form)) => {
                 form.field_mut().insert_str(text);
             }
+            Some(Overlay::Bug(form)) => form.paste(text),
             Some(Overlay::Command { input, .. }) => input.insert_str(text),
             Some(Overlay::Filter { pane, input, error }) => {
                 input.insert_str(text);

@@ -6,11 +6,11 @@
 use tokio::process::{Child, Command};
 use tokio::task::JoinHandle;
 
-use super::input::FormField;
+use super::input::EditTarget;
 
 /// One edit in progress.
 pub struct Editor {
-    pub field: FormField,
+    pub field: EditTarget,
     command: String,
     stage: Stage,
 }
@@ -38,7 +38,7 @@ pub enum Step {
 
 impl Editor {
     /// Starts writing `text` to a private temp file.
-    pub fn start(text: String, field: FormField) -> Editor {
+    pub fn start(text: String, field: EditTarget) -> Editor {
         let command = ["VISUAL", "EDITOR"]
             .iter()
             .filter_map(|v| std::env::var(v).ok())

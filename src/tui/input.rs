@@ -109,6 +109,13 @@ pub enum FormField {
     Why,
 }
 
+/// What `$EDITOR` is editing: a field of the note/change form, or a bug draft's body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditTarget {
+    Entry(FormField),
+    BugBody,
+}
+
 /// The note (`n`) or change (`c`) form. A change needs both what and why.
 #[derive(Debug, Clone)]
 pub struct EntryForm {

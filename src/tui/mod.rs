@@ -4,6 +4,8 @@
 
 pub mod action;
 pub mod app;
+mod bug_form;
+mod bugs;
 mod editor;
 pub mod input;
 pub mod key;

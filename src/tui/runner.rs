@@ -138,6 +138,8 @@ struct Runner {
     config_changed: UnboundedReceiver<()>,
     reload_at: Option<tokio::time::Instant>,
     editor: Option<Editor>,
+    /// Sends what the bug outbox holds; restarted when `[tracker]` changes.
+    desk: super::bugs::Desk,
     term_events: Option<EventStream>,
     tick: tokio::time::Interval,
     signals: [Signal; 3],
@@ -166,8 +168,10 @@ impl Runner {
                 (Services::start(config, author, tx, watch), None)
             })
         };
+        let desk = super::bugs::Desk::start(config.tracker.clone(), msg_tx.clone());
         let app = App::new(config, look.keymap, look.theme, author);
         Ok(Runner {
+            desk,
             app,
             config_path,
             tx,
@@ -303,10 +307,19 @@ impl Runner {
             Effect::Reload => reload(self.config_path.clone(), self.msg_tx.clone()),
             Effect::Reconfigure(config) => {
                 self.log = Log::from_spec(&config.handoff);
+                if self.desk.spec() != &config.tracker {
+                    self.desk =
+                        super::bugs::Desk::start(config.tracker.clone(), self.msg_tx.clone());
+                }
                 self.next_config = Some(*config);
                 self.reconfigure_if_idle();
             }
             Effect::AnswerPrompt { reply, answer } => reply.answer(answer),
+            Effect::FileBug(item) => self.desk.file(*item, self.msg_tx.clone()),
+            Effect::OpenUrl(url) => {
+                let notice = open_url(&url);
+                self.queue.push_back(Msg::Worker(Event::Notice(notice)));
+            }
             Effect::AppendHandoff { entry, retry } => {
                 save(self.log.clone(), *entry, retry, self.tx.clone())
             }
@@ -675,4 +688,24 @@ async fn disk_usage(
         Err(err) => lines.push(Line::raw(format!("du did not run: {err}"))),
     }
     Detail { title, lines }
+}
+
+/// `o`: hands the URL to `xdg-open` (not waited for) where there is one; else copies it
+/// with OSC 52, which terminals pass to the clipboard, even over ssh.
+fn open_url(url: &str) -> String {
+    let opened = std::process::Command::new("xdg-open")
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if opened.is_ok() {
+        return format!("opening {url}");
+    }
+    use base64::Engine as _;
+    use std::io::Write as _;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(url);
+    let mut out = std::io::stdout();
+    let _ = write!(out, "\x1b]52;c;{encoded}\x07").and_then(|()| out.flush());
+    format!("copied {url} (no xdg-open here)")
 }

@@ -59,6 +59,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
             draw_line_input(app, frame, layout.status, &label, input, error.as_deref());
         }
         Some(Overlay::Form(form)) => draw_form(app, frame, area, form),
+        Some(Overlay::Bug(form)) => super::bug_form::draw(app, frame, area, form),
     }
     if let Some(prompt) = app.prompts.front() {
         draw_prompt(app, frame, area, prompt);
@@ -179,6 +180,12 @@ fn draw_status_line(app: &App, frame: &mut Frame, area: Rect) {
             theme.style(Slot::Notice),
         ));
     }
+    if app.bugs.queued > 0 {
+        right.push(Span::styled(
+            format!("{} queued ⟳ ", app.bugs.queued),
+            theme.style(Slot::StatusWarn),
+        ));
+    }
     if !app.hosts_down.is_empty() {
         let names: Vec<_> = app
             .hosts_down
@@ -244,7 +251,7 @@ fn draw_error_box(app: &App, frame: &mut Frame, status: Rect, text: &str) {
     frame.render_widget(paragraph, rect);
 }
 
-fn overlay_block(app: &App, title: String) -> Block<'static> {
+pub(super) fn overlay_block(app: &App, title: String) -> Block<'static> {
     Block::default()
         .borders(Borders::ALL)
         .border_type(BorderType::Double)

@@ -297,6 +297,10 @@ impl Pane for HandoffPane {
         Some(Detail { title, lines })
     }
 
+    fn bug_subject(&self) -> Option<crate::tracker::draft::Subject> {
+        self.selected_entry().map(crate::tracker::subjects::entry)
+    }
+
     fn selection_refs(&self) -> Refs {
         self.selected_entry()
             .map(|e| e.refs.clone())

@@ -137,4 +137,8 @@ pub trait Pane {
     fn filter(&self) -> Option<String> {
         None
     }
+    /// What a bug filed now (`b`) would be about, with all the pane knows of it.
+    fn bug_subject(&self) -> Option<crate::tracker::draft::Subject> {
+        None
+    }
 }

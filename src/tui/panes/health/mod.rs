@@ -20,6 +20,8 @@ use crate::config::duration::format_duration;
 use crate::config::{Config, Tier};
 use crate::event::Event;
 use crate::handoff::{Entry, Refs};
+use crate::tracker::record::Filed;
+use crate::tracker::IssueState;
 use crate::transport::HostState;
 use crate::tui::app::Effect;
 use crate::tui::input::SilenceTarget;
@@ -30,6 +32,8 @@ use rows::{Row, Rows};
 #[derive(Debug, Default)]
 pub struct HealthPane {
     rows: Rows,
+    /// The bug filed about each (check, target, item): `#12`, and whether it is open.
+    bugs: std::collections::HashMap<(String, String, Option<String>), (String, IssueState)>,
     hosts: Vec<(String, HostState)>,
     view: ListView,
     config: Config,
@@ -102,6 +106,31 @@ impl HealthPane {
         self.rows.counts()
     }
 
+    /// What sheriff filed, so each row shows its bug (`#12 open`); the latest per row.
+    pub fn set_bugs(&mut self, filed: &[Filed]) {
+        self.bugs.clear();
+        for f in filed {
+            if let (Some(check), Some(target)) = (&f.source.check, &f.source.target) {
+                self.bugs.insert(
+                    (check.clone(), target.clone(), f.source.item.clone()),
+                    (f.issue.label(), f.state),
+                );
+            }
+        }
+    }
+
+    fn bug_of(&self, row: &Row) -> Option<String> {
+        let (label, state) =
+            self.bugs
+                .get(&(row.check.clone(), row.target.clone(), row.item.clone()))?;
+        Some(match state {
+            IssueState::Closed if row.status() != CheckStatus::Ok => {
+                format!("{label} closed, still red ")
+            }
+            state => format!("{label} {} ", state.as_str()),
+        })
+    }
+
     fn selected_row(&self) -> Option<&Row> {
         self.rows.get(self.view.selected)
     }
@@ -145,7 +174,14 @@ impl Pane for HealthPane {
         for i in self.view.visible(self.len(), area.height as usize) {
             let selected = ctx.focused && i == self.view.selected;
             let line = match self.rows.get(i) {
-                Some(row) => check_line(row, self.rows.ack_of(row), theme, &widths, ctx.now),
+                Some(row) => check_line(
+                    row,
+                    self.rows.ack_of(row),
+                    self.bug_of(row),
+                    theme,
+                    &widths,
+                    ctx.now,
+                ),
                 None => {
                     let (host, state) = &self.hosts[i - self.rows.len()];
                     host_line(host, state, theme, widths.name, widths.total)
@@ -215,6 +251,55 @@ impl Pane for HealthPane {
             });
         };
         Some(detail::of(row, self.rows.ack_of(row), theme))
+    }
+
+    fn bug_subject(&self) -> Option<crate::tracker::draft::Subject> {
+        use crate::tracker::subjects;
+        let Some(row) = self.selected_row() else {
+            let i = self.view.selected.checked_sub(self.rows.len())?;
+            let (host, state) = self.hosts.get(i)?;
+            let env = self
+                .config
+                .environments
+                .iter()
+                .find(|e| e.hosts.iter().any(|h| h == host))
+                .map(|e| e.name.as_str());
+            let mut facts = vec![format!("connection: {}", state.label())];
+            if let Some(ssh) = self.config.host(host).and_then(|h| h.ssh.as_ref()) {
+                facts.push(format!("ssh: {ssh}"));
+            }
+            return Some(subjects::host(host, env, state.label(), facts));
+        };
+        let result = row.last.clone().unwrap_or_else(|| {
+            crate::checks::CheckResult::new(
+                &row.check,
+                &row.target,
+                CheckStatus::Unknown,
+                "no result yet",
+            )
+        });
+        let env = self.config.environment(&row.group).map(|e| e.name.as_str());
+        let history: Vec<subjects::PastState> = row
+            .history
+            .iter()
+            .map(|p| subjects::PastState {
+                at: p.at,
+                state: p.status.as_str(),
+                summary: &p.summary,
+            })
+            .collect();
+        let mut subject = subjects::check(
+            &result,
+            env,
+            row.owner.as_deref(),
+            row.tier,
+            row.since,
+            &history,
+        );
+        if let Some((host, _)) = self.hosts.iter().find(|(h, _)| *h == row.target) {
+            subject.host_facts.push(format!("host {host} is down"));
+        }
+        Some(subject)
     }
 
     fn selection_refs(&self) -> Refs {
@@ -297,6 +382,7 @@ pub(super) fn ago(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
 fn check_line(
     row: &Row,
     ack: Option<&Ack>,
+    bug: Option<String>,
     theme: &Theme,
     w: &Widths,
     now: DateTime<Utc>,
@@ -320,6 +406,7 @@ fn check_line(
         (None, Tier::Critical) if status != CheckStatus::Ok => "tier critical ".to_string(),
         _ => String::new(),
     };
+    let marks = format!("{}{marks}", bug.unwrap_or_default());
     // Narrow panes drop the trend, then the latency, before cutting the summary.
     let base = 2 + w.name + 1 + w.target + 1;
     let show_trend = w.total >= base + 24 + 7 + 9;

@@ -1,0 +1,307 @@
+//! Bugs in the TUI. App side: `b` opens a [`BugForm`] pre-filled from the focused pane's
+//! [`Subject`](crate::tracker::draft::Subject), submitting asks the runner to file it,
+//! and each outcome becomes a notice and a handoff entry. Runner side: the [`Desk`], a
+//! task that sends what the outbox holds when it is due and tells the app what was filed
+//! and how many wait (`2 queued ⟳` in the status line).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
+
+use super::app::{App, Effect, Msg, NoticeKind, Overlay};
+use super::bug_form::{BugField, BugForm};
+use super::input::EditTarget;
+use crate::config::TrackerSpec;
+use crate::handoff::{Entry, EntryKind, Refs};
+use crate::tracker::draft::BugDraft;
+use crate::tracker::record::{Filed, Source};
+use crate::tracker::send::{self, Outcome};
+use crate::tracker::{self, IssueState};
+
+/// How often the desk looks for due bugs in the outbox.
+const RETRY_EVERY: Duration = Duration::from_secs(30);
+
+#[derive(Debug)]
+pub enum BugNews {
+    /// What the record and the outbox hold now.
+    Book { filed: Vec<Filed>, queued: usize },
+    /// One bug's fate.
+    Outcome(Outcome),
+    /// The outbox itself could not be written: nothing was sent.
+    NotQueued(String),
+}
+
+/// What the app knows of the bugs sheriff filed.
+#[derive(Debug, Default)]
+pub struct BugBook {
+    pub filed: Vec<Filed>,
+    pub queued: usize,
+    /// Bugs handed to the runner whose fate is not known yet.
+    pub sending: usize,
+    /// A bug form closed without filing; `b` on the same thing opens it again.
+    pub draft: Option<Box<BugForm>>,
+}
+
+impl BugBook {
+    /// The latest bug filed about this source.
+    pub fn about(&self, source: &Source) -> Option<&Filed> {
+        self.filed.iter().rev().find(|f| {
+            f.source.check == source.check
+                && f.source.target == source.target
+                && f.source.item == source.item
+                && f.source.drift == source.drift
+                && f.source.host == source.host
+        })
+    }
+}
+
+impl App {
+    pub(crate) fn open_bug_form(&mut self) {
+        let Some(subject) = self.pane(self.focus).bug_subject() else {
+            self.notify(
+                NoticeKind::Info,
+                "b files a bug about the selected thing: select a check, a host or an entry",
+            );
+            return;
+        };
+        let spec = &self.config.tracker;
+        let draft = BugDraft::new(&subject, self.handoff.entries(), spec, self.now);
+        if let Some(kept) = self.bugs.draft.take() {
+            if kept.draft.fingerprint == draft.fingerprint {
+                self.overlay = Some(Overlay::Bug(kept));
+                return;
+            }
+        }
+        let key = tracker::key(spec, &draft.to);
+        let existing = self
+            .bugs
+            .filed
+            .iter()
+            .rev()
+            .find(|f| {
+                f.fingerprint == draft.fingerprint
+                    && f.tracker == key
+                    && f.state == IssueState::Open
+            })
+            .cloned();
+        self.overlay = Some(Overlay::Bug(Box::new(BugForm::new(draft, existing, key))));
+    }
+
+    pub(crate) fn on_bug_key(&mut self, mut form: Box<BugForm>, key: KeyEvent) -> Vec<Effect> {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let alt = key.modifiers.contains(KeyModifiers::ALT);
+        match key.code {
+            KeyCode::Esc => {
+                self.notify(
+                    NoticeKind::Info,
+                    "bug draft kept — b on the same thing opens it again",
+                );
+                self.bugs.draft = Some(form);
+                return Vec::new();
+            }
+            KeyCode::Char('s') if ctrl => return self.file_bug(form, false),
+            KeyCode::Char('n') if ctrl => return self.file_bug(form, true),
+            KeyCode::Enter if ctrl || alt || form.field != BugField::Body => {
+                return self.file_bug(form, false)
+            }
+            KeyCode::Tab => form.field = form.field.next(false),
+            KeyCode::BackTab => form.field = form.field.next(true),
+            KeyCode::Char('e') if ctrl => {
+                let text = form.body_text();
+                self.overlay = Some(Overlay::Bug(form));
+                return vec![Effect::EditExternally {
+                    text,
+                    field: EditTarget::BugBody,
+                }];
+            }
+            _ => {
+                form.problem = None;
+                match form.field {
+                    BugField::Title => {
+                        form.title.handle_key(&key);
+                    }
+                    BugField::Labels => {
+                        form.labels.handle_key(&key);
+                    }
+                    BugField::Assignee => {
+                        form.assignee.handle_key(&key);
+                    }
+                    BugField::Body => {
+                        form.body.input(key);
+                    }
+                }
+            }
+        }
+        self.overlay = Some(Overlay::Bug(form));
+        Vec::new()
+    }
+
+    fn file_bug(&mut self, mut form: Box<BugForm>, new: bool) -> Vec<Effect> {
+        match form.to_queued(new) {
+            Ok(item) => {
+                self.bugs.sending += 1;
+                let verb = if item.comment_on.is_some() {
+                    "commenting"
+                } else {
+                    "filing"
+                };
+                self.notify(NoticeKind::Info, format!("{verb}…"));
+                vec![Effect::FileBug(Box::new(item))]
+            }
+            Err(problem) => {
+                form.problem = Some(problem);
+                self.overlay = Some(Overlay::Bug(form));
+                Vec::new()
+            }
+        }
+    }
+
+    pub(crate) fn on_bug_news(&mut self, news: BugNews) -> Vec<Effect> {
+        self.dirty = true;
+        match news {
+            BugNews::Book { filed, queued } => {
+                self.health.set_bugs(&filed);
+                self.bugs.filed = filed;
+                self.bugs.queued = queued;
+                Vec::new()
+            }
+            BugNews::NotQueued(why) => {
+                self.bugs.sending = self.bugs.sending.saturating_sub(1);
+                self.notify(NoticeKind::Error, format!("bug not filed: {why}"));
+                Vec::new()
+            }
+            BugNews::Outcome(outcome) => {
+                self.bugs.sending = self.bugs.sending.saturating_sub(1);
+                let (verb, item, issue) = match &outcome {
+                    Outcome::Filed { item, issue } => ("filed", item, issue),
+                    Outcome::Commented { item, issue } => ("commented on", item, issue),
+                    Outcome::Queued { error, .. } => {
+                        let again = if error.retryable() {
+                            "queued, sheriff retries by itself"
+                        } else {
+                            "queued until `sheriff bugs queue --retry`"
+                        };
+                        self.notify(
+                            NoticeKind::Error,
+                            format!("bug not sent yet: {error} ({again})"),
+                        );
+                        return Vec::new();
+                    }
+                };
+                self.notify(
+                    NoticeKind::Success,
+                    format!("{verb} {} — o opens it", issue.label()),
+                );
+                let mut entry = Entry::new(
+                    EntryKind::Bug,
+                    self.author.as_str(),
+                    format!("{verb} {} {}: {}", issue.label(), issue.url, item.bug.title),
+                )
+                .with_refs(refs_of(&item.source, &issue.url));
+                entry.time = self.now;
+                self.pending.push(entry.clone());
+                vec![Effect::AppendHandoff {
+                    entry: Box::new(entry),
+                    retry: false,
+                }]
+            }
+        }
+    }
+
+    pub(crate) fn open_bug(&mut self) -> Vec<Effect> {
+        let Some(subject) = self.pane(self.focus).bug_subject() else {
+            self.notify(
+                NoticeKind::Info,
+                "o opens the bug filed about the selected thing",
+            );
+            return Vec::new();
+        };
+        let draft = BugDraft::new(&subject, &[], &self.config.tracker, self.now);
+        match self.bugs.about(&draft.source) {
+            Some(filed) => vec![Effect::OpenUrl(filed.issue.url.clone())],
+            None => {
+                self.notify(NoticeKind::Info, "no bug filed about this yet: b files one");
+                Vec::new()
+            }
+        }
+    }
+}
+
+fn refs_of(source: &Source, url: &str) -> Refs {
+    Refs {
+        check: source.check.clone(),
+        host: source
+            .host
+            .clone()
+            .or_else(|| source.target.clone().filter(|_| source.env.is_none())),
+        env: source.env.clone(),
+        drift: source.drift.clone(),
+        bug: Some(url.to_string()),
+    }
+}
+
+/// The runner's side: sends due bugs, files new ones, reports to the app.
+pub struct Desk {
+    spec: TrackerSpec,
+    wake: Arc<Notify>,
+    task: JoinHandle<()>,
+}
+
+impl Desk {
+    pub fn start(spec: TrackerSpec, msg_tx: UnboundedSender<Msg>) -> Desk {
+        let wake = Arc::new(Notify::new());
+        let task = tokio::spawn(run(spec.clone(), msg_tx, wake.clone()));
+        Desk { spec, wake, task }
+    }
+
+    pub fn spec(&self) -> &TrackerSpec {
+        &self.spec
+    }
+
+    /// Files one bug now (outbox first), then has the book read again.
+    pub fn file(&self, item: crate::tracker::outbox::Queued, msg_tx: UnboundedSender<Msg>) {
+        let (spec, wake) = (self.spec.clone(), self.wake.clone());
+        tokio::spawn(async move {
+            let (outbox, record) = tracker::places(&spec);
+            let news = match send::file(&spec, &outbox, &record, &item).await {
+                Ok(outcome) => BugNews::Outcome(outcome),
+                Err(e) => BugNews::NotQueued(format!(
+                    "cannot write the outbox in {}: {e}",
+                    outbox.dir().display()
+                )),
+            };
+            let _ = msg_tx.send(Msg::Bugs(Box::new(news)));
+            wake.notify_one();
+        });
+    }
+}
+
+impl Drop for Desk {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn run(spec: TrackerSpec, msg_tx: UnboundedSender<Msg>, wake: Arc<Notify>) {
+    let (outbox, record) = tracker::places(&spec);
+    loop {
+        for outcome in send::flush(&spec, &outbox, &record, false).await {
+            let _ = msg_tx.send(Msg::Bugs(Box::new(BugNews::Outcome(outcome))));
+        }
+        let book = BugNews::Book {
+            filed: record.load(),
+            queued: outbox.list().len(),
+        };
+        if msg_tx.send(Msg::Bugs(Box::new(book))).is_err() {
+            return;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(RETRY_EVERY) => {}
+            () = wake.notified() => {}
+        }
+    }
+}
