@@ -432,6 +432,8 @@ pub struct TrackerSpec {
     pub templates: BTreeMap<String, BugTemplate>,
     /// `[[tracker.route]]`, first match wins.
     pub routes: Vec<Route>,
+    /// How long one call to the tracker may take (default 20 s).
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// `[[autofile]]`: file a bug by itself when a matching row stays critical `after` this

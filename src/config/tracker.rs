@@ -28,6 +28,7 @@ const TRACKER_KEYS: &[&str] = &[
     "smtp",
     "template",
     "route",
+    "timeout",
 ];
 
 /// Keys people reach for when they mean to paste a secret.
@@ -112,6 +113,7 @@ pub(crate) fn tracker(
         }
     }
     spec.path = f.path("path");
+    spec.timeout = f.duration("timeout").map(Spanned::into_inner);
     spec.labels = strings(&mut f, "labels");
     for (name, table, span) in f.named_tables("template") {
         let name = name.into_inner();

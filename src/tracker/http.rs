@@ -58,6 +58,22 @@ pub struct Api {
 }
 
 impl Api {
+    /// [`Api::new`] with the token's source and the `timeout` from `[tracker]`.
+    pub fn for_spec(
+        tracker: &'static str,
+        base: &str,
+        auth: Auth,
+        spec: &crate::config::TrackerSpec,
+    ) -> Result<Api, TrackerError> {
+        Api::with_timeout(
+            tracker,
+            base,
+            auth,
+            super::Token::source(spec),
+            spec.timeout.unwrap_or(TIMEOUT),
+        )
+    }
+
     /// `base` is the tracker's API root; paths given to [`Api::request`] are joined to it.
     pub fn new(
         tracker: &'static str,
@@ -65,13 +81,24 @@ impl Api {
         auth: Auth,
         token_source: String,
     ) -> Result<Api, TrackerError> {
+        Api::with_timeout(tracker, base, auth, token_source, TIMEOUT)
+    }
+
+    fn with_timeout(
+        tracker: &'static str,
+        base: &str,
+        auth: Auth,
+        token_source: String,
+        timeout: Duration,
+    ) -> Result<Api, TrackerError> {
         let mut base = require_https(tracker, base)?;
         if !base.path().ends_with('/') {
             let path = format!("{}/", base.path());
             base.set_path(&path);
         }
         let client = reqwest::Client::builder()
-            .timeout(TIMEOUT)
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
             .user_agent(concat!("sheriff/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| TrackerError::Setup(format!("{tracker}: {e}")))?;

@@ -10,6 +10,7 @@
 pub mod dir;
 pub mod draft;
 pub mod fingerprint;
+pub mod gitlab;
 pub mod http;
 pub mod outbox;
 pub mod record;
@@ -232,6 +233,7 @@ pub fn connect(spec: &TrackerSpec, to: &Destination) -> Result<Box<dyn Tracker>,
     }
     match spec.kind {
         TrackerKind::Dir => Ok(Box::new(dir::DirTracker::new(dir::bug_dir(&spec)))),
+        TrackerKind::Gitlab => Ok(Box::new(gitlab::GitLab::new(&spec)?)),
         other => Err(TrackerError::Setup(format!(
             "tracker kind \"{}\" is not built into this sheriff yet; use kind = \"dir\"",
             other.name()
