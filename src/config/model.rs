@@ -432,6 +432,8 @@ pub struct TrackerSpec {
     pub templates: BTreeMap<String, BugTemplate>,
     /// `[[tracker.route]]`, first match wins.
     pub routes: Vec<Route>,
+    /// Bugzilla: the component bugs are filed under (default "General").
+    pub component: Option<String>,
     /// How long one call to the tracker may take (default 20 s).
     pub timeout: Option<std::time::Duration>,
 }

@@ -29,6 +29,7 @@ const TRACKER_KEYS: &[&str] = &[
     "template",
     "route",
     "timeout",
+    "component",
 ];
 
 /// Keys people reach for when they mean to paste a secret.
@@ -82,6 +83,7 @@ pub(crate) fn tracker(
     spec.to = text(&mut f, "to");
     spec.from = text(&mut f, "from");
     spec.smtp = text(&mut f, "smtp");
+    spec.component = text(&mut f, "component");
     if let Some(flavor) = f.string("flavor") {
         match flavor.get_ref().as_str() {
             "cloud" => spec.flavor = JiraFlavor::Cloud,

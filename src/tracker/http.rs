@@ -52,6 +52,8 @@ pub struct Api {
     pub tracker: &'static str,
     client: reqwest::Client,
     base: Url,
+    /// The URL exactly as configured: a webhook's endpoint, where a `/` would matter.
+    endpoint: Url,
     auth: Auth,
     /// Where the token came from (`$GITHUB_TOKEN`), for the message when it is refused.
     token_source: String,
@@ -92,6 +94,7 @@ impl Api {
         timeout: Duration,
     ) -> Result<Api, TrackerError> {
         let mut base = require_https(tracker, base)?;
+        let endpoint = base.clone();
         if !base.path().ends_with('/') {
             let path = format!("{}/", base.path());
             base.set_path(&path);
@@ -106,12 +109,17 @@ impl Api {
             tracker,
             client,
             base,
+            endpoint,
             auth,
             token_source,
         })
     }
 
+    /// `path` under the base; `""` is the configured URL itself.
     pub fn url(&self, path: &str) -> Url {
+        if path.is_empty() {
+            return self.endpoint.clone();
+        }
         self.base
             .join(path.trim_start_matches('/'))
             .unwrap_or_else(|_| self.base.clone())
@@ -288,11 +296,25 @@ pub fn error_message(body: &str) -> String {
     for key in ["message", "error_info", "error", "error_description"] {
         match json.get(key) {
             Some(Value::String(s)) if !s.is_empty() => parts.push(s.clone()),
-            Some(Value::Object(o)) => {
-                if let Some(Value::String(s)) = o.get("message") {
-                    parts.push(s.clone());
+            Some(Value::Object(o)) => match o.get("message") {
+                Some(Value::String(s)) => parts.push(s.clone()),
+                // GitLab: {"message": {"title": ["can't be blank"]}}.
+                _ => {
+                    for (field, why) in o {
+                        let why = match why {
+                            Value::Array(list) => list
+                                .iter()
+                                .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                            other => other
+                                .as_str()
+                                .map_or_else(|| other.to_string(), str::to_string),
+                        };
+                        parts.push(format!("{field}: {why}"));
+                    }
                 }
-            }
+            },
             _ => {}
         }
     }

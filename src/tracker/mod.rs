@@ -7,16 +7,19 @@
 //! record, then the tracker's own open issues, are asked for the fingerprint first, so a
 //! recurrence (or a retry after a lost response) comments instead of filing twice.
 
+pub mod bugzilla;
 pub mod dir;
 pub mod draft;
 pub mod fingerprint;
 pub mod gitlab;
 pub mod http;
 pub mod outbox;
+pub mod phorge;
 pub mod record;
 pub mod send;
 pub mod subjects;
 pub mod token;
+pub mod webhook;
 
 use std::fmt;
 use std::time::Duration;
@@ -234,6 +237,9 @@ pub fn connect(spec: &TrackerSpec, to: &Destination) -> Result<Box<dyn Tracker>,
     match spec.kind {
         TrackerKind::Dir => Ok(Box::new(dir::DirTracker::new(dir::bug_dir(&spec)))),
         TrackerKind::Gitlab => Ok(Box::new(gitlab::GitLab::new(&spec)?)),
+        TrackerKind::Bugzilla => Ok(Box::new(bugzilla::Bugzilla::new(&spec)?)),
+        TrackerKind::Phorge => Ok(Box::new(phorge::Phorge::new(&spec)?)),
+        TrackerKind::Webhook => Ok(Box::new(webhook::Webhook::new(&spec)?)),
         other => Err(TrackerError::Setup(format!(
             "tracker kind \"{}\" is not built into this sheriff yet; use kind = \"dir\"",
             other.name()
