@@ -35,6 +35,10 @@ pub fn run(config_path: Option<&Path>) -> anyhow::Result<ExitCode> {
         }
         .with_context(|| format!("reading the handoff log {}", log.root().display()))?;
         changes.learn_from_log(&loaded.entries);
+        let mut entries = loaded.entries;
+        let mut acks = crate::checks::acks::Acks::from_log(&entries);
+        let mut autofile = crate::tracker::autofile::Autofile::new(&config.autofile);
+        let (outbox, record) = crate::tracker::places(&config.tracker);
         let _watch = handoff::watch(&log, tx.clone());
         let pool = (!config.hosts.is_empty()).then(|| {
             let pool = SshPool::new(&config.hosts, SshOptions::default(), Some(tx.clone()));
@@ -57,6 +61,45 @@ pub fn run(config_path: Option<&Path>) -> anyhow::Result<ExitCode> {
             };
             match event {
                 Some(Event::Check(run)) => {
+                    for result in &run.rows {
+                        let acked = acks.of(result).is_some();
+                        let tier = config
+                            .checks
+                            .iter()
+                            .find(|c| c.name == result.check)
+                            .map_or(Default::default(), |c| c.tier);
+                        let env = crate::checks::record::target_refs(
+                            &config,
+                            &result.check,
+                            &result.target,
+                        )
+                        .env;
+                        let Some(auto) =
+                            autofile.observe(result, env.as_deref(), tier, acked, Utc::now())
+                        else {
+                            continue;
+                        };
+                        let Some(item) = autofile.queued(&auto, &config, &entries, &record.load())
+                        else {
+                            continue;
+                        };
+                        match crate::tracker::send::file(&config.tracker, &outbox, &record, &item)
+                            .await
+                        {
+                            Ok(outcome) => {
+                                say(&autofiled(&outcome));
+                                if let Some(entry) = outcome.entry(&author) {
+                                    let log = log.clone();
+                                    if let Ok(Err(e)) =
+                                        tokio::task::spawn_blocking(move || log.append(entry)).await
+                                    {
+                                        say(&format!("not recorded: {e}"));
+                                    }
+                                }
+                            }
+                            Err(e) => say(&format!("bug not filed: cannot write the outbox: {e}")),
+                        }
+                    }
                     for entry in changes.observe_run(&run, &author) {
                         say(&entry.text);
                         let log = log.clone();
@@ -68,7 +111,11 @@ pub fn run(config_path: Option<&Path>) -> anyhow::Result<ExitCode> {
                         }
                     }
                 }
-                Some(Event::HandoffEntries(entries)) => changes.learn_from_log(&entries),
+                Some(Event::HandoffEntries(new)) => {
+                    changes.learn_from_log(&new);
+                    acks.learn(&new);
+                    entries.extend(new);
+                }
                 Some(Event::Host { host, state }) => say(&format!("host {host}: {state}")),
                 Some(Event::Notice(text)) => say(&text),
                 Some(_) => {}
@@ -79,6 +126,26 @@ pub fn run(config_path: Option<&Path>) -> anyhow::Result<ExitCode> {
         say("stopped");
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// What became of an autofiled bug, for the journal.
+fn autofiled(outcome: &crate::tracker::send::Outcome) -> String {
+    use crate::tracker::send::Outcome;
+    match outcome {
+        Outcome::Filed { item, issue } => format!(
+            "autofiled {} {}: {}",
+            issue.label(),
+            issue.url,
+            item.bug.title
+        ),
+        Outcome::Commented { item, issue } => format!(
+            "commented on {} {}: {}",
+            issue.label(),
+            issue.url,
+            item.bug.title
+        ),
+        Outcome::Queued { item, error } => format!("bug queued ({error}): {}", item.bug.title),
+    }
 }
 
 /// One line for the journal, with the time.

@@ -78,8 +78,9 @@ impl DirTracker {
 }
 
 fn state_of(text: &str) -> IssueState {
-    let header = text.split("\n\n").next().unwrap_or("");
-    if header.lines().any(|l| l.trim() == "state: closed") {
+    // The header: the title, a blank line, then `state:` and the other fields.
+    let state = text.lines().take(8).find_map(|l| l.strip_prefix("state:"));
+    if state.is_some_and(|s| s.trim() == "closed") {
         IssueState::Closed
     } else {
         IssueState::Open

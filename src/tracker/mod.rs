@@ -7,6 +7,7 @@
 //! record, then the tracker's own open issues, are asked for the fingerprint first, so a
 //! recurrence (or a retry after a lost response) comments instead of filing twice.
 
+pub mod autofile;
 pub mod bugzilla;
 pub mod dir;
 pub mod draft;

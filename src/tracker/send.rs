@@ -30,6 +30,31 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The handoff entry that records a bug filed or commented on, by `author`.
+    pub fn entry(&self, author: &str) -> Option<crate::handoff::Entry> {
+        let (verb, item, issue) = match self {
+            Outcome::Filed { item, issue } => ("filed", item, issue),
+            Outcome::Commented { item, issue } => ("commented on", item, issue),
+            Outcome::Queued { .. } => return None,
+        };
+        let s = &item.source;
+        let refs = crate::handoff::Refs {
+            check: s.check.clone(),
+            host: s
+                .host
+                .clone()
+                .or_else(|| s.target.clone().filter(|t| s.env.as_ref() != Some(t))),
+            env: s.env.clone(),
+            drift: s.drift.clone(),
+            bug: Some(issue.url.clone()),
+        };
+        let text = format!("{verb} {} {}: {}", issue.label(), issue.url, item.bug.title);
+        Some(
+            crate::handoff::Entry::new(crate::handoff::EntryKind::Bug, author, text)
+                .with_refs(refs),
+        )
+    }
+
     pub fn item(&self) -> &Queued {
         match self {
             Outcome::Filed { item, .. }

@@ -176,6 +176,8 @@ pub struct App {
     pub problems: Problems,
     /// The bugs sheriff filed and how many wait in the outbox.
     pub bugs: crate::tui::bugs::BugBook,
+    /// `[[autofile]]` rules, run while this process records.
+    pub(crate) autofile: crate::tracker::autofile::Autofile,
     /// Set by `update` when the screen must be drawn again.
     pub dirty: bool,
 }
@@ -203,6 +205,7 @@ impl App {
             state_changes: StateChanges::default(),
             problems: Problems::default(),
             bugs: Default::default(),
+            autofile: Default::default(),
             recording: false,
             dirty: true,
             config: Config::default(),
@@ -216,6 +219,9 @@ impl App {
         self.problems.retain_configured(&config);
         self.health.configure(&config);
         self.drift.configure(&config);
+        if self.config.autofile != config.autofile {
+            self.autofile = crate::tracker::autofile::Autofile::new(&config.autofile);
+        }
         self.config = config;
     }
 
@@ -328,6 +334,7 @@ impl App {
                     retry: false,
                 });
             }
+            effects.extend(self.autofile_run(run));
         }
         match &event {
             Event::Host { host, state } => {

@@ -16,7 +16,6 @@ use super::app::{App, Effect, Msg, NoticeKind, Overlay};
 use super::bug_form::{BugField, BugForm};
 use super::input::EditTarget;
 use crate::config::TrackerSpec;
-use crate::handoff::{Entry, EntryKind, Refs};
 use crate::tracker::draft::BugDraft;
 use crate::tracker::record::{Filed, Source};
 use crate::tracker::send::{self, Outcome};
@@ -176,9 +175,9 @@ impl App {
             }
             BugNews::Outcome(outcome) => {
                 self.bugs.sending = self.bugs.sending.saturating_sub(1);
-                let (verb, item, issue) = match &outcome {
-                    Outcome::Filed { item, issue } => ("filed", item, issue),
-                    Outcome::Commented { item, issue } => ("commented on", item, issue),
+                let (verb, issue) = match &outcome {
+                    Outcome::Filed { issue, .. } => ("filed", issue),
+                    Outcome::Commented { issue, .. } => ("commented on", issue),
                     Outcome::Queued { error, .. } => {
                         let again = if error.retryable() {
                             "queued, sheriff retries by itself"
@@ -196,12 +195,9 @@ impl App {
                     NoticeKind::Success,
                     format!("{verb} {} — o opens it", issue.label()),
                 );
-                let mut entry = Entry::new(
-                    EntryKind::Bug,
-                    self.author.as_str(),
-                    format!("{verb} {} {}: {}", issue.label(), issue.url, item.bug.title),
-                )
-                .with_refs(refs_of(&item.source, &issue.url));
+                let Some(mut entry) = outcome.entry(&self.author) else {
+                    return Vec::new();
+                };
                 entry.time = self.now;
                 self.pending.push(entry.clone());
                 vec![Effect::AppendHandoff {
@@ -228,19 +224,6 @@ impl App {
                 Vec::new()
             }
         }
-    }
-}
-
-fn refs_of(source: &Source, url: &str) -> Refs {
-    Refs {
-        check: source.check.clone(),
-        host: source
-            .host
-            .clone()
-            .or_else(|| source.target.clone().filter(|_| source.env.is_none())),
-        env: source.env.clone(),
-        drift: source.drift.clone(),
-        bug: Some(url.to_string()),
     }
 }
 
@@ -303,5 +286,38 @@ async fn run(spec: TrackerSpec, msg_tx: UnboundedSender<Msg>, wake: Arc<Notify>)
             () = tokio::time::sleep(RETRY_EVERY) => {}
             () = wake.notified() => {}
         }
+    }
+}
+
+impl App {
+    /// `[[autofile]]` on one run's rows: bugs (or comments) to file, through the outbox.
+    pub(crate) fn autofile_run(&mut self, run: &crate::checks::CheckRun) -> Vec<Effect> {
+        if self.autofile.is_empty() {
+            return Vec::new();
+        }
+        let mut effects = Vec::new();
+        for result in &run.rows {
+            let spec = self.config.checks.iter().find(|c| c.name == result.check);
+            let tier = spec.map_or(Default::default(), |s| s.tier);
+            let env =
+                crate::checks::record::target_refs(&self.config, &result.check, &result.target).env;
+            let acked = self.health.is_acked(result);
+            let Some(auto) =
+                self.autofile
+                    .observe(result, env.as_deref(), tier, acked, self.now.max(result.at))
+            else {
+                continue;
+            };
+            if let Some(item) = self.autofile.queued(
+                &auto,
+                &self.config,
+                self.handoff.entries(),
+                &self.bugs.filed,
+            ) {
+                self.bugs.sending += 1;
+                effects.push(Effect::FileBug(Box::new(item)));
+            }
+        }
+        effects
     }
 }

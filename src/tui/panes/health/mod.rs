@@ -119,6 +119,16 @@ impl HealthPane {
         }
     }
 
+    /// Whether an ack stands for this result's row.
+    pub fn is_acked(&self, result: &crate::checks::CheckResult) -> bool {
+        result.status != CheckStatus::Ok
+            && self
+                .rows
+                .acks
+                .get(&result.title(), &result.target)
+                .is_some()
+    }
+
     fn bug_of(&self, row: &Row) -> Option<String> {
         let (label, state) =
             self.bugs
