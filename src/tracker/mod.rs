@@ -7,10 +7,14 @@
 //! record, then the tracker's own open issues, are asked for the fingerprint first, so a
 //! recurrence (or a retry after a lost response) comments instead of filing twice.
 
+pub mod adf;
 pub mod dir;
 pub mod draft;
 pub mod fingerprint;
+pub mod gitea;
+pub mod github;
 pub mod http;
+pub mod jira;
 pub mod outbox;
 pub mod record;
 pub mod send;
@@ -190,8 +194,11 @@ pub fn connect(spec: &TrackerSpec, to: &Destination) -> Result<Box<dyn Tracker>,
     }
     match spec.kind {
         TrackerKind::Dir => Ok(Box::new(dir::DirTracker::new(dir::bug_dir(&spec)))),
+        TrackerKind::Github => Ok(Box::new(github::GithubTracker::from_spec(&spec)?)),
+        TrackerKind::Gitea => Ok(Box::new(gitea::GiteaTracker::from_spec(&spec)?)),
+        TrackerKind::Jira => Ok(Box::new(jira::JiraTracker::from_spec(&spec)?)),
         other => Err(TrackerError::Setup(format!(
-            "tracker kind \"{}\" is not built into this sheriff yet; use kind = \"dir\"",
+            "tracker kind \"{}\" is not built into this sheriff yet; use kind = \"dir\", \"github\", \"gitea\" or \"jira\"",
             other.name()
         ))),
     }
