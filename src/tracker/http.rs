@@ -99,12 +99,7 @@ impl Api {
             let path = format!("{}/", base.path());
             base.set_path(&path);
         }
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("sheriff/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| TrackerError::Setup(format!("{tracker}: {e}")))?;
+        let client = client(tracker, timeout)?;
         Ok(Api {
             tracker,
             client,
@@ -113,6 +108,15 @@ impl Api {
             auth,
             token_source,
         })
+    }
+
+    /// `path` under the base; `""` is the configured URL itself.
+    /// Uses `[tracker] timeout` instead of the default, when one is set.
+    pub fn retime(&mut self, timeout: Option<Duration>) -> Result<(), TrackerError> {
+        if let Some(timeout) = timeout {
+            self.client = client(self.tracker, timeout)?;
+        }
+        Ok(())
     }
 
     /// `path` under the base; `""` is the configured URL itself.
@@ -224,6 +228,15 @@ impl Api {
             },
         }
     }
+}
+
+fn client(tracker: &str, timeout: Duration) -> Result<reqwest::Client, TrackerError> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .user_agent(concat!("sheriff/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| TrackerError::Setup(format!("{tracker}: {e}")))
 }
 
 /// The URL parsed; plain `http` only to loopback, where a test or a tunnel listens.
@@ -394,6 +407,61 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert("ratelimit-reset", HeaderValue::from_static("7"));
         assert_eq!(rate_limit_wait(&h), Some(Duration::from_secs(7)));
+    }
+
+    /// A loopback server that answers every request with `response` (status line,
+    /// headers and body as one text): for the statuses no tracker's API description
+    /// lets a contract mock send (429, GitHub's 401 and rate-limited 403).
+    async fn answering(response: &'static str) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                // The request is small and is not read further: one read takes it.
+                let mut buf = [0u8; 8192];
+                let _ = stream.read(&mut buf).await;
+                let _ = stream.write_all(response.as_bytes()).await;
+                let _ = stream.shutdown().await;
+            }
+        });
+        base
+    }
+
+    async fn status_of(response: &'static str) -> TrackerError {
+        let base = answering(response).await;
+        let api = Api::new("github", &base, Auth::None, "$GITHUB_TOKEN".into()).unwrap();
+        api.send(api.request(Method::GET, "repos/acme/infra"))
+            .await
+            .unwrap_err()
+    }
+
+    #[tokio::test]
+    async fn refusals_and_rate_limits_read_from_real_answers() {
+        let err = status_of(
+            "HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\ncontent-length: 29\r\nconnection: close\r\n\r\n{\"message\":\"Bad credentials\"}",
+        )
+        .await;
+        assert_eq!(
+            err.to_string(),
+            "github refused the token (401): Bad credentials; check $GITHUB_TOKEN"
+        );
+        assert!(!err.retryable());
+
+        let err = status_of(
+            "HTTP/1.1 429 Too Many Requests\r\nretry-after: 30\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        )
+        .await;
+        assert_eq!(err.retry_after(), Some(Duration::from_secs(30)));
+        assert!(err.retryable());
+        assert!(err.to_string().contains("rate limiting"), "{err}");
+
+        // GitHub's primary limit: 403 with no requests left and the reset as epoch seconds.
+        let err = status_of(
+            "HTTP/1.1 403 Forbidden\r\nx-ratelimit-remaining: 0\r\nx-ratelimit-reset: 1\r\ncontent-length: 37\r\nconnection: close\r\n\r\n{\"message\":\"API rate limit exceeded\"}",
+        )
+        .await;
+        assert!(matches!(err, TrackerError::RateLimited { .. }), "{err:?}");
     }
 
     #[test]

@@ -7,13 +7,17 @@
 //! record, then the tracker's own open issues, are asked for the fingerprint first, so a
 //! recurrence (or a retry after a lost response) comments instead of filing twice.
 
+pub mod adf;
 pub mod autofile;
 pub mod bugzilla;
 pub mod dir;
 pub mod draft;
 pub mod fingerprint;
+pub mod gitea;
+pub mod github;
 pub mod gitlab;
 pub mod http;
+pub mod jira;
 pub mod outbox;
 pub mod phorge;
 pub mod record;
@@ -241,8 +245,11 @@ pub fn connect(spec: &TrackerSpec, to: &Destination) -> Result<Box<dyn Tracker>,
         TrackerKind::Bugzilla => Ok(Box::new(bugzilla::Bugzilla::new(&spec)?)),
         TrackerKind::Phorge => Ok(Box::new(phorge::Phorge::new(&spec)?)),
         TrackerKind::Webhook => Ok(Box::new(webhook::Webhook::new(&spec)?)),
+        TrackerKind::Github => Ok(Box::new(github::GithubTracker::from_spec(&spec)?)),
+        TrackerKind::Gitea => Ok(Box::new(gitea::GiteaTracker::from_spec(&spec)?)),
+        TrackerKind::Jira => Ok(Box::new(jira::JiraTracker::from_spec(&spec)?)),
         other => Err(TrackerError::Setup(format!(
-            "tracker kind \"{}\" is not built into this sheriff yet; use kind = \"dir\"",
+            "tracker kind \"{}\" is not built into this sheriff yet; use another kind (docs/bugs.md)",
             other.name()
         ))),
     }
