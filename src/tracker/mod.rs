@@ -18,6 +18,7 @@ pub mod github;
 pub mod gitlab;
 pub mod http;
 pub mod jira;
+pub mod mail;
 pub mod outbox;
 pub mod phorge;
 pub mod record;
@@ -245,6 +246,7 @@ pub fn connect(spec: &TrackerSpec, to: &Destination) -> Result<Box<dyn Tracker>,
         TrackerKind::Bugzilla => Ok(Box::new(bugzilla::Bugzilla::new(&spec)?)),
         TrackerKind::Phorge => Ok(Box::new(phorge::Phorge::new(&spec)?)),
         TrackerKind::Webhook => Ok(Box::new(webhook::Webhook::new(&spec)?)),
+        TrackerKind::Mail => Ok(Box::new(mail::Mail::new(&spec)?)),
         TrackerKind::Github => Ok(Box::new(github::GithubTracker::from_spec(&spec)?)),
         TrackerKind::Gitea => Ok(Box::new(gitea::GiteaTracker::from_spec(&spec)?)),
         TrackerKind::Jira => Ok(Box::new(jira::JiraTracker::from_spec(&spec)?)),
