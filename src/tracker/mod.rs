@@ -13,6 +13,7 @@ pub mod fingerprint;
 pub mod http;
 pub mod outbox;
 pub mod record;
+pub mod redmine;
 pub mod send;
 pub mod token;
 
@@ -190,6 +191,7 @@ pub fn connect(spec: &TrackerSpec, to: &Destination) -> Result<Box<dyn Tracker>,
     }
     match spec.kind {
         TrackerKind::Dir => Ok(Box::new(dir::DirTracker::new(dir::bug_dir(&spec)))),
+        TrackerKind::Redmine => Ok(Box::new(redmine::RedmineTracker::new(&spec)?)),
         other => Err(TrackerError::Setup(format!(
             "tracker kind \"{}\" is not built into this sheriff yet; use kind = \"dir\"",
             other.name()
