@@ -22,6 +22,7 @@ pub mod mail;
 pub mod outbox;
 pub mod phorge;
 pub mod record;
+pub mod redmine;
 pub mod send;
 pub mod subjects;
 pub mod token;
@@ -250,9 +251,6 @@ pub fn connect(spec: &TrackerSpec, to: &Destination) -> Result<Box<dyn Tracker>,
         TrackerKind::Github => Ok(Box::new(github::GithubTracker::from_spec(&spec)?)),
         TrackerKind::Gitea => Ok(Box::new(gitea::GiteaTracker::from_spec(&spec)?)),
         TrackerKind::Jira => Ok(Box::new(jira::JiraTracker::from_spec(&spec)?)),
-        other => Err(TrackerError::Setup(format!(
-            "tracker kind \"{}\" is not built into this sheriff yet; use another kind (docs/bugs.md)",
-            other.name()
-        ))),
+        TrackerKind::Redmine => Ok(Box::new(redmine::RedmineTracker::new(&spec)?)),
     }
 }
