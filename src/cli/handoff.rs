@@ -113,6 +113,10 @@ pub struct HandoffArgs {
     /// go on the command line).
     #[arg(long, value_name = "VAR", requires = "post")]
     pub post_token_env: Option<String>,
+    /// Also mail the report to this address (SMTP or sendmail, as `[handoff]` or a mail
+    /// `[tracker]` configure it).
+    #[arg(long, value_name = "ADDRESS")]
+    pub mail: Option<String>,
 }
 
 /// `sheriff note TEXT`: append a note.
@@ -141,7 +145,63 @@ pub fn shift(config: Option<&Path>, args: &ShiftArgs) -> anyhow::Result<ExitCode
         ShiftEdge::Start => EntryKind::ShiftStart,
         ShiftEdge::End => EntryKind::ShiftEnd,
     };
-    save(&log, Entry::new(kind, author, args.text.join(" ")))
+    let saved = save(&log, Entry::new(kind, author, args.text.join(" ")))?;
+    if args.edge == ShiftEdge::End {
+        if let Some((_, config)) = super::find_config(config).map_err(|e| anyhow!("{e}"))? {
+            if let Some(to) = &config.handoff.mail {
+                let loaded = log.load().context("reading the handoff log")?;
+                let span = Span::resolve(Period::Shift, &loaded.entries, Utc::now());
+                let open = crate::problems::Problems::from_log(&loaded.entries).open();
+                let markdown = Report::build(&loaded.entries, span, open).to_markdown();
+                if let Err(e) = mail_report(&config, to, &markdown) {
+                    eprintln!("sheriff: the shift report was not mailed: {e:#}");
+                    return Ok(ExitCode::FAILURE);
+                }
+                eprintln!("sheriff: shift report mailed to {to}");
+            }
+        }
+    }
+    Ok(saved)
+}
+
+/// Mails the shift report through the mail transport: `[handoff]`'s `mail_from` and
+/// `smtp`, else a mail `[tracker]`'s `from` and `smtp` (its credentials too), else the
+/// local sendmail.
+fn mail_report(config: &crate::config::Config, to: &str, markdown: &str) -> anyhow::Result<()> {
+    let tracker = &config.tracker;
+    let mut spec = crate::config::TrackerSpec {
+        kind: crate::config::TrackerKind::Mail,
+        to: Some(to.to_string()),
+        from: config
+            .handoff
+            .mail_from
+            .clone()
+            .or_else(|| tracker.from.clone()),
+        smtp: config.handoff.smtp.clone().or_else(|| tracker.smtp.clone()),
+        ..crate::config::TrackerSpec::default()
+    };
+    if tracker.kind == crate::config::TrackerKind::Mail && spec.smtp == tracker.smtp {
+        spec.user = tracker.user.clone();
+        spec.token_env = tracker.token_env.clone();
+        spec.token_file = tracker.token_file.clone();
+    }
+    if spec.from.is_none() {
+        let host = std::fs::read_to_string("/etc/hostname").unwrap_or_else(|_| "localhost".into());
+        spec.from = Some(format!("sheriff@{}", host.trim()));
+    }
+    let mail = crate::tracker::mail::Mail::new(&spec).map_err(|e| anyhow!("{e}"))?;
+    let body = crate::redact::mask(markdown).into_owned();
+    let subject = format!("Shift report {}", Utc::now().format("%Y-%m-%d %H:%M UTC"));
+    let id = format!(
+        "<report.{}.{:08x}@sheriff>",
+        Utc::now().format("%Y%m%d%H%M%S"),
+        rand::random::<u32>()
+    );
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(mail.send(&subject, &body, &id, None))
+        .map_err(|e| anyhow!("{e}"))
 }
 
 /// `sheriff handoff`: print the shift report.
@@ -202,6 +262,17 @@ pub fn handoff(config: Option<&Path>, args: &HandoffArgs) -> anyhow::Result<Exit
             "sheriff: report posted to {}",
             crate::handoff::url_without_secrets(url)
         );
+    }
+    if let Some(to) = &args.mail {
+        let config = super::find_config(config)
+            .map_err(|e| anyhow!("{e}"))?
+            .map(|(_, c)| c)
+            .unwrap_or_default();
+        if let Err(e) = mail_report(&config, to, &markdown) {
+            eprintln!("sheriff: the report was not mailed: {e:#}");
+            return Ok(ExitCode::FAILURE);
+        }
+        eprintln!("sheriff: report mailed to {to}");
     }
     // The process exits next: freeing a large log string by string would only add ~10% to
     // the command's time (measured over 100,000 entries), so leave it to the OS.

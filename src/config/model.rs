@@ -494,6 +494,11 @@ pub struct HandoffSpec {
     pub path: Option<PathBuf>,
     /// A git remote shared by the team.
     pub share: Option<String>,
+    /// Where `sheriff shift end` mails the shift report (`systems@example.org`).
+    pub mail: Option<String>,
+    /// The report's sender and SMTP relay; else `[tracker]`'s `from` and `smtp`.
+    pub mail_from: Option<String>,
+    pub smtp: Option<String>,
 }
 
 /// `[ui]`: presets by name (built in) or a path to a user file.

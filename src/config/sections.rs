@@ -196,12 +196,16 @@ fn ssh_problem(ssh: &str) -> Option<&'static str> {
 }
 
 pub(crate) fn handoff(table: &DeTable<'_>, problems: &mut Problems) -> HandoffSpec {
-    let mut f = Fields::new(table, "[handoff]", &["author", "path", "share"], problems);
+    let keys = &["author", "path", "share", "mail", "mail_from", "smtp"];
+    let mut f = Fields::new(table, "[handoff]", keys, problems);
     f.report_unknown();
     HandoffSpec {
         author: f.string("author").map(Spanned::into_inner),
         path: f.path("path"),
         share: f.string("share").map(Spanned::into_inner),
+        mail: f.string("mail").map(Spanned::into_inner),
+        mail_from: f.string("mail_from").map(Spanned::into_inner),
+        smtp: f.string("smtp").map(Spanned::into_inner),
     }
 }
 
