@@ -381,3 +381,37 @@ fn a_tracker_that_cannot_be_reached_exits_75_with_queued_and_two_retries_send_on
     assert_eq!(server.issues().len(), 1, "{a:?} {b:?}");
     assert!(outbox_items(home.path()).is_empty());
 }
+
+#[test]
+fn filed_bugs_are_followed_to_their_close() {
+    let server = GitLab::start();
+    let (spec, desk) = (spec(&server.url(), Duration::from_secs(5)), desk());
+    file(
+        &spec,
+        &desk,
+        &Queued::new(bug("followed"), Destination::default(), Source::default()),
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    assert!(
+        rt.block_on(send::follow(&spec, &desk.record)).is_empty(),
+        "still open"
+    );
+    server.close(1);
+    let changed = rt.block_on(send::follow(&spec, &desk.record));
+    assert_eq!(changed.len(), 1);
+    assert_eq!(
+        desk.record.load()[0].state,
+        sheriff::tracker::IssueState::Closed
+    );
+    assert!(
+        rt.block_on(send::follow(&spec, &desk.record)).is_empty(),
+        "closed bugs are not asked again"
+    );
+    // A recurrence after the close files a new bug, not a comment on the closed one.
+    let again = file(
+        &spec,
+        &desk,
+        &Queued::new(bug("followed"), Destination::default(), Source::default()),
+    );
+    assert!(matches!(again, Outcome::Filed { .. }), "{again:?}");
+}

@@ -40,6 +40,9 @@ pub struct Filed {
     pub state: IssueState,
     #[serde(default)]
     pub source: Source,
+    /// Where a route sent it, so following it asks the right repo or project.
+    #[serde(default)]
+    pub to: super::Destination,
 }
 
 #[derive(Debug, Clone)]
@@ -85,6 +88,17 @@ impl Record {
             }
         }
         latest
+    }
+
+    /// Records a state seen while following a bug; a line only when it changed.
+    pub fn note_state(&self, filed: &Filed, state: IssueState) -> std::io::Result<bool> {
+        if filed.state == state {
+            return Ok(false);
+        }
+        let mut line = filed.clone();
+        line.state = state;
+        line.at = chrono::Utc::now();
+        self.append(&line).map(|()| true)
     }
 
     /// The open bug sheriff filed for this fingerprint in this tracker, if any.

@@ -106,6 +106,41 @@ pub async fn deliver(
     Ok((issue, false))
 }
 
+/// How many open bugs one round of following asks about: trackers' rate limits are per
+/// hour, and a round runs every few minutes.
+pub const FOLLOW_AT_MOST: usize = 30;
+
+/// Asks the tracker about the open bugs sheriff filed there (the longest unasked first,
+/// at most [`FOLLOW_AT_MOST`]) and records each that changed state; returns those.
+pub async fn follow(spec: &TrackerSpec, record: &Record) -> Vec<Filed> {
+    let mut open: Vec<Filed> = record
+        .load()
+        .into_iter()
+        .filter(|f| f.state == IssueState::Open && f.tracker == super::key(spec, &f.to))
+        .collect();
+    open.sort_by_key(|f| f.at);
+    let mut changed = Vec::new();
+    for filed in open.into_iter().take(FOLLOW_AT_MOST) {
+        let Ok(tracker) = super::connect(spec, &filed.to) else {
+            break;
+        };
+        match tracker.state(&filed.issue).await {
+            Ok(Some(state)) if state != filed.state => {
+                if record.note_state(&filed, state).unwrap_or(false) {
+                    let mut now = filed.clone();
+                    now.state = state;
+                    changed.push(now);
+                }
+            }
+            // Unchanged, or a tracker that cannot say: nothing to record.
+            Ok(_) => {}
+            // Limited or offline: the next round asks again.
+            Err(_) => break,
+        }
+    }
+    changed
+}
+
 /// Sends every due item (all of them with `force`) to `spec`'s tracker, one at a time.
 pub async fn flush(
     spec: &TrackerSpec,
@@ -170,6 +205,7 @@ async fn send_one(
                 at: Utc::now(),
                 state: IssueState::Open,
                 source: item.source.clone(),
+                to: item.to.clone(),
             };
             if let Err(e) = record.append(&filed) {
                 let error = TrackerError::Setup(format!(

@@ -23,6 +23,8 @@ use crate::tracker::{self, IssueState};
 
 /// How often the desk looks for due bugs in the outbox.
 const RETRY_EVERY: Duration = Duration::from_secs(30);
+/// How often it asks the tracker whether the bugs it filed are still open.
+const FOLLOW_EVERY: Duration = Duration::from_secs(300);
 
 #[derive(Debug)]
 pub enum BugNews {
@@ -163,10 +165,11 @@ impl App {
         self.dirty = true;
         match news {
             BugNews::Book { filed, queued } => {
+                let effects = self.closed_while_red(&filed);
                 self.health.set_bugs(&filed);
                 self.bugs.filed = filed;
                 self.bugs.queued = queued;
-                Vec::new()
+                effects
             }
             BugNews::NotQueued(why) => {
                 self.bugs.sending = self.bugs.sending.saturating_sub(1);
@@ -206,6 +209,53 @@ impl App {
                 }]
             }
         }
+    }
+
+    /// Bugs that closed since the last book while their row is still red: said, and
+    /// recorded so the shift report carries it; the sheriff reopens or files again.
+    fn closed_while_red(&mut self, filed: &[Filed]) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        for now in filed.iter().filter(|f| f.state == IssueState::Closed) {
+            let was_open = self.bugs.filed.iter().any(|b| {
+                b.issue == now.issue && b.tracker == now.tracker && b.state == IssueState::Open
+            });
+            let (Some(check), Some(target)) = (&now.source.check, &now.source.target) else {
+                continue;
+            };
+            if !was_open
+                || !self
+                    .health
+                    .is_red(check, target, now.source.item.as_deref())
+            {
+                continue;
+            }
+            let text = format!(
+                "{} was closed while {check} on {target} is still red: reopen it or file again ({})",
+                now.issue.label(),
+                now.issue.url
+            );
+            self.notify(NoticeKind::Error, text.clone());
+            let mut entry = crate::handoff::Entry::new(
+                crate::handoff::EntryKind::Bug,
+                self.author.as_str(),
+                text,
+            )
+            .with_refs(crate::handoff::Refs {
+                check: Some(check.clone()),
+                env: now.source.env.clone(),
+                bug: Some(now.issue.url.clone()),
+                ..Default::default()
+            })
+            .with_tags(vec!["closed-while-red".into()]);
+            entry.time = self.now;
+            if self.recording {
+                effects.push(Effect::AppendHandoff {
+                    entry: Box::new(entry),
+                    retry: false,
+                });
+            }
+        }
+        effects
     }
 
     pub(crate) fn open_bug(&mut self) -> Vec<Effect> {
@@ -271,9 +321,14 @@ impl Drop for Desk {
 
 async fn run(spec: TrackerSpec, msg_tx: UnboundedSender<Msg>, wake: Arc<Notify>) {
     let (outbox, record) = tracker::places(&spec);
+    let mut followed: Option<tokio::time::Instant> = None;
     loop {
         for outcome in send::flush(&spec, &outbox, &record, false).await {
             let _ = msg_tx.send(Msg::Bugs(Box::new(BugNews::Outcome(outcome))));
+        }
+        if followed.is_none_or(|at| at.elapsed() >= FOLLOW_EVERY) {
+            followed = Some(tokio::time::Instant::now());
+            send::follow(&spec, &record).await;
         }
         let book = BugNews::Book {
             filed: record.load(),

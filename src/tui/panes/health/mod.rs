@@ -119,6 +119,16 @@ impl HealthPane {
         }
     }
 
+    /// Whether the row for (check, target, item) is not OK now.
+    pub fn is_red(&self, check: &str, target: &str, item: Option<&str>) -> bool {
+        self.rows.all().any(|r| {
+            r.check == check
+                && r.target == target
+                && r.item.as_deref() == item
+                && matches!(r.status(), CheckStatus::Critical | CheckStatus::Warning)
+        })
+    }
+
     /// Whether an ack stands for this result's row.
     pub fn is_acked(&self, result: &crate::checks::CheckResult) -> bool {
         result.status != CheckStatus::Ok
