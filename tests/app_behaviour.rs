@@ -377,3 +377,55 @@ fn two_hosts_asking_at_once_are_answered_in_the_order_the_sheriff_picks() {
     assert_eq!(unlocked.as_deref(), Some("s3cret"));
     assert_eq!(declined.as_deref(), None);
 }
+
+/// `b` in each pane opens a draft about what is selected there.
+fn bug_form(app: &mut App, pane: char) -> sheriff::tui::bug_form::BugForm {
+    press(app, KeyCode::Char(pane));
+    press(app, KeyCode::Char('b'));
+    match app.overlay.take() {
+        Some(Overlay::Bug(form)) => *form,
+        other => panic!("b opened {other:?}"),
+    }
+}
+
+#[test]
+fn b_drafts_a_bug_about_the_selected_check_drift_log_line_or_entry() {
+    let mut app = app();
+    let check = bug_form(&mut app, '1');
+    assert!(
+        check.title.text.contains("CRITICAL") || check.title.text.contains("WARNING"),
+        "{}",
+        check.title.text
+    );
+    assert!(
+        check.body_text().contains("### Last output"),
+        "{}",
+        check.body_text()
+    );
+    assert!(check.body_text().contains("sheriff fingerprint: sheriff"));
+
+    let drift = bug_form(&mut app, '3');
+    assert!(drift.title.text.contains("DRIFT"), "{}", drift.title.text);
+    assert_eq!(drift.draft.source.drift.as_deref(), Some("app config"));
+
+    let log = bug_form(&mut app, '2');
+    assert!(
+        log.body_text().contains("### Log lines"),
+        "{}",
+        log.body_text()
+    );
+
+    let entry = bug_form(&mut app, '4');
+    assert!(
+        entry.body_text().contains("### Last output"),
+        "{}",
+        entry.body_text()
+    );
+
+    // Filing hands the runner an outbox item; the form closes.
+    press(&mut app, KeyCode::Char('1'));
+    press(&mut app, KeyCode::Char('b'));
+    let effects = ctrl(&mut app, 's');
+    assert!(matches!(&effects[..], [Effect::FileBug(_)]), "{effects:?}");
+    assert!(app.overlay.is_none());
+}

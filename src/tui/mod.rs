@@ -4,8 +4,8 @@
 
 pub mod action;
 pub mod app;
-mod bug_form;
-mod bugs;
+pub mod bug_form;
+pub mod bugs;
 mod editor;
 pub mod input;
 pub mod key;

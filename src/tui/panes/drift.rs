@@ -182,6 +182,54 @@ impl Pane for DriftPane {
         }
     }
 
+    fn bug_subject(&self) -> Option<crate::tracker::draft::Subject> {
+        let rows = self.rows();
+        let drifted = |report: &DriftReport| {
+            report
+                .drifted()
+                .map(|f| match &f.note {
+                    Some(note) => format!("{} — {note}", f.path),
+                    None => f.path.clone(),
+                })
+                .collect::<Vec<_>>()
+        };
+        let (name, (left, right), report, file) = match rows.get(self.view.selected)? {
+            Row::Target(name, between, report) => (*name, *between, *report, None),
+            Row::File(name, file) => {
+                let target = rows.iter().find_map(|r| match r {
+                    Row::Target(n, between, report) if n == name => Some((*between, *report)),
+                    _ => None,
+                })?;
+                (*name, target.0, target.1, Some(*file))
+            }
+        };
+        let files = report.map(drifted).unwrap_or_default();
+        let (summary, output) = match file {
+            Some(f) => (
+                f.note
+                    .clone()
+                    .unwrap_or_else(|| format!("{} differs", f.path)),
+                Some(f.diff.clone()),
+            ),
+            None => (
+                format!("{} files differ between {left} and {right}", files.len()),
+                Some(files.join("\n")),
+            ),
+        };
+        Some(crate::tracker::draft::Subject {
+            kind: "drift",
+            name: name.to_string(),
+            env: Some(left.clone()),
+            target: Some(format!("{left} ↔ {right}")),
+            item: file.map(|f| f.path.clone()),
+            state: "DRIFT".into(),
+            summary,
+            since: report.map(|r| r.at),
+            output,
+            ..Default::default()
+        })
+    }
+
     fn selection_refs(&self) -> Refs {
         let rows = self.rows();
         let drift = match rows.get(self.view.selected) {

@@ -241,6 +241,37 @@ impl Pane for LogsPane {
         })
     }
 
+    fn bug_subject(&self) -> Option<crate::tracker::draft::Subject> {
+        let at = self.selected_index();
+        let line = self.line_at(at)?;
+        let (log, target) = line
+            .source
+            .split_once('@')
+            .unwrap_or((line.source.as_str(), ""));
+        // The selected line and the lines of its source before it, oldest first.
+        let mut lines: Vec<String> = (0..=at)
+            .rev()
+            .filter_map(|i| self.line_at(i))
+            .filter(|l| l.source == line.source)
+            .take(crate::tracker::draft::LOG_LINES)
+            .map(|l| format!("{} {}", l.received.format("%H:%M:%S"), l.text))
+            .collect();
+        lines.reverse();
+        Some(crate::tracker::draft::Subject {
+            kind: "log",
+            name: log.to_string(),
+            env: (!target.is_empty()).then(|| target.to_string()),
+            target: (!target.is_empty()).then(|| target.to_string()),
+            state: line
+                .level
+                .map_or("LOG".to_string(), |l| format!("{l:?}").to_uppercase()),
+            summary: line.text.chars().take(120).collect(),
+            since: Some(line.received),
+            log_lines: lines,
+            ..Default::default()
+        })
+    }
+
     fn selection_refs(&self) -> Refs {
         let Some(line) = self.line_at(self.selected_index()) else {
             return Refs::default();
