@@ -201,6 +201,11 @@ labels = ["sheriff"]
 env = "staging"
 labels = ["staging"]
 
+[[autofile]]
+checks = ["app running"]
+after = "1m"
+labels = ["autofiled"]
+
 [handoff]
 author = "demo"
 path = {handoff}
