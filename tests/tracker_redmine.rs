@@ -13,7 +13,7 @@ use serde_json::Value;
 use sheriff::config::{TrackerKind, TrackerSpec};
 use sheriff::tracker::outbox::{Outbox, Queued};
 use sheriff::tracker::record::{Record, Source};
-use sheriff::tracker::send::{flush, tracker_key, Outcome};
+use sheriff::tracker::send::{flush, Outcome};
 use sheriff::tracker::{connect, Bug, Destination, Fingerprint, IssueState, Tracker, TrackerError};
 
 /// The `[tracker]` a sheriff would write for this Redmine, the admin key in a file.
@@ -221,8 +221,7 @@ async fn a_wrong_key_is_refused_naming_its_variable() {
 #[tokio::test]
 async fn a_second_bug_with_the_same_fingerprint_becomes_a_comment() {
     let dir = tempfile::tempdir().unwrap();
-    let t = tracker(dir.path());
-    let key = tracker_key(&*t, "ops");
+    let spec = spec(dir.path());
     let outbox = Outbox::at(dir.path().join("outbox"));
     let record = Record::at(dir.path().join("filed.jsonl"));
     let fp = fresh_fingerprint("flush");
@@ -234,7 +233,7 @@ async fn a_second_bug_with_the_same_fingerprint_becomes_a_comment() {
         );
         outbox.put(&item).unwrap();
     }
-    let outcomes = flush(&*t, &key, &outbox, &record, true).await;
+    let outcomes = flush(&spec, &outbox, &record, true).await;
     let (filed, commented) = match outcomes.as_slice() {
         [Outcome::Filed { issue: a, .. }, Outcome::Commented { issue: b, item }] => {
             (a.clone(), (b.clone(), item.bug.body.clone()))
@@ -254,7 +253,9 @@ async fn a_second_bug_with_the_same_fingerprint_becomes_a_comment() {
     assert_eq!(all["total_count"], 1, "{all}");
     let seen = issue_json(&filed.id, "?include=journals");
     let note = seen["journals"][0]["notes"].as_str().unwrap_or_default();
-    assert_eq!(note.replace("\r\n", "\n").trim(), commented.1.trim());
+    let note = note.replace("\r\n", "\n");
+    assert!(note.starts_with("**Seen again**"), "{note}");
+    assert!(note.contains(commented.1.trim()), "{note}");
 
     // With no record of it (another machine's sheriff), Redmine's own query dedupes.
     let elsewhere = Record::at(dir.path().join("elsewhere.jsonl"));
@@ -265,7 +266,7 @@ async fn a_second_bug_with_the_same_fingerprint_becomes_a_comment() {
             Source::default(),
         ))
         .unwrap();
-    let outcomes = flush(&*t, &key, &outbox, &elsewhere, true).await;
+    let outcomes = flush(&spec, &outbox, &elsewhere, true).await;
     match outcomes.as_slice() {
         [Outcome::Commented { issue, .. }] => assert_eq!(issue, &filed),
         other => panic!("expected a comment on {}, got {other:#?}", filed.id),

@@ -295,10 +295,12 @@ mod tests {
     #[tokio::test]
     async fn a_recurrence_comments_on_the_open_bug_and_recovery_says_so() {
         let dir = tempfile::tempdir().unwrap();
-        let mut config = Config::default();
-        config.tracker = TrackerSpec {
-            path: Some(dir.path().join("bugs")),
-            ..TrackerSpec::default()
+        let config = Config {
+            tracker: TrackerSpec {
+                path: Some(dir.path().join("bugs")),
+                ..TrackerSpec::default()
+            },
+            ..Config::default()
         };
         let (outbox, record) = crate::tracker::places(&config.tracker);
         let mut auto = Autofile::new(&[rule(5)]);

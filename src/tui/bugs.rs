@@ -31,7 +31,7 @@ pub enum BugNews {
     /// What the record and the outbox hold now.
     Book { filed: Vec<Filed>, queued: usize },
     /// One bug's fate.
-    Outcome(Outcome),
+    Outcome(Box<Outcome>),
     /// The outbox itself could not be written: nothing was sent.
     NotQueued(String),
 }
@@ -177,6 +177,7 @@ impl App {
                 Vec::new()
             }
             BugNews::Outcome(outcome) => {
+                let outcome = *outcome;
                 self.bugs.sending = self.bugs.sending.saturating_sub(1);
                 let (verb, issue) = match &outcome {
                     Outcome::Filed { issue, .. } => ("filed", issue),
@@ -301,7 +302,7 @@ impl Desk {
         tokio::spawn(async move {
             let (outbox, record) = tracker::places(&spec);
             let news = match send::file(&spec, &outbox, &record, &item).await {
-                Ok(outcome) => BugNews::Outcome(outcome),
+                Ok(outcome) => BugNews::Outcome(Box::new(outcome)),
                 Err(e) => BugNews::NotQueued(format!(
                     "cannot write the outbox in {}: {e}",
                     outbox.dir().display()
@@ -324,7 +325,7 @@ async fn run(spec: TrackerSpec, msg_tx: UnboundedSender<Msg>, wake: Arc<Notify>)
     let mut followed: Option<tokio::time::Instant> = None;
     loop {
         for outcome in send::flush(&spec, &outbox, &record, false).await {
-            let _ = msg_tx.send(Msg::Bugs(Box::new(BugNews::Outcome(outcome))));
+            let _ = msg_tx.send(Msg::Bugs(Box::new(BugNews::Outcome(Box::new(outcome)))));
         }
         if followed.is_none_or(|at| at.elapsed() >= FOLLOW_EVERY) {
             followed = Some(tokio::time::Instant::now());

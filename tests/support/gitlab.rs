@@ -241,7 +241,8 @@ fn route(
             (200, Value::Array(found), vec![])
         }
         ("GET", ["projects", _, "issues", iid]) => {
-            match s.issues.iter().find(|i| i["iid"].to_string() == *iid) {
+            let iid: u64 = iid.parse().unwrap_or(0);
+            match s.issues.iter().find(|i| i["iid"] == iid) {
                 Some(issue) => (200, issue.clone(), vec![]),
                 None => (404, json!({"message": "404 Not found"}), vec![]),
             }

@@ -26,7 +26,7 @@ use tokio::sync::oneshot;
 
 #[path = "http/request.rs"]
 mod request;
-pub use request::{read_request, Refusal, Request};
+pub use request::{read_request, Refusal};
 
 /// The body `/ok` answers with (as `application/json`).
 pub const OK_BODY: &str = r#"{"status":"ok","items":[{"state":"up"}]}"#;
