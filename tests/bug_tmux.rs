@@ -68,8 +68,9 @@ fn b_files_the_failing_check_with_its_context_and_a_recurrence_comments() {
         "labels and the staging route: {text}"
     );
     assert!(text.contains("sheriff fingerprint: sheriff"), "{text}");
-    // The row links to its bug.
+    // The row links to its bug, and the handoff log records it with the bug's state.
     term.wait_for("#1 open", WAIT);
+    term.wait_for("[open] filed #1", WAIT);
 
     // The same breakage again: the form offers the open bug; filing comments on it.
     term.send(&["b"]);

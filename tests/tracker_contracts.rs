@@ -2,7 +2,8 @@
 //! that tracker's documentation says (GitLab REST v4, Bugzilla 5 WebService, Phorge
 //! Conduit, the webhook contract in docs/bugs.md), recording what it received: the exact
 //! requests of create, comment and the open-bug search, and each tracker's shapes of a
-//! refused token, a rejected bug and a rate limit with its reset header.
+//! refused token, a rejected bug and a rate limit with its reset header. Jira Data Center
+//! (REST v2) is here too: Prism serves only the Cloud description.
 
 #[path = "support/http.rs"]
 mod http;
@@ -352,4 +353,68 @@ fn the_webhook_sends_the_documented_events_and_dedupes_by_the_record() {
     assert_eq!(seen[1].json()["event"], "comment");
     assert_eq!(seen[1].json()["issue"], "42");
     matrix(&bed, "42");
+}
+
+/// Jira Data Center's REST v2 (docs.atlassian.com/software/jira/docs/api/REST/9.12.0).
+fn jira_datacenter(seen: &Seen, mode: Mode) -> Answer {
+    match mode {
+        Mode::Unauthorized => return (401, vec![], r#"{"errorMessages":["You are not authenticated. Authentication required to perform this operation."],"errors":{}}"#.into()),
+        Mode::Rejected => return (400, vec![], r#"{"errorMessages":[],"errors":{"summary":"You must specify a summary of the issue."}}"#.into()),
+        Mode::RateLimited => return limited(),
+        Mode::Normal => {}
+    }
+    match (seen.method.as_str(), seen.target.as_str()) {
+        ("POST", "/rest/api/2/issue") => (
+            201,
+            vec![],
+            r#"{"id":"10002","key":"OPS-12","self":"http://jira.example/rest/api/2/issue/10002"}"#
+                .into(),
+        ),
+        ("POST", "/rest/api/2/issue/OPS-12/comment") => {
+            (201, vec![], r#"{"id":"10000","body":"seen again"}"#.into())
+        }
+        ("POST", "/rest/api/2/search") => json(
+            r#"{"startAt":0,"maxResults":1,"total":1,"issues":[{"id":"10002","key":"OPS-12","fields":{"summary":"x"}}]}"#,
+        ),
+        _ => (
+            404,
+            vec![],
+            r#"{"errorMessages":["not found"],"errors":{}}"#.into(),
+        ),
+    }
+}
+
+#[test]
+fn jira_data_center_requests_are_the_documented_ones() {
+    let bed = bed(
+        TrackerKind::Jira,
+        |s| {
+            s.project = Some("OPS".into());
+            s.flavor = sheriff::config::JiraFlavor::DataCenter;
+        },
+        jira_datacenter,
+    );
+    let (issue, seen) = matrix(&bed, "OPS-12");
+    assert!(issue.url.ends_with("/browse/OPS-12"), "{}", issue.url);
+    let create = &seen[0];
+    assert_eq!(
+        create.header("Authorization"),
+        Some(format!("Bearer {TOKEN}").as_str())
+    );
+    let fields = &create.json()["fields"];
+    assert_eq!(fields["project"]["key"], "OPS");
+    assert_eq!(fields["summary"], "[staging] api: CRITICAL — 503");
+    assert!(
+        fields["description"].is_string(),
+        "v2 takes a plain text description: {fields}"
+    );
+    assert_eq!(seen[1].json()["body"], "seen again");
+    let jql = seen[2].json()["jql"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        jql.contains("project = \"OPS\"") && jql.contains(bug().fingerprint.as_str()),
+        "{jql}"
+    );
 }

@@ -108,6 +108,7 @@ impl EntryKind {
     }
 
     /// Written by sheriff itself rather than typed by a person; folded in the timeline.
+    /// (A bug is the sheriff's own act unless it was autofiled: see [`Entry::is_automatic`].)
     pub fn is_automatic(self) -> bool {
         matches!(
             self,
@@ -146,6 +147,15 @@ pub enum EntryError {
 }
 
 impl Entry {
+    /// Whether sheriff wrote this by itself: check states, accepted drift, and bugs filed
+    /// by an `[[autofile]]` rule; a bug the sheriff filed with `b` is theirs.
+    pub fn is_automatic(&self) -> bool {
+        match self.kind {
+            EntryKind::Bug => self.tags.iter().any(|t| t == "autofiled"),
+            kind => kind.is_automatic(),
+        }
+    }
+
     /// A new entry written now, with a fresh id.
     pub fn new(kind: EntryKind, author: impl Into<String>, text: impl Into<String>) -> Entry {
         let time = Utc::now();

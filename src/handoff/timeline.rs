@@ -80,7 +80,7 @@ pub fn rows(entries: &[Entry], filter: &Filter) -> Vec<Row> {
         if !filter.matches(entry, start) {
             continue;
         }
-        match (fold && entry.kind.is_automatic(), rows.last_mut()) {
+        match (fold && entry.is_automatic(), rows.last_mut()) {
             (true, Some(Row::Folded(run))) => run.push(i),
             (true, _) => rows.push(Row::Folded(vec![i])),
             (false, _) => rows.push(Row::Entry(i)),
@@ -141,6 +141,24 @@ mod tests {
             ..Filter::default()
         };
         assert_eq!(super::rows(&log(), &unfolded).len(), 6);
+    }
+
+    #[test]
+    fn a_bug_the_sheriff_filed_stands_alone_and_an_autofiled_one_folds() {
+        let bug = |tags: Vec<String>| {
+            at(
+                20,
+                Entry::new(EntryKind::Bug, "alex", "filed #3 https://t/3: api").with_tags(tags),
+            )
+        };
+        let mut entries = log();
+        entries.push(bug(Vec::new()));
+        entries.push(bug(vec!["autofiled".into()]));
+        let rows = rows(&entries, &Filter::default());
+        assert_eq!(
+            rows[rows.len() - 2..],
+            [Row::Entry(6), Row::Folded(vec![7])]
+        );
     }
 
     #[test]

@@ -145,11 +145,9 @@ impl Autofile {
                     .labels
                     .extend(self.rules[*rule].labels.iter().cloned());
                 draft.labels.dedup();
-                Some(Queued::new(
-                    draft.bug(),
-                    draft.to.clone(),
-                    draft.source.clone(),
-                ))
+                let mut item = Queued::new(draft.bug(), draft.to.clone(), draft.source.clone());
+                item.autofiled = true;
+                Some(item)
             }
             Auto::Recovered { result } => {
                 let source = Source {
@@ -179,6 +177,7 @@ impl Autofile {
                 };
                 let mut item = Queued::new(bug, Default::default(), source);
                 item.comment_on = Some(open.issue.clone());
+                item.autofiled = true;
                 Some(item)
             }
         }

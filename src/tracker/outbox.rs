@@ -39,6 +39,9 @@ pub struct Queued {
     /// waits for `sheriff bugs queue --retry` instead of being sent again and again.
     #[serde(default = "yes")]
     pub retrying: bool,
+    /// Filed by an `[[autofile]]` rule, not by a sheriff.
+    #[serde(default)]
+    pub autofiled: bool,
 }
 
 fn yes() -> bool {
@@ -64,6 +67,7 @@ impl Queued {
             next_try: now,
             last_error: None,
             retrying: true,
+            autofiled: false,
         }
     }
 

@@ -49,10 +49,13 @@ impl Outcome {
             bug: Some(issue.url.clone()),
         };
         let text = format!("{verb} {} {}: {}", issue.label(), issue.url, item.bug.title);
-        Some(
-            crate::handoff::Entry::new(crate::handoff::EntryKind::Bug, author, text)
-                .with_refs(refs),
-        )
+        let entry = crate::handoff::Entry::new(crate::handoff::EntryKind::Bug, author, text)
+            .with_refs(refs);
+        Some(if item.autofiled {
+            entry.with_tags(vec!["autofiled".into()])
+        } else {
+            entry
+        })
     }
 
     pub fn item(&self) -> &Queued {

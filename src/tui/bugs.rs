@@ -167,6 +167,7 @@ impl App {
             BugNews::Book { filed, queued } => {
                 let effects = self.closed_while_red(&filed);
                 self.health.set_bugs(&filed);
+                self.handoff.set_bug_states(&filed);
                 self.bugs.filed = filed;
                 self.bugs.queued = queued;
                 effects

@@ -28,6 +28,9 @@ pub struct HandoffPane {
     rows: Vec<timeline::Row>,
     /// Lines of the log that could not be read (line number, why).
     corrupt: Vec<(usize, String)>,
+    /// The state of each bug sheriff filed, by URL, so a bug entry says whether its bug
+    /// is still open.
+    bug_states: std::collections::HashMap<String, crate::tracker::IssueState>,
 }
 
 /// A visible row: one entry, or a run of automatic entries folded together.
@@ -37,6 +40,14 @@ enum Row<'a> {
 }
 
 impl HandoffPane {
+    /// What the tracker last said of each filed bug (`[open]`, `[closed]` on its entries).
+    pub fn set_bug_states(&mut self, filed: &[crate::tracker::record::Filed]) {
+        self.bug_states = filed
+            .iter()
+            .map(|f| (f.issue.url.clone(), f.state))
+            .collect();
+    }
+
     /// Adds entries from the log's watch, which sends each entry exactly once (so no
     /// de-duplication here). Appends in time order cost nothing extra; anything older (a
     /// teammate's synced entries) is put in place by one stable sort, never a scan per
@@ -165,7 +176,7 @@ impl Pane for HandoffPane {
         let lines: Vec<Line> = rows
             .iter()
             .map(|(i, row)| {
-                let line = row_line(row, theme, widths, width, ctx.now);
+                let line = row_line(row, theme, widths, width, ctx.now, &self.bug_states);
                 if ctx.focused && *i == self.view.selected {
                     line.style(theme.style(Slot::Selection))
                 } else {
@@ -349,6 +360,7 @@ fn row_line(
     widths: (usize, usize),
     width: usize,
     now: DateTime<Utc>,
+    bug_states: &std::collections::HashMap<String, crate::tracker::IssueState>,
 ) -> Line<'static> {
     let (author_w, kind_w) = widths;
     match row {
@@ -360,6 +372,9 @@ fn row_line(
             if let Some(why) = &entry.why {
                 text.push_str(" · why: ");
                 text.push_str(why.lines().next().unwrap_or(""));
+            }
+            if let Some(state) = entry.refs.bug.as_ref().and_then(|url| bug_states.get(url)) {
+                text = format!("[{}] {text}", state.as_str());
             }
             let rest = width.saturating_sub(head.width());
             Line::from(vec![
