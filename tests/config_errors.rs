@@ -84,7 +84,8 @@ fn unknown_key_without_a_close_match_lists_the_keys() {
         &[(
             3,
             1,
-            "unknown key \"channel\" in [handoff]; the keys it takes are: author, path, share",
+            "unknown key \"channel\" in [handoff]; the keys it takes are: author, path, share, \
+             mail, mail_from, smtp",
         )],
     );
 }
@@ -344,7 +345,7 @@ fn envs_and_on_both_set() {
 fn every_problem_is_reported_in_file_order() {
     let text = with_envs(
         "[[check]]\nname = \"api\"\nenvs = [\"prod\"]\nhttp = \"https://x\"\ntimeout = \"1x\"\n\
-         [tracker]\nkind = \"jira\"\nurl = \"https://jira.example.org\"\n",
+         [tracker]\nkind = \"jira\"\nurl = \"https://jira.example.org\"\nuser = \"sam@example.org\"\n",
     );
     let (_dir, path, result) = load(&text);
     let errors = result.expect_err("three problems");
