@@ -28,8 +28,6 @@
 mod daemon;
 
 use std::fs;
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::LazyLock;
@@ -249,7 +247,7 @@ fn launch(dir: &Path, script: &Path, key_file: &Path, port: u16) -> Result<Daemo
 }
 
 /// One HTTP/1.0 exchange with 127.0.0.1:`port`, the key (if any) in `X-Redmine-API-Key`:
-/// by hand over a std socket, so it works in sync tests and in `#[tokio::test]` alike.
+/// over a std socket, so it works in sync tests and in `#[tokio::test]` alike.
 pub fn http_call(
     port: u16,
     method: &str,
@@ -257,32 +255,6 @@ pub fn http_call(
     json: Option<&str>,
     key: Option<&str>,
 ) -> Result<(u16, String), String> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port))
-        .map_err(|e| format!("connect to redmine on port {port}: {e}"))?;
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-    let _ = stream.set_write_timeout(Some(Duration::from_secs(30)));
-    let body = json.unwrap_or("");
-    let mut head = format!("{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n");
-    if json.is_some() {
-        head.push_str("Content-Type: application/json\r\n");
-    }
-    if let Some(key) = key {
-        head.push_str(&format!("X-Redmine-API-Key: {key}\r\n"));
-    }
-    let request = format!("{head}Content-Length: {}\r\n\r\n{body}", body.len());
-    stream
-        .write_all(request.as_bytes())
-        .map_err(|e| format!("{method} {path}: {e}"))?;
-    let mut answer = Vec::new();
-    stream
-        .read_to_end(&mut answer)
-        .map_err(|e| format!("{method} {path}: {e}"))?;
-    let answer = String::from_utf8_lossy(&answer);
-    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| format!("{method} {path}: no HTTP status in {head:?}"))?;
-    Ok((status, body.to_string()))
+    let headers: Vec<(&str, &str)> = key.map(|k| ("X-Redmine-API-Key", k)).into_iter().collect();
+    daemon::http_exchange(port, method, path, json, &headers, Duration::from_secs(30))
 }

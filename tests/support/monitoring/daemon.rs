@@ -179,21 +179,31 @@ pub fn http_call(
     path: &str,
     json: Option<&str>,
 ) -> Result<(u16, String), String> {
+    http_exchange(port, method, path, json, &[], Duration::from_secs(10))
+}
+
+/// [`http_call`] with extra request headers and its own socket timeout.
+pub fn http_exchange(
+    port: u16,
+    method: &str,
+    path: &str,
+    json: Option<&str>,
+    headers: &[(&str, &str)],
+    timeout: Duration,
+) -> Result<(u16, String), String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))
         .map_err(|e| format!("connect to port {port}: {e}"))?;
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    let _ = stream.set_write_timeout(Some(Duration::from_secs(10)));
+    let _ = stream.set_read_timeout(Some(timeout));
+    let _ = stream.set_write_timeout(Some(timeout));
     let body = json.unwrap_or("");
-    let content_type = if json.is_some() {
-        "Content-Type: application/json\r\n"
-    } else {
-        ""
-    };
-    let request = format!(
-        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n{content_type}\
-         Content-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
+    let mut head = format!("{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n");
+    if json.is_some() {
+        head.push_str("Content-Type: application/json\r\n");
+    }
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    let request = format!("{head}Content-Length: {}\r\n\r\n{body}", body.len());
     stream
         .write_all(request.as_bytes())
         .map_err(|e| format!("{method} {path}: {e}"))?;
