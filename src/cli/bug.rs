@@ -156,17 +156,17 @@ fn report(outcome: &Outcome) -> ExitCode {
     }
 }
 
+/// The body as text: bytes that are not UTF-8 become U+FFFD rather than refusing the bug.
 fn read_body(path: &Path) -> anyhow::Result<String> {
-    let mut text = String::new();
+    let mut bytes = Vec::new();
     if path == Path::new("-") {
         std::io::stdin()
-            .read_to_string(&mut text)
+            .read_to_end(&mut bytes)
             .context("reading the body from stdin")?;
     } else {
-        text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     }
-    Ok(text)
+    Ok(crate::text::printable_bytes(&bytes))
 }
 
 async fn from_check(config: &Config, name: &str, env: Option<&str>) -> anyhow::Result<Subject> {

@@ -136,7 +136,10 @@ impl BugDraft {
     /// The bug to send: redacted again (the sheriff may have pasted into the draft), the
     /// fingerprint kept in the body even if the sheriff deleted its line.
     pub fn bug(&self) -> Bug {
-        let mut body = crate::redact::mask(&self.body).into_owned();
+        // Escapes and control characters out too: the bug is read in terminals (`dir`),
+        // mail clients and web pages, and a pasted ESC sequence has no business there.
+        let body = crate::text::printable(&self.body);
+        let mut body = crate::redact::mask(&body).into_owned();
         if !body.contains(self.fingerprint.as_str()) {
             body = format!(
                 "{}\n\nsheriff fingerprint: {}\n",
@@ -145,7 +148,8 @@ impl BugDraft {
             );
         }
         Bug {
-            title: crate::redact::mask(self.title.trim()).into_owned(),
+            title: crate::redact::mask(crate::text::printable(self.title.trim()).trim())
+                .into_owned(),
             body,
             labels: self
                 .labels
@@ -423,5 +427,11 @@ mod tests {
         let mut edited = d.clone();
         edited.body = "all text replaced by the sheriff".into();
         assert!(edited.bug().body.contains(d.fingerprint.as_str()));
+        edited.body = "pasted \x1b[31mred\x1b[0m and a bell\x07\nsecond line".into();
+        let sent = edited.bug().body;
+        assert!(
+            sent.starts_with("pasted red and a bell␇\nsecond line"),
+            "{sent}"
+        );
     }
 }
