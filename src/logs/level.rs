@@ -20,13 +20,23 @@ const HEAD: usize = 200;
 /// assert_eq!(detect_level("GET /healthz 200"), None);
 /// ```
 pub fn detect_level(text: &str) -> Option<Level> {
-    let mut end = text.len().min(HEAD);
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
+    detect_level_bytes(text.as_bytes())
+}
+
+/// [`detect_level`] on raw bytes, for counting levels over a whole file without decoding it:
+/// bytes that are not ASCII letters only ever separate words, so text that is not UTF-8 is
+/// read the same way and never allocated for. Only the first 200 bytes are looked at, so
+/// passing the whole line costs no more than passing its head.
+///
+/// ```
+/// use sheriff::logs::{level::detect_level_bytes, Level};
+/// assert_eq!(detect_level_bytes(b"\xff\xfe WARN disk 91%"), Some(Level::Warn));
+/// ```
+pub fn detect_level_bytes(line: &[u8]) -> Option<Level> {
+    let bytes = &line[..line.len().min(HEAD)];
+    let cut = bytes.len() < line.len();
     // Words are runs of ASCII letters; `_` and digits glue a run to its neighbours so that
     // `error_count` or `info2` is not taken for a level.
-    let bytes = &text.as_bytes()[..end];
     let mut i = 0;
     while i < bytes.len() {
         if !bytes[i].is_ascii_alphabetic() {
@@ -38,10 +48,10 @@ pub fn detect_level(text: &str) -> Option<Level> {
             i += 1;
         }
         // A word cut by the HEAD limit may be longer than it looks; skip it.
-        if i == bytes.len() && end < text.len() {
+        if i == bytes.len() && cut && is_word_byte(line[i]) {
             break;
         }
-        if let Some(level) = level_word(&text[start..i]) {
+        if let Some(level) = level_word(&bytes[start..i]) {
             return Some(level);
         }
     }
@@ -52,20 +62,22 @@ fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
 
-fn level_word(word: &str) -> Option<Level> {
-    if word.len() > 8 {
+/// The level one word names, in any case; the table behind [`Level::from_name`].
+pub(crate) fn level_word(word: &[u8]) -> Option<Level> {
+    if word.len() > 9 {
         return None;
     }
-    let mut buf = [0u8; 8];
+    let mut buf = [0u8; 9];
     let lower = &mut buf[..word.len()];
-    lower.copy_from_slice(word.as_bytes());
+    lower.copy_from_slice(word);
     lower.make_ascii_lowercase();
     let level = match &*lower {
-        b"error" | b"err" | b"fatal" | b"panic" | b"crit" | b"critical" | b"alert" | b"emerg" => {
-            Level::Error
-        }
+        b"fatal" | b"panic" | b"emerg" | b"emergency" => Level::Fatal,
+        b"crit" | b"critical" | b"alert" => Level::Critical,
+        b"error" | b"err" => Level::Error,
         b"warn" | b"warning" => Level::Warn,
-        b"info" | b"notice" => Level::Info,
+        b"notice" => Level::Notice,
+        b"info" => Level::Info,
         b"debug" => Level::Debug,
         b"trace" => Level::Trace,
         _ => return None,
@@ -97,7 +109,7 @@ mod tests {
             ),
             (
                 "2024/05/01 12:00:01 [notice] 1#1: signal process started",
-                Some(Level::Info),
+                Some(Level::Notice),
             ),
             ("ts=1 level=warn msg=\"slow query\"", Some(Level::Warn)),
             ("{\"level\":\"error\",\"msg\":\"boom\"}", Some(Level::Error)),
@@ -112,6 +124,65 @@ mod tests {
         for (line, want) in cases {
             assert_eq!(detect_level(line), want, "{line}");
         }
+    }
+
+    #[test]
+    fn every_spelling_has_its_level() {
+        let cases = [
+            ("FATAL", Level::Fatal),
+            ("PANIC", Level::Fatal),
+            ("EMERG", Level::Fatal),
+            ("ALERT", Level::Critical),
+            ("CRIT", Level::Critical),
+            ("CRITICAL", Level::Critical),
+            ("ERROR", Level::Error),
+            ("ERR", Level::Error),
+            ("WARN", Level::Warn),
+            ("WARNING", Level::Warn),
+            ("NOTICE", Level::Notice),
+            ("INFO", Level::Info),
+            ("DEBUG", Level::Debug),
+            ("TRACE", Level::Trace),
+        ];
+        for (word, want) in cases {
+            let line = format!("12:00:01 [{word}] x");
+            assert_eq!(detect_level(&line), Some(want), "{word}");
+            assert_eq!(detect_level_bytes(line.as_bytes()), Some(want), "{word}");
+            assert_eq!(Level::from_name(&word.to_lowercase()), Some(want), "{word}");
+        }
+        for level in Level::ALL {
+            assert_eq!(Level::from_name(level.as_str()), Some(level));
+            assert_eq!(Level::from_name(level.label()), Some(level));
+        }
+    }
+
+    #[test]
+    fn levels_are_ordered_and_syslog_severities_map() {
+        assert!(Level::ALL.windows(2).all(|w| w[0] < w[1]));
+        let want = [
+            Level::Fatal,
+            Level::Critical,
+            Level::Critical,
+            Level::Error,
+            Level::Warn,
+            Level::Notice,
+            Level::Info,
+            Level::Debug,
+        ];
+        for (severity, level) in want.into_iter().enumerate() {
+            assert_eq!(Level::from_syslog(severity as u8), level);
+        }
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_only_separate_words() {
+        assert_eq!(detect_level_bytes(b"\xc3\x28ERROR\xff x"), Some(Level::Error));
+        assert_eq!(detect_level_bytes(b"\x00\x07WARN\x1b[0m"), Some(Level::Warn));
+        assert_eq!(detect_level_bytes(b"\xe9rror x"), None);
+        assert_eq!(detect_level_bytes(b""), None);
+        let mut long = vec![0xffu8; 10_000];
+        long.extend_from_slice(b" ERROR");
+        assert_eq!(detect_level_bytes(&long), None);
     }
 
     #[test]

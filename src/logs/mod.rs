@@ -9,23 +9,86 @@ pub use buffer::LogBuffer;
 
 use chrono::{DateTime, Utc};
 
+/// How severe a line says it is, least to most. The eight steps cover what logs write:
+/// syslog's `notice` and `crit`, glog's `F`, bunyan's numbers, Java's `FATAL`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Level {
     Trace,
     Debug,
     Info,
+    Notice,
     Warn,
     Error,
+    Critical,
+    Fatal,
 }
 
 impl Level {
+    /// Every level, least severe first.
+    pub const ALL: [Level; 8] = [
+        Level::Trace,
+        Level::Debug,
+        Level::Info,
+        Level::Notice,
+        Level::Warn,
+        Level::Error,
+        Level::Critical,
+        Level::Fatal,
+    ];
+
+    /// The level's name in lower case, as machine output and config write it
+    /// (`"warning"`, `"critical"`); [`Level::from_name`] reads it back.
     pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Trace => "trace",
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Notice => "notice",
+            Level::Warn => "warning",
+            Level::Error => "error",
+            Level::Critical => "critical",
+            Level::Fatal => "fatal",
+        }
+    }
+
+    /// The short upper-case tag the screen shows (`"WARN"`, `"CRIT"`).
+    pub fn label(self) -> &'static str {
         match self {
             Level::Trace => "TRACE",
             Level::Debug => "DEBUG",
             Level::Info => "INFO",
+            Level::Notice => "NOTICE",
             Level::Warn => "WARN",
             Level::Error => "ERROR",
+            Level::Critical => "CRIT",
+            Level::Fatal => "FATAL",
+        }
+    }
+
+    /// A level from any of the spellings logs use, in any case: `WARN`, `warning`,
+    /// `ERR`, `crit`, `emerg`, `panic`…  `None` for anything else.
+    ///
+    /// ```
+    /// use sheriff::logs::Level;
+    /// assert_eq!(Level::from_name("Warning"), Some(Level::Warn));
+    /// assert_eq!(Level::from_name("EMERG"), Some(Level::Fatal));
+    /// assert_eq!(Level::from_name("loud"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<Level> {
+        level::level_word(name.as_bytes())
+    }
+
+    /// The level of a syslog severity (the low three bits of `<PRI>`, journald's
+    /// `PRIORITY`): 0 emerg is fatal, 1 alert and 2 crit critical, 7 debug.
+    pub fn from_syslog(severity: u8) -> Level {
+        match severity & 7 {
+            0 => Level::Fatal,
+            1 | 2 => Level::Critical,
+            3 => Level::Error,
+            4 => Level::Warn,
+            5 => Level::Notice,
+            6 => Level::Info,
+            _ => Level::Debug,
         }
     }
 }

@@ -132,7 +132,7 @@ pub fn app_with(log_lines: usize) -> App {
                 level,
                 text: format!(
                     "{} request {i} upstream=10.0.0.{} took {}ms path=/api/orders/{i}",
-                    level.map_or("INFO", Level::as_str),
+                    level.map_or("INFO", Level::label),
                     i % 250,
                     i % 900
                 ),

@@ -231,7 +231,7 @@ impl Pane for LogsPane {
                     .with_timezone(&Local)
                     .format("%Y-%m-%d %H:%M:%S%.3f")
             )),
-            Line::raw(format!("level: {}", line.level.map_or("-", Level::as_str))),
+            Line::raw(format!("level: {}", line.level.map_or("-", Level::label))),
             Line::raw(""),
         ];
         lines.extend(line.text.lines().map(|l| Line::raw(l.to_string())));
@@ -313,7 +313,7 @@ impl Pane for LogsPane {
 
 fn styled_line(line: &LogLine, theme: &Theme, filter: Option<&Regex>) -> Line<'static> {
     let level_slot = match line.level {
-        Some(Level::Error) => Slot::LogError,
+        Some(Level::Error | Level::Critical | Level::Fatal) => Slot::LogError,
         Some(Level::Warn) => Slot::LogWarn,
         Some(Level::Debug) | Some(Level::Trace) => Slot::LogDebug,
         _ => Slot::LogInfo,
