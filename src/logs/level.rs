@@ -176,8 +176,14 @@ mod tests {
 
     #[test]
     fn bytes_that_are_not_utf8_only_separate_words() {
-        assert_eq!(detect_level_bytes(b"\xc3\x28ERROR\xff x"), Some(Level::Error));
-        assert_eq!(detect_level_bytes(b"\x00\x07WARN\x1b[0m"), Some(Level::Warn));
+        assert_eq!(
+            detect_level_bytes(b"\xc3\x28ERROR\xff x"),
+            Some(Level::Error)
+        );
+        assert_eq!(
+            detect_level_bytes(b"\x00\x07WARN\x1b[0m"),
+            Some(Level::Warn)
+        );
         assert_eq!(detect_level_bytes(b"\xe9rror x"), None);
         assert_eq!(detect_level_bytes(b""), None);
         let mut long = vec![0xffu8; 10_000];

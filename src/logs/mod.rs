@@ -3,6 +3,7 @@
 pub mod buffer;
 pub mod command;
 pub mod level;
+pub mod parse;
 pub mod tail;
 
 pub use buffer::LogBuffer;
