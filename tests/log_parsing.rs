@@ -255,6 +255,29 @@ fn logback_with_java_stack_traces() {
 }
 
 #[test]
+fn logback_default_pattern_writes_only_the_time_of_day() {
+    let text = fixture("logback_default.log");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(detect(&lines), Format::Log4j);
+    // The date is the modification's, and midnight is passed reading on. The level comes
+    // after the thread, so the message is all after the time.
+    let mut parser = LineParser::new(Format::Log4j)
+        .with_zone(zone(2))
+        .with_year_hint(utc("2024-05-01T22:00:05Z"));
+    assert_eq!(
+        read(&mut parser, &text),
+        [
+            "2024-05-01T21:59:58.120Z info [main] INFO  c.e.shop.Application -- Started Application in 4.211 seconds",
+            "2024-05-01T21:59:59.999Z warning [http-nio-8080-exec-1] WARN  c.e.shop.OrderService -- inventory lookup slow: 1890 ms",
+            "2024-05-01T22:00:00.005Z error [http-nio-8080-exec-3] ERROR c.e.shop.OrderController -- order 991 failed",
+            "- - java.lang.IllegalStateException: Connection pool shut down",
+            "- - \tat com.example.shop.OrderController.create(OrderController.java:55)",
+            "2024-05-01T22:00:01Z debug [scheduling-1] DEBUG c.e.shop.CacheWarmer -- warmed 120 entries",
+        ]
+    );
+}
+
+#[test]
 fn python_logging_with_and_without_times() {
     check(
         "python.log",

@@ -9,7 +9,7 @@
 //! by more than half a year (Dec → Jan) starts the next year, and one that jumps forward as
 //! far (a late Dec line after Jan ones, from a buffered writer) belongs to the year before.
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 
 use super::time::{Written, Yearless};
 use super::zone::Zone;
@@ -22,6 +22,8 @@ pub(super) struct Clock {
     pub hint: DateTime<Utc>,
     /// The year and month of the last yearless line read.
     last: Option<(i32, u32)>,
+    /// The date and time of the last line that wrote only the time of day.
+    last_day: Option<NaiveDateTime>,
 }
 
 impl Clock {
@@ -30,6 +32,7 @@ impl Clock {
             zone,
             hint,
             last: None,
+            last_day: None,
         }
     }
 
@@ -37,6 +40,7 @@ impl Clock {
     pub fn set_hint(&mut self, hint: DateTime<Utc>) {
         self.hint = hint;
         self.last = None;
+        self.last_day = None;
     }
 
     /// The instant a written time names: its own offset, else the zone's.
@@ -78,6 +82,41 @@ impl Clock {
         Some(at)
     }
 
+    /// The instant of a time of day written without its date (logback's and log4j2's
+    /// default `HH:mm:ss.SSS`), by the year's rule with days for years: the latest day that
+    /// does not put the first line after the hint, then a step back of more than half a day
+    /// (23:59 → 00:00) is the next day.
+    pub fn time_of_day(&mut self, t: NaiveTime) -> Option<DateTime<Utc>> {
+        let local = match self.last_day {
+            None => self.day_from_hint(t)?,
+            Some(last) => {
+                let jump = t.signed_duration_since(last.time());
+                let date = match jump {
+                    j if j < -TimeDelta::hours(12) => last.date().succ_opt()?,
+                    j if j > TimeDelta::hours(12) => last.date().pred_opt()?,
+                    _ => last.date(),
+                };
+                date.and_time(t)
+            }
+        };
+        self.last_day = Some(local);
+        self.zone.resolve(local)
+    }
+
+    fn day_from_hint(&self, t: NaiveTime) -> Option<NaiveDateTime> {
+        // The reader's zone is the writer's here, so only a moment of slack is needed.
+        let latest = self.hint.checked_add_signed(TimeDelta::minutes(1))?;
+        let today = self.hint.date_naive();
+        (-2..=1).rev().find_map(|days| {
+            let date = today.checked_add_signed(TimeDelta::days(days))?;
+            let local = date.and_time(t);
+            self.zone
+                .resolve(local)
+                .is_some_and(|at| at <= latest)
+                .then_some(local)
+        })
+    }
+
     fn year_from_hint(&self, t: Yearless) -> Option<i32> {
         let latest = self.hint.checked_add_signed(TimeDelta::days(1))?;
         let year = self.hint.year();
@@ -96,7 +135,7 @@ impl Clock {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{FixedOffset, NaiveTime, TimeZone};
+    use chrono::{FixedOffset, TimeZone};
 
     fn clock(hint: &str) -> Clock {
         let hint = DateTime::parse_from_rfc3339(hint).expect("hint").to_utc();
@@ -149,6 +188,23 @@ mod tests {
         let mut c = clock("2025-03-01T00:00:00Z");
         assert_eq!(year(c.yearless(t(2, 28))), Some(2025));
         assert_eq!(c.yearless(t(2, 29)), None);
+    }
+
+    #[test]
+    fn times_of_day_take_the_date_from_the_hint_and_roll_over() {
+        let mut c = clock("2024-05-02T00:00:05Z");
+        let at = |h, m, s| NaiveTime::from_hms_opt(h, m, s).expect("time");
+        let stamp = |t: Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339());
+        let day = "2024-05-01T23:59:58+00:00";
+        assert_eq!(stamp(c.time_of_day(at(23, 59, 58))), Some(day.into()));
+        let next = "2024-05-02T00:00:01+00:00";
+        assert_eq!(stamp(c.time_of_day(at(0, 0, 1))), Some(next.into()));
+        let late = "2024-05-01T23:59:59+00:00";
+        assert_eq!(stamp(c.time_of_day(at(23, 59, 59))), Some(late.into()));
+        // Within the hint's own day when it fits before it.
+        let mut c = clock("2024-05-02T12:00:00Z");
+        let noon = "2024-05-02T11:00:00+00:00";
+        assert_eq!(stamp(c.time_of_day(at(11, 0, 0))), Some(noon.into()));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use super::epoch;
 use super::format::Format;
 use super::structured;
 use super::syslog;
+use super::text;
 use super::time;
 
 /// Lines of a sample looked at; the rest add little but time.
@@ -112,6 +113,9 @@ pub(super) fn detect_line(line: &str) -> Option<Format> {
             Format::Iso8601
         });
     }
+    if text::time_of_day(stamp, 0).is_some() {
+        return Some(Format::Log4j);
+    }
     epoch::epoch(line).map(|_| Format::Epoch)
 }
 
@@ -197,6 +201,11 @@ mod tests {
                 Some(Format::Iso8601),
             ),
             ("1714564801 x", Some(Format::Epoch)),
+            (
+                "12:00:01.123 [main] INFO  c.e.App -- x",
+                Some(Format::Log4j),
+            ),
+            ("12:00:01x", None),
             ("\tat com.example.App.main(App.java:12)", None),
             ("", None),
         ];

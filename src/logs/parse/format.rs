@@ -23,7 +23,11 @@ pub enum Format {
     ApacheError,
     /// `I0501 12:00:01.123456  1234 file.cc:12] text`.
     Glog,
-    /// `2024-05-01 12:00:01,123 ERROR [main] text`: log4j, logback, Python's logging.
+    /// `2024-05-01 12:00:01,123 ERROR [main] text`: log4j, logback, Python's logging; also
+    /// logback's default `12:00:01.123 [main] ERROR text`, dated as [`LineParser::with_year_hint`]
+    /// says.
+    ///
+    /// [`LineParser::with_year_hint`]: super::LineParser::with_year_hint
     Log4j,
     /// Seconds (10 digits) or milliseconds (13) since 1970 at the start of the line.
     Epoch,

@@ -115,7 +115,8 @@ impl LineParser {
     /// Takes the year of yearless times (syslog's `May  1 12:00:01`, glog) from the time the
     /// file was last modified, as lnav does: a line's year is the latest that does not put
     /// it after `modified` (`Dec 31` in a file modified in January is last year's), and
-    /// reading on, a Dec → Jan step moves to the next year.
+    /// reading on, a Dec → Jan step moves to the next year. Times of day without a date
+    /// (logback's default pattern) take their day the same way.
     pub fn with_year_hint(mut self, modified: DateTime<Utc>) -> Self {
         self.clock.set_hint(modified);
         self

@@ -46,14 +46,18 @@ pub(super) fn level_at(line: &str, at: usize) -> (Option<Level>, usize) {
     (detect_level(rest), start.min(line.len()))
 }
 
-/// A line that starts with an ISO time (in brackets or not), then the level, then text.
+/// A line that starts with an ISO time or a time of day (in brackets or not), then the
+/// level, then text.
 pub(super) fn stamped(line: &str, clock: &mut Clock) -> Parsed {
     let bracketed = line.starts_with('[');
     let from = usize::from(bracketed);
-    let Some((written, len)) = line.get(from..).and_then(time::iso) else {
+    let (time, mut end) = if let Some((written, len)) = line.get(from..).and_then(time::iso) {
+        (clock.instant(written), from + len)
+    } else if let Some((t, len)) = time_of_day(line, from) {
+        (clock.time_of_day(t), from + len)
+    } else {
         return Parsed::text();
     };
-    let mut end = from + len;
     if bracketed {
         if line.as_bytes().get(end) != Some(&b']') {
             return Parsed::text();
@@ -62,11 +66,19 @@ pub(super) fn stamped(line: &str, clock: &mut Clock) -> Parsed {
     }
     let (level, msg) = level_at(line, end);
     Parsed {
-        time: clock.instant(written),
+        time,
         level,
         msg,
         ..Parsed::default()
     }
+}
+
+/// A time of day alone at `at` (`12:00:01.123 [main] INFO …`), as logback's and log4j2's
+/// default patterns write it.
+pub(super) fn time_of_day(line: &str, at: usize) -> Option<(chrono::NaiveTime, usize)> {
+    let b = line.as_bytes();
+    let (t, len) = time::clock(b, at)?;
+    matches!(b.get(at + len), None | Some(b' ' | b']')).then_some((t, len))
 }
 
 /// glog: `Lmmdd hh:mm:ss.uuuuuu threadid file:line] msg`, L one of `IWEF`; glog 0.7 can
