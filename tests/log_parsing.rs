@@ -150,6 +150,20 @@ fn syslog_over_new_year_takes_its_years_from_the_mtime() {
 }
 
 #[test]
+fn rsyslog_high_precision_format() {
+    check(
+        "syslog_rsyslog_iso",
+        Format::Syslog3164,
+        zone(0),
+        &[
+            "2024-05-01T10:00:01.123456Z error error: kex_exchange_identification: Connection closed by remote host",
+            "2024-05-01T10:00:02.000001Z - Started session-42.scope - Session 42 of User deploy.",
+            "2024-05-01T10:00:03.500Z warning [1234567.890123] EXT4-fs warning (device sda1): ext4_end_bio:343: I/O error 10 writing to inode 12",
+        ],
+    );
+}
+
+#[test]
 fn rfc5424_examples() {
     let text = fixture("syslog5424.log");
     check(

@@ -18,8 +18,9 @@ use super::zone::Zone;
 #[derive(Debug, Clone)]
 pub(super) struct Clock {
     pub zone: Zone,
-    /// When the source was last written to; now when not told.
-    pub hint: DateTime<Utc>,
+    /// When the source was last written to; when not told, the time its first yearless or
+    /// dateless line is read (a stream's lines are written as they arrive).
+    hint: Option<DateTime<Utc>>,
     /// The year and month of the last yearless line read.
     last: Option<(i32, u32)>,
     /// The date and time of the last line that wrote only the time of day.
@@ -27,7 +28,7 @@ pub(super) struct Clock {
 }
 
 impl Clock {
-    pub fn new(zone: Zone, hint: DateTime<Utc>) -> Clock {
+    pub fn new(zone: Zone, hint: Option<DateTime<Utc>>) -> Clock {
         Clock {
             zone,
             hint,
@@ -38,7 +39,7 @@ impl Clock {
 
     /// Starts the year over from a new hint.
     pub fn set_hint(&mut self, hint: DateTime<Utc>) {
-        self.hint = hint;
+        self.hint = Some(hint);
         self.last = None;
         self.last_day = None;
     }
@@ -105,8 +106,9 @@ impl Clock {
 
     fn day_from_hint(&self, t: NaiveTime) -> Option<NaiveDateTime> {
         // The reader's zone is the writer's here, so only a moment of slack is needed.
-        let latest = self.hint.checked_add_signed(TimeDelta::minutes(1))?;
-        let today = self.hint.date_naive();
+        let hint = self.hint.unwrap_or_else(Utc::now);
+        let latest = hint.checked_add_signed(TimeDelta::minutes(1))?;
+        let today = hint.date_naive();
         (-2..=1).rev().find_map(|days| {
             let date = today.checked_add_signed(TimeDelta::days(days))?;
             let local = date.and_time(t);
@@ -118,8 +120,9 @@ impl Clock {
     }
 
     fn year_from_hint(&self, t: Yearless) -> Option<i32> {
-        let latest = self.hint.checked_add_signed(TimeDelta::days(1))?;
-        let year = self.hint.year();
+        let hint = self.hint.unwrap_or_else(Utc::now);
+        let latest = hint.checked_add_signed(TimeDelta::days(1))?;
+        let year = hint.year();
         // Feb 29 exists only every fourth year, so look back that far.
         (year - 4..=year + 1)
             .rev()
@@ -139,7 +142,10 @@ mod tests {
 
     fn clock(hint: &str) -> Clock {
         let hint = DateTime::parse_from_rfc3339(hint).expect("hint").to_utc();
-        Clock::new(Zone::Fixed(FixedOffset::east_opt(0).expect("utc")), hint)
+        Clock::new(
+            Zone::Fixed(FixedOffset::east_opt(0).expect("utc")),
+            Some(hint),
+        )
     }
 
     fn t(month: u32, day: u32) -> Yearless {

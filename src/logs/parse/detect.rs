@@ -12,6 +12,7 @@ use super::structured;
 use super::syslog;
 use super::text;
 use super::time;
+use crate::logs::Level;
 
 /// Lines of a sample looked at; the rest add little but time.
 const SAMPLE: usize = 100;
@@ -86,6 +87,9 @@ pub(super) fn detect_line(line: &str) -> Option<Format> {
     if time::syslog(line).is_some() {
         return Some(Format::Syslog3164);
     }
+    if is_rsyslog_iso(line) {
+        return Some(Format::Syslog3164);
+    }
     if is_access(line) {
         return Some(Format::NginxAccess);
     }
@@ -117,6 +121,24 @@ pub(super) fn detect_line(line: &str) -> Option<Format> {
         return Some(Format::Log4j);
     }
     epoch::epoch(line).map(|_| Format::Epoch)
+}
+
+/// rsyslog's high-precision file format: an RFC 3339 time with its offset, then
+/// `host app[pid]:` (a host that is not a level word, so `… INFO main: x` is not taken).
+fn is_rsyslog_iso(line: &str) -> bool {
+    let Some((written, len)) = time::iso(line) else {
+        return false;
+    };
+    let mut words = line[len..].split(' ');
+    let (Some(""), Some(host), Some(tag)) = (words.next(), words.next(), words.next()) else {
+        return false;
+    };
+    written.offset.is_some()
+        && !host.is_empty()
+        && Level::from_name(host.trim_matches(|c| c == '[' || c == ']')).is_none()
+        && tag.len() > 1
+        && tag.ends_with(':')
+        && !tag.contains('=')
 }
 
 fn is_access(line: &str) -> bool {
@@ -167,6 +189,18 @@ mod tests {
             ),
             ("<13>May  1 12:00:01 host app: x", Some(Format::Syslog3164)),
             ("May  1 12:00:01 host app[1]: x", Some(Format::Syslog3164)),
+            (
+                "2024-05-01T12:00:01.123456+02:00 web1 sshd[12]: x",
+                Some(Format::Syslog3164),
+            ),
+            (
+                "2024-05-01T12:00:01.123Z INFO main: x",
+                Some(Format::Iso8601),
+            ),
+            (
+                "2024-05-01 12:00:01 web1 sshd[12]: x",
+                Some(Format::Iso8601),
+            ),
             (
                 r#"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 2326"#,
                 Some(Format::NginxAccess),

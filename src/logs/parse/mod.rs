@@ -102,12 +102,12 @@ pub struct LineParser {
 
 impl LineParser {
     /// A parser for lines in `format`. Times without an offset are read in the local zone
-    /// ([`Zone::Local`]); times without a year take it from now, as for a file written to
-    /// just now (see [`LineParser::with_year_hint`]).
+    /// ([`Zone::Local`]); times without a year take it from the moment the first such line
+    /// is read, as for a stream written as it is read (see [`LineParser::with_year_hint`]).
     pub fn new(format: Format) -> Self {
         LineParser {
             format,
-            clock: Clock::new(Zone::Local, Utc::now()),
+            clock: Clock::new(Zone::Local, None),
             votes: Vec::new(),
         }
     }
