@@ -48,6 +48,9 @@ enum Command {
     Handoff(sheriff::cli::handoff::HandoffArgs),
     /// Run checks once; exit 0 ok, 1 warning, 2 critical, 3 unknown (a Nagios plugin).
     Check(sheriff::cli::check::CheckArgs),
+    /// Read a log with no screen: a `[[log]]` (on every host of it, over SSH) or a file;
+    /// filtered by time, level and regex, as text, JSON lines or a count.
+    Logs(sheriff::cli::logs::LogsArgs),
     /// Run the checks with no screen, recording each state change to the handoff log.
     Watch,
     /// File a bug (or comment on the open one with its fingerprint); prints its URL, or
@@ -148,6 +151,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             sheriff::cli::handoff::handoff(cli.config.as_deref(), &args)
         }
         Some(Command::Check(args)) => Ok(sheriff::cli::check::run(cli.config.as_deref(), &args)),
+        Some(Command::Logs(args)) => Ok(sheriff::cli::logs::run(cli.config.as_deref(), &args)),
         Some(Command::Watch) => sheriff::cli::watch::run(cli.config.as_deref()),
         Some(Command::Bug(args)) => sheriff::cli::bug::bug(cli.config.as_deref(), &args),
         Some(Command::Bugs(command)) => sheriff::cli::bug::queue(cli.config.as_deref(), &command),

@@ -8,6 +8,7 @@ pub mod handoff;
 pub mod hosts;
 pub mod keys;
 pub mod launch;
+pub mod logs;
 pub mod watch;
 
 use std::path::{Path, PathBuf};

@@ -2,8 +2,10 @@
 
 pub mod buffer;
 pub mod command;
+pub mod count;
 pub mod level;
 pub mod parse;
+pub mod query;
 pub mod tail;
 
 pub use buffer::LogBuffer;
