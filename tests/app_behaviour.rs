@@ -4,7 +4,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent,
 use sheriff::event::Event;
 use sheriff::handoff::EntryKind;
 use sheriff::tui::app::{App, Effect, Msg, NoticeKind, Overlay};
-use sheriff::tui::panes::{Pane, PaneId};
+use sheriff::tui::panes::{Ask, Pane, PaneId};
 use sheriff::tui::sample;
 
 fn app() -> App {
@@ -108,7 +108,7 @@ fn a_bad_log_filter_is_reported_and_a_good_one_applies_as_typed() {
     press(&mut app, KeyCode::Backspace);
     press(&mut app, KeyCode::Enter);
     assert!(app.overlay.is_none());
-    assert_eq!(app.logs.filter().as_deref(), Some("request 4"));
+    assert_eq!(app.logs.asked(Ask::Filter).as_deref(), Some("request 4"));
     let title: String = app
         .logs
         .title(&app.theme)
@@ -116,7 +116,7 @@ fn a_bad_log_filter_is_reported_and_a_good_one_applies_as_typed() {
         .iter()
         .map(|s| s.content.to_string())
         .collect();
-    assert!(title.contains("/request 4/ 11 match"), "{title}");
+    assert!(title.contains("/request 4/ 11 shown"), "{title}");
 }
 
 #[test]

@@ -15,7 +15,7 @@ use serde_json::json;
 use crate::config::{Config, LogSource, LogSpec, Target};
 use crate::logs::count::{count_file, CountQuery};
 use crate::logs::parse::{self, Format};
-use crate::logs::query::{Message, MessageReader, Query};
+use crate::logs::query::{parse_when, Message, MessageReader, Query};
 use crate::logs::tail::under_root;
 use crate::transport::ssh::{SshOptions, SshPool, StreamItem};
 
@@ -283,46 +283,6 @@ fn query(args: &LogsArgs) -> Result<Query, String> {
         grep,
         level,
     })
-}
-
-/// `1h` (that long ago), an RFC 3339 time, `YYYY-MM-DD HH:MM[:SS]` or `HH:MM[:SS]` today
-/// (local time).
-pub fn parse_when(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
-    use chrono::{Local, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
-    if let Ok(ago) = crate::config::duration::parse_duration(text) {
-        let ago = chrono::Duration::from_std(ago).map_err(|e| e.to_string())?;
-        return Ok(now - ago);
-    }
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    let local = |naive: NaiveDateTime| {
-        Local
-            .from_local_datetime(&naive)
-            .earliest()
-            .map(|t| t.with_timezone(&Utc))
-            .ok_or_else(|| "that local time does not exist (a DST gap)".to_string())
-    };
-    for shape in [
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-    ] {
-        if let Ok(naive) = NaiveDateTime::parse_from_str(text, shape) {
-            return local(naive);
-        }
-    }
-    if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return local(day.and_time(NaiveTime::MIN));
-    }
-    for shape in ["%H:%M:%S", "%H:%M"] {
-        if let Ok(time) = NaiveTime::parse_from_str(text, shape) {
-            let today = now.with_timezone(&Local).date_naive();
-            return local(today.and_time(time));
-        }
-    }
-    Err("not a time: use 1h, 30m, 2026-12-01T10:00:00Z, \"2026-12-01 10:00\" or 10:00".into())
 }
 
 fn read_local(

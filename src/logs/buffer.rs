@@ -1,4 +1,6 @@
-//! The bounded buffer the Logs pane reads: the newest lines, oldest dropped first.
+//! The bounded buffer the Logs pane reads: the newest lines, oldest dropped first, within
+//! a budget of bytes (64 MiB unless configured), so a flood of long lines and a trickle of
+//! short ones both stay within what the sheriff allowed.
 
 use std::collections::VecDeque;
 
@@ -11,7 +13,8 @@ use super::LogLine;
 ///
 /// ```
 /// use sheriff::logs::{buffer::LogBuffer, LogLine};
-/// let mut buf = LogBuffer::with_capacity(2);
+/// let line_cost = LogBuffer::cost_of(&LogLine { source: "app".into(), received: chrono::Utc::now(), level: None, text: "a".into() });
+/// let mut buf = LogBuffer::with_budget(2 * line_cost);
 /// for text in ["a", "b", "c"] {
 ///     buf.push_line(LogLine { source: "app".into(), received: chrono::Utc::now(), level: None, text: text.into() });
 /// }
@@ -22,34 +25,50 @@ use super::LogLine;
 #[derive(Debug, Clone)]
 pub struct LogBuffer {
     lines: VecDeque<LogLine>,
-    capacity: usize,
+    /// The most bytes the kept lines may take, as [`LogBuffer::cost_of`] counts them.
+    budget: usize,
+    used: usize,
     dropped: u64,
 }
 
 impl LogBuffer {
-    pub const DEFAULT_CAPACITY: usize = 10_000;
+    /// 64 MiB, for all sources together.
+    pub const DEFAULT_BUDGET: usize = 64 * 1024 * 1024;
 
     pub fn new() -> Self {
-        Self::with_capacity(Self::DEFAULT_CAPACITY)
+        Self::with_budget(Self::DEFAULT_BUDGET)
     }
 
-    /// A buffer keeping at most `capacity` lines (at least one).
-    pub fn with_capacity(capacity: usize) -> Self {
-        let capacity = capacity.max(1);
+    /// A buffer whose lines take at most `budget` bytes; the newest line is always kept.
+    pub fn with_budget(budget: usize) -> Self {
         LogBuffer {
-            lines: VecDeque::with_capacity(capacity.min(1024)),
-            capacity,
+            lines: VecDeque::with_capacity(1024),
+            budget,
+            used: 0,
             dropped: 0,
         }
     }
 
-    /// Appends a line, dropping the oldest when full.
+    /// What a kept line costs: its text, its source's name and the record around them.
+    pub fn cost_of(line: &LogLine) -> usize {
+        std::mem::size_of::<LogLine>() + line.text.capacity() + line.source.capacity()
+    }
+
+    /// Appends a line, dropping the oldest while over budget.
     pub fn push_line(&mut self, line: LogLine) {
-        if self.lines.len() == self.capacity {
-            self.lines.pop_front();
-            self.dropped += 1;
-        }
+        self.used += Self::cost_of(&line);
         self.lines.push_back(line);
+        while self.used > self.budget && self.lines.len() > 1 {
+            if let Some(old) = self.lines.pop_front() {
+                self.used -= Self::cost_of(&old);
+                self.dropped += 1;
+            }
+        }
+    }
+
+    /// The bytes the kept lines take, and the most they may.
+    pub fn usage(&self) -> (usize, usize) {
+        (self.used, self.budget)
     }
 
     pub fn extend(&mut self, lines: impl IntoIterator<Item = LogLine>) {
@@ -64,10 +83,6 @@ impl LogBuffer {
 
     pub fn is_empty(&self) -> bool {
         self.lines.is_empty()
-    }
-
-    pub fn capacity(&self) -> usize {
-        self.capacity
     }
 
     /// The `i`th kept line, oldest first.
@@ -94,6 +109,7 @@ impl LogBuffer {
     pub fn clear(&mut self) {
         self.dropped += self.lines.len() as u64;
         self.lines.clear();
+        self.used = 0;
     }
 
     /// Indices (as for [`get`](Self::get)) of lines whose text matches, oldest first.
@@ -142,9 +158,14 @@ mod tests {
         }
     }
 
+    /// A buffer that holds `n` lines like `line("line 0")`.
+    fn holding(n: usize) -> LogBuffer {
+        LogBuffer::with_budget(n * LogBuffer::cost_of(&line("line 0")))
+    }
+
     #[test]
     fn keeps_the_newest_and_counts_the_rest() {
-        let mut buf = LogBuffer::with_capacity(3);
+        let mut buf = holding(3);
         for i in 0..10 {
             buf.push_line(line(&format!("line {i}")));
         }
@@ -157,18 +178,34 @@ mod tests {
     }
 
     #[test]
-    fn default_holds_ten_thousand() {
+    fn the_budget_is_bytes_not_lines() {
+        let mut buf = holding(10);
+        // One long line takes the room of many short ones.
+        buf.push_line(line(&"x".repeat(5 * LogBuffer::cost_of(&line("line 0")))));
+        buf.extend((0..10).map(|i| line(&format!("line {i}"))));
+        assert_eq!(buf.dropped(), 1, "the long line went first");
+        assert_eq!(buf.len(), 10);
+        let (used, budget) = buf.usage();
+        assert!(used <= budget);
+        // A line bigger than the whole budget is still shown, alone.
+        buf.push_line(line(&"y".repeat(100_000)));
+        assert_eq!(buf.len(), 1);
+        assert_eq!(buf.dropped(), 11);
+    }
+
+    #[test]
+    fn the_default_budget_is_64_mib() {
         let mut buf = LogBuffer::default();
-        buf.extend((0..10_500).map(|i| line(&i.to_string())));
-        assert_eq!(buf.len(), 10_000);
-        assert_eq!(buf.dropped(), 500);
-        assert_eq!(buf.get(0).map(|l| l.text.as_str()), Some("500"));
+        let one = LogBuffer::cost_of(&line("line 0"));
+        buf.extend((0..(64 << 20) / one + 100).map(|_| line("line 0")));
+        assert_eq!(buf.dropped(), 100);
+        assert!(buf.usage().0 <= 64 << 20);
     }
 
     #[test]
     fn filters_across_the_ring_seam() {
         // Wrap the ring so its storage is split in two slices.
-        let mut buf = LogBuffer::with_capacity(4);
+        let mut buf = holding(4);
         buf.extend(["ok", "ERROR a", "ok", "ERROR b", "ok", "ERROR c"].map(line));
         let re = Regex::new("ERROR").unwrap();
         let hits = buf.filter_indices(&re);

@@ -11,7 +11,9 @@ use super::input::{EditTarget, EntryForm, FormField, LineInput, SilenceTarget};
 use super::key::KeyChord;
 use super::keymap::Keymap;
 use super::layout::{inner, screen_layout, too_small};
-use super::panes::{Detail, DriftPane, Handled, HandoffPane, HealthPane, LogsPane, Pane, PaneId};
+use super::panes::{
+    Ask, Detail, DriftPane, Handled, HandoffPane, HealthPane, LogsPane, Pane, PaneId,
+};
 use super::theme::Theme;
 use crate::checks::record::{recorder_of, StateChanges};
 use crate::config::Config;
@@ -78,6 +80,10 @@ pub enum Effect {
     FileBug(Box<crate::tracker::outbox::Queued>),
     /// Open a URL with `xdg-open`, or copy it to the clipboard (OSC 52) where there is none.
     OpenUrl(String),
+    /// Copy text to the terminal's clipboard (OSC 52, which passes through ssh and tmux).
+    Copy(String),
+    /// A pane's word to the sheriff, shown as a notice (the app shows it; no I/O).
+    Say(String),
     /// Run a check on a target now instead of at its next turn.
     RunCheck { check: String, target: String },
     /// Find the largest directories under a mount (here, or on `host`); answers with
@@ -113,8 +119,10 @@ pub enum Overlay {
         input: LineInput,
         error: Option<String>,
     },
+    /// A one-line prompt over a pane: a filter, an exclusion, a search, a time.
     Filter {
         pane: PaneId,
+        ask: Ask,
         input: LineInput,
         error: Option<String>,
     },
@@ -528,6 +536,17 @@ impl App {
     /// Carries out an action from a key, the mouse or the command bar.
     pub fn dispatch(&mut self, action: Action) -> Vec<Effect> {
         self.dirty = true;
+        // While a search runs in the Logs pane, `n` steps to the next match and `esc`
+        // ends the search; otherwise they keep their meaning (a note, back).
+        let action = match action {
+            Action::Note if self.focus == PaneId::Logs && self.logs.is_searching() => {
+                Action::NextMatch
+            }
+            Action::Back if self.focus == PaneId::Logs && self.logs.is_searching() => {
+                Action::EndSearch
+            }
+            other => other,
+        };
         match action {
             Action::Quit => return self.quit(),
             Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
@@ -605,19 +624,30 @@ impl App {
                     "u expires a silence: select a silenced alert",
                 ),
             },
-            Action::Filter => {
+            Action::Filter | Action::FilterOut | Action::Search | Action::JumpToTime => {
                 let pane = self.focus;
-                let current = self.pane(pane).filter().unwrap_or_default();
-                if matches!(pane, PaneId::Health | PaneId::Logs | PaneId::Handoff) {
+                let ask = match action {
+                    Action::FilterOut => Ask::Exclude,
+                    Action::Search => Ask::Search,
+                    Action::JumpToTime => Ask::Jump,
+                    _ => Ask::Filter,
+                };
+                let can = match ask {
+                    Ask::Filter => matches!(pane, PaneId::Health | PaneId::Logs | PaneId::Handoff),
+                    _ => pane == PaneId::Logs,
+                };
+                if can {
+                    let current = self.pane(pane).asked(ask).unwrap_or_default();
                     self.overlay = Some(Overlay::Filter {
                         pane,
+                        ask,
                         input: LineInput::with_text(&current),
                         error: None,
                     });
                 } else {
                     self.notify(
                         NoticeKind::Info,
-                        format!("the {} pane has no filter", pane.name()),
+                        format!("the {} pane cannot {}", pane.name(), ask.label()),
                     );
                 }
             }
@@ -628,7 +658,16 @@ impl App {
             other => {
                 let page = self.page_of(self.focus);
                 match self.pane_mut(self.focus).handle(other, page) {
-                    Handled::Done(effects) => return effects,
+                    Handled::Done(effects) => {
+                        let mut out = Vec::with_capacity(effects.len());
+                        for effect in effects {
+                            match effect {
+                                Effect::Say(text) => self.notify(NoticeKind::Info, text),
+                                other => out.push(other),
+                            }
+                        }
+                        return out;
+                    }
                     Handled::NotHere => self.notify(
                         NoticeKind::Info,
                         format!(
@@ -693,13 +732,17 @@ impl App {
             }
             Overlay::Command { input, error } => return self.on_command_key(input, error, key),
             Overlay::Filter {
-                pane, mut input, ..
+                pane,
+                ask,
+                mut input,
+                ..
             } => match key.code {
                 KeyCode::Esc => {}
                 KeyCode::Enter => {
-                    if let Err(error) = self.pane_mut(pane).set_filter(&input.text) {
+                    if let Err(error) = self.pane_mut(pane).ask(ask, &input.text) {
                         self.overlay = Some(Overlay::Filter {
                             pane,
+                            ask,
                             input,
                             error: Some(error),
                         });
@@ -707,9 +750,18 @@ impl App {
                 }
                 _ => {
                     input.handle_key(&key);
-                    // Filter as the sheriff types; a half-typed regex waits for more.
-                    let error = self.pane_mut(pane).set_filter(&input.text).err();
-                    self.overlay = Some(Overlay::Filter { pane, input, error });
+                    // Filter and search as the sheriff types; a half-typed regex waits for
+                    // more. A time is only read on enter.
+                    let error = match ask {
+                        Ask::Jump => None,
+                        _ => self.pane_mut(pane).ask(ask, &input.text).err(),
+                    };
+                    self.overlay = Some(Overlay::Filter {
+                        pane,
+                        ask,
+                        input,
+                        error,
+                    });
                 }
             },
             Overlay::Form(form) => return self.on_form_key(form, key),
@@ -859,12 +911,20 @@ impl App {
             }
             Some(Overlay::Bug(form)) => form.paste(text),
             Some(Overlay::Command { input, .. }) => input.insert_str(text),
-            Some(Overlay::Filter { pane, input, error }) => {
+            Some(Overlay::Filter {
+                pane,
+                ask,
+                input,
+                error,
+            }) => {
                 input.insert_str(text);
-                let pane = *pane;
+                let (pane, ask) = (*pane, *ask);
                 let filter = input.text.clone();
                 *error = None;
-                if let Err(e) = self.pane_mut(pane).set_filter(&filter) {
+                if ask == Ask::Jump {
+                    return;
+                }
+                if let Err(e) = self.pane_mut(pane).ask(ask, &filter) {
                     if let Some(Overlay::Filter { error, .. }) = &mut self.overlay {
                         *error = Some(e);
                     }

@@ -320,6 +320,15 @@ impl Runner {
                 let notice = open_url(&url);
                 self.queue.push_back(Msg::Worker(Event::Notice(notice)));
             }
+            Effect::Copy(text) => {
+                let lines = text.lines().count();
+                let notice = match copy_to_clipboard(&text) {
+                    Ok(()) => format!("copied {lines} line(s) to the clipboard (OSC 52)"),
+                    Err(e) => format!("cannot copy: {e}"),
+                };
+                self.queue.push_back(Msg::Worker(Event::Notice(notice)));
+            }
+            Effect::Say(text) => self.queue.push_back(Msg::Worker(Event::Notice(text))),
             Effect::AppendHandoff { entry, retry } => {
                 save(self.log.clone(), *entry, retry, self.tx.clone())
             }
@@ -702,10 +711,14 @@ fn open_url(url: &str) -> String {
     if opened.is_ok() {
         return format!("opening {url}");
     }
-    use base64::Engine as _;
-    use std::io::Write as _;
-    let encoded = base64::engine::general_purpose::STANDARD.encode(url);
-    let mut out = std::io::stdout();
-    let _ = write!(out, "\x1b]52;c;{encoded}\x07").and_then(|()| out.flush());
-    format!("copied {url} (no xdg-open here)")
+    match copy_to_clipboard(url) {
+        Ok(()) => format!("copied {url} (no xdg-open here)"),
+        Err(e) => format!("no xdg-open here, and cannot copy {url}: {e}"),
+    }
+}
+
+/// Puts `text` on the clipboard with OSC 52: terminals pass it on, even over ssh.
+fn copy_to_clipboard(text: &str) -> std::io::Result<()> {
+    use crossterm::clipboard::CopyToClipboard;
+    crossterm::execute!(std::io::stdout(), CopyToClipboard::to_clipboard_from(text))
 }

@@ -54,8 +54,13 @@ pub fn draw(app: &App, frame: &mut Frame) {
         Some(Overlay::Command { input, error }) => {
             draw_command_bar(app, frame, layout.status, input, error.as_deref())
         }
-        Some(Overlay::Filter { pane, input, error }) => {
-            let label = format!("filter {}: ", pane.name());
+        Some(Overlay::Filter {
+            pane,
+            ask,
+            input,
+            error,
+        }) => {
+            let label = format!("{} {}: ", ask.label(), pane.name());
             draw_line_input(app, frame, layout.status, &label, input, error.as_deref());
         }
         Some(Overlay::Form(form)) => draw_form(app, frame, area, form),

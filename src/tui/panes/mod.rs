@@ -109,6 +109,31 @@ impl Handled {
     }
 }
 
+/// What a one-line prompt over a pane asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ask {
+    /// Keep what matches (`/`).
+    Filter,
+    /// Hide what matches (`\`).
+    Exclude,
+    /// Highlight and step through what matches.
+    Search,
+    /// Go to a time.
+    Jump,
+}
+
+impl Ask {
+    /// The prompt's label, before the pane's name.
+    pub fn label(self) -> &'static str {
+        match self {
+            Ask::Filter => "filter",
+            Ask::Exclude => "hide",
+            Ask::Search => "search",
+            Ask::Jump => "jump to time in",
+        }
+    }
+}
+
 /// One pane of the screen.
 pub trait Pane {
     /// The title, with counts ("Health 3✖ 1▲ 24✔").
@@ -136,6 +161,21 @@ pub trait Pane {
     /// The filter in force, to edit it again.
     fn filter(&self) -> Option<String> {
         None
+    }
+    /// What the sheriff typed at a prompt over this pane, as they type it; an error
+    /// message if it cannot be used (yet).
+    fn ask(&mut self, ask: Ask, text: &str) -> Result<(), String> {
+        match ask {
+            Ask::Filter => self.set_filter(text),
+            _ => Err(format!("this pane cannot {}", ask.label())),
+        }
+    }
+    /// What is in force for `ask`, to edit it again.
+    fn asked(&self, ask: Ask) -> Option<String> {
+        match ask {
+            Ask::Filter => self.filter(),
+            _ => None,
+        }
     }
     /// What a bug filed now (`b`) would be about, with all the pane knows of it.
     fn bug_subject(&self) -> Option<crate::tracker::draft::Subject> {

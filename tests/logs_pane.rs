@@ -1,0 +1,212 @@
+//! The Logs pane as a sheriff drives it during an incident, through `App::update`: hide
+//! noise, search and step through matches, jump between errors and to a time, mark lines
+//! and file a bug with exactly those, copy them, and see what arrived while paused.
+
+use chrono::{TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use sheriff::event::Event;
+use sheriff::logs::{Level, LogLine};
+use sheriff::tui::app::{App, Effect, Msg, Overlay};
+use sheriff::tui::panes::{Ask, Pane};
+use sheriff::tui::sample;
+
+/// The sample app, Logs focused, with 50 lines: every 7th an error, `request {i}` each.
+fn app() -> App {
+    let mut app = sample::app_with(50);
+    app.update(Msg::Resize(160, 40));
+    press(&mut app, KeyCode::Char('2'));
+    app
+}
+
+fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        press(app, KeyCode::Char(c));
+    }
+}
+
+fn title(app: &App) -> String {
+    app.logs
+        .title(&app.theme)
+        .spans
+        .iter()
+        .map(|s| s.content.to_string())
+        .collect()
+}
+
+/// The text of the selected line, as its detail view shows it.
+fn selected(app: &App) -> String {
+    let detail = app.logs.detail(&app.theme).expect("a selected line");
+    detail
+        .lines
+        .last()
+        .map(|l| l.to_string())
+        .unwrap_or_default()
+}
+
+fn line(i: usize, text: &str) -> LogLine {
+    LogLine {
+        source: "app@production".into(),
+        received: Utc.with_ymd_and_hms(2026, 12, 1, 12, 30, 0).unwrap()
+            + chrono::Duration::seconds(i as i64),
+        level: text.contains("ERROR").then_some(Level::Error),
+        text: text.into(),
+    }
+}
+
+#[test]
+fn a_search_highlights_steps_with_n_and_shift_n_and_esc_ends_it() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('s'));
+    type_text(&mut app, "request 4");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.overlay.is_none());
+    // From the newest line, the nearest match before it: request 49.
+    assert!(selected(&app).contains("request 49 "), "{}", selected(&app));
+    assert!(
+        title(&app).contains("search request 4 11/11"),
+        "{}",
+        title(&app)
+    );
+    press(&mut app, KeyCode::Char('N'));
+    assert!(selected(&app).contains("request 48 "), "{}", selected(&app));
+    press(&mut app, KeyCode::Char('N'));
+    press(&mut app, KeyCode::Char('n'));
+    assert!(selected(&app).contains("request 48 "));
+    assert!(title(&app).contains("10/11"), "{}", title(&app));
+    // n moved through matches; it did not open a note.
+    assert!(app.overlay.is_none());
+    press(&mut app, KeyCode::Esc);
+    assert!(!app.logs.is_searching());
+    // With no search, n is a note again.
+    press(&mut app, KeyCode::Char('n'));
+    assert!(matches!(app.overlay, Some(Overlay::Form(_))));
+}
+
+#[test]
+fn an_exclusion_hides_lines_and_combines_with_a_filter() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('\\'));
+    type_text(&mut app, "INFO");
+    press(&mut app, KeyCode::Enter);
+    // 50 lines: 8 errors and 14 warnings stay.
+    assert!(title(&app).contains("\\INFO\\ 22 shown"), "{}", title(&app));
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "ERROR");
+    press(&mut app, KeyCode::Enter);
+    assert!(title(&app).contains("8 shown"), "{}", title(&app));
+    assert_eq!(app.logs.asked(Ask::Exclude).as_deref(), Some("INFO"));
+    press(&mut app, KeyCode::Char('x'));
+    assert!(
+        title(&app).starts_with("Logs · 50 lines · follow"),
+        "{}",
+        title(&app)
+    );
+}
+
+#[test]
+fn e_and_shift_e_step_through_errors() {
+    let mut app = app();
+    // From the newest (49), the previous error is 42, then 35.
+    press(&mut app, KeyCode::Char('E'));
+    assert!(selected(&app).contains("request 42 "), "{}", selected(&app));
+    press(&mut app, KeyCode::Char('E'));
+    assert!(selected(&app).contains("request 35 "));
+    press(&mut app, KeyCode::Char('e'));
+    assert!(selected(&app).contains("request 42 "));
+    press(&mut app, KeyCode::Char('e'));
+    assert!(selected(&app).contains("request 49 "));
+    press(&mut app, KeyCode::Char('e'));
+    assert!(app
+        .notice
+        .as_ref()
+        .is_some_and(|n| n.text.contains("no later error")));
+}
+
+#[test]
+fn a_bug_from_marked_lines_carries_exactly_those_and_y_copies_them() {
+    let mut app = app();
+    press(&mut app, KeyCode::Char('E'));
+    press(&mut app, KeyCode::Char(' '));
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Char(' '));
+    assert!(title(&app).contains("2 marked"), "{}", title(&app));
+    let subject = app.logs.bug_subject().expect("subject");
+    assert_eq!(subject.log_lines.len(), 2, "{:?}", subject.log_lines);
+    assert!(
+        subject.log_lines[0].contains("request 40 "),
+        "{:?}",
+        subject.log_lines
+    );
+    assert!(
+        subject.log_lines[1].contains("request 42 "),
+        "{:?}",
+        subject.log_lines
+    );
+    let effects = press(&mut app, KeyCode::Char('y'));
+    match effects.as_slice() {
+        [Effect::Copy(text)] => {
+            assert_eq!(text.lines().count(), 2);
+            assert!(text.starts_with("INFO request 40 "), "{text}");
+        }
+        other => panic!("expected a copy, got {other:?}"),
+    }
+    // The draft the sheriff opens with b holds the marked lines.
+    press(&mut app, KeyCode::Char('b'));
+    match &app.overlay {
+        Some(Overlay::Bug(form)) => {
+            let body = form.body_text();
+            assert!(
+                body.contains("request 40 ") && body.contains("request 42 "),
+                "{body}"
+            );
+            assert!(!body.contains("request 41 "), "{body}");
+        }
+        other => panic!("expected the bug form, got {other:?}"),
+    }
+}
+
+#[test]
+fn lines_that_arrive_while_paused_are_counted_and_older_ones_dropped_are_said() {
+    let mut app = app();
+    press(&mut app, KeyCode::Up);
+    let lines: Vec<LogLine> = (0..5).map(|i| line(i, &format!("late {i}"))).collect();
+    app.update(Msg::Worker(Event::LogLines {
+        source: "app@production".into(),
+        lines,
+    }));
+    assert!(title(&app).contains("paused, 5 new"), "{}", title(&app));
+    assert!(
+        selected(&app).contains("request 48 "),
+        "the selection stays put"
+    );
+    press(&mut app, KeyCode::End);
+    assert!(title(&app).ends_with("follow"), "{}", title(&app));
+}
+
+#[test]
+fn t_jumps_to_the_first_line_at_a_time() {
+    let mut app = app();
+    let lines: Vec<LogLine> = (0..120).map(|i| line(i, &format!("tick {i}"))).collect();
+    app.update(Msg::Worker(Event::LogLines {
+        source: "app@production".into(),
+        lines,
+    }));
+    press(&mut app, KeyCode::Char('t'));
+    type_text(&mut app, "2026-12-01T12:31:00Z");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.overlay.is_none(), "{:?}", app.overlay);
+    assert!(selected(&app).contains("tick 60"), "{}", selected(&app));
+    press(&mut app, KeyCode::Char('t'));
+    type_text(&mut app, "not a time");
+    press(&mut app, KeyCode::Enter);
+    match &app.overlay {
+        Some(Overlay::Filter { error: Some(e), .. }) => assert!(e.contains("not a time"), "{e}"),
+        other => panic!("expected the prompt with an error, got {other:?}"),
+    }
+}
