@@ -545,3 +545,24 @@ fn disk_thresholds_are_checked_against_the_defaults() {
         ],
     );
 }
+
+#[test]
+fn logs_section_takes_a_buffer_size_and_highlight_rules() {
+    let text = format!(
+        "{ENVS}[logs]\nbuffer = \"16MiB\"\nhighlight = [\n  {{ regex = \"timed? out\", style = \"warn\" }},\n]\n"
+    );
+    let (_dir, _path, result) = load(&text);
+    let config = result.expect("loads");
+    assert_eq!(config.logs_view.buffer, 16 * 1024 * 1024);
+    assert_eq!(config.logs_view.highlights.len(), 1);
+    assert_errors(
+        &format!(
+            "{ENVS}[logs]\nbuffer = \"lots\"\nhighlight = [\n  {{ regex = \"(\", style = \"warn\" }},\n  {{ regex = \"x\", style = \"pink\" }},\n]\n"
+        ),
+        &[
+            (8, 10, "buffer = \"lots\" is not a size of at least 1MiB: write it like \"64MiB\" or \"1GiB\""),
+            (10, 13, "bad regex '(' in highlight: unclosed group"),
+            (11, 26, "style \"pink\" is not a log style: use one of error, warn, info, debug, match, source, time"),
+        ],
+    );
+}

@@ -210,3 +210,62 @@ fn t_jumps_to_the_first_line_at_a_time() {
         other => panic!("expected the prompt with an error, got {other:?}"),
     }
 }
+
+#[test]
+fn highlight_rules_from_the_config_colour_what_they_match() {
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+    use sheriff::config::{Highlight, LogsView};
+    use sheriff::tui::theme::Slot;
+    let mut app = app();
+    app.logs.configure(&LogsView {
+        highlights: vec![Highlight {
+            regex: regex::Regex::new("upstream=10\\.0\\.0\\.49").unwrap(),
+            style: "debug".into(),
+        }],
+        ..LogsView::default()
+    });
+    let mut terminal = Terminal::new(TestBackend::new(160, 40)).expect("backend");
+    terminal
+        .draw(|frame| sheriff::tui::ui::draw(&app, frame))
+        .expect("draw");
+    let buffer = terminal.backend().buffer().clone();
+    let want = app.theme.style(Slot::LogDebug).fg;
+    let (mut found, mut styled) = (false, 0);
+    for y in 0..buffer.area.height {
+        let row: String = (0..buffer.area.width)
+            .map(|x| buffer[(x, y)].symbol().to_string())
+            .collect();
+        if let Some(at) = row.find("upstream=10.0.0.49") {
+            found = true;
+            let x = row[..at].chars().count() as u16;
+            styled = (x..x + 18)
+                .filter(|&x| buffer[(x, y)].fg == want.unwrap_or_default())
+                .count();
+        }
+    }
+    assert!(found, "the line is on screen");
+    assert_eq!(styled, 18, "every cell of the match takes the rule's style");
+}
+
+#[test]
+fn a_smaller_buffer_from_the_config_keeps_the_newest_lines_and_says_so() {
+    use sheriff::config::LogsView;
+    let mut app = app();
+    app.logs.configure(&LogsView {
+        buffer: 1024 * 1024,
+        ..LogsView::default()
+    });
+    let long = "x".repeat(4096);
+    let lines: Vec<LogLine> = (0..400).map(|i| line(i, &format!("{i} {long}"))).collect();
+    app.update(Msg::Worker(Event::LogLines {
+        source: "app@production".into(),
+        lines,
+    }));
+    let title = title(&app);
+    assert!(title.contains("older dropped"), "{title}");
+    assert!(
+        selected(&app).starts_with("399 "),
+        "the newest line is kept"
+    );
+}

@@ -97,6 +97,7 @@ const SECTIONS: &[&str] = &[
     "autofile",
     "handoff",
     "ui",
+    "logs",
 ];
 
 fn read_sections(root: &DeTable<'_>, problems: &mut Problems) -> Parsed {
@@ -148,6 +149,9 @@ fn read_sections(root: &DeTable<'_>, problems: &mut Problems) -> Parsed {
     }
     if let Some((table, _)) = f.table("ui") {
         parsed.ui = sections::ui(table, f.problems);
+    }
+    if let Some((table, _)) = f.table("logs") {
+        parsed.logs_view = sections::logs_view(table, f.problems);
     }
     parsed
 }

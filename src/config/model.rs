@@ -27,6 +27,8 @@ pub struct Config {
     pub autofile: Vec<AutofileRule>,
     pub handoff: HandoffSpec,
     pub ui: UiSpec,
+    /// `[logs]`: how the Logs pane keeps and shows lines.
+    pub logs_view: LogsView,
 }
 
 impl Config {
@@ -336,6 +338,49 @@ pub enum LogSource {
     File(String),
     Command(String),
 }
+
+/// `[logs]`
+#[derive(Debug, Clone)]
+pub struct LogsView {
+    /// The most bytes of lines the Logs pane keeps, all sources together.
+    pub buffer: usize,
+    /// `highlight = [{ regex = "...", style = "warn" }]`, applied in order.
+    pub highlights: Vec<Highlight>,
+}
+
+impl Default for LogsView {
+    fn default() -> Self {
+        LogsView {
+            buffer: 64 * 1024 * 1024,
+            highlights: Vec::new(),
+        }
+    }
+}
+
+impl PartialEq for LogsView {
+    fn eq(&self, other: &Self) -> bool {
+        self.buffer == other.buffer && self.highlights == other.highlights
+    }
+}
+
+/// Text a regex matches, shown in one of the log styles of the theme.
+#[derive(Debug, Clone)]
+pub struct Highlight {
+    pub regex: Regex,
+    /// `error`, `warn`, `info`, `debug`, `match`, `source` or `time`: the theme's
+    /// `log.STYLE` slot.
+    pub style: String,
+}
+
+impl PartialEq for Highlight {
+    fn eq(&self, other: &Self) -> bool {
+        self.regex.as_str() == other.regex.as_str() && self.style == other.style
+    }
+}
+
+/// The styles a highlight may use: the theme's `log.*` slots.
+pub const HIGHLIGHT_STYLES: &[&str] =
+    &["error", "warn", "info", "debug", "match", "source", "time"];
 
 /// `[[drift]]`
 #[derive(Debug, Clone)]

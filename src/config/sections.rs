@@ -209,6 +209,66 @@ pub(crate) fn handoff(table: &DeTable<'_>, problems: &mut Problems) -> HandoffSp
     }
 }
 
+pub(crate) fn logs_view(table: &DeTable<'_>, problems: &mut Problems) -> super::model::LogsView {
+    use super::model::{Highlight, LogsView, HIGHLIGHT_STYLES};
+    let mut f = Fields::new(table, "[logs]", &["buffer", "highlight"], problems);
+    f.report_unknown();
+    let mut view = LogsView::default();
+    if let Some(text) = f.string("buffer") {
+        match super::check_kinds::parse_bytes(text.get_ref()) {
+            Some(bytes) if bytes >= 1024 * 1024 => view.buffer = bytes as usize,
+            _ => f.problems.at(
+                text.span(),
+                format!(
+                    "buffer = {:?} is not a size of at least 1MiB: write it like \"64MiB\" or \"1GiB\"",
+                    text.get_ref()
+                ),
+            ),
+        }
+    }
+    for (rule, span) in f.tables("highlight") {
+        let mut h = Fields::new(rule, "[logs] highlight", &["regex", "style"], f.problems);
+        h.report_unknown();
+        let regex = h.string("regex");
+        let style = h.string("style");
+        let (Some(regex), Some(style)) = (regex, style) else {
+            h.problems.at(
+                span,
+                "a highlight needs regex and style: { regex = \"timed out\", style = \"warn\" }",
+            );
+            continue;
+        };
+        let compiled = match regex::Regex::new(regex.get_ref()) {
+            Ok(re) => re,
+            Err(e) => {
+                let message = format!(
+                    "bad regex '{}' in highlight: {}",
+                    regex.get_ref(),
+                    super::diagnostic::regex_reason(&e)
+                );
+                h.problems.at(regex.span(), message);
+                continue;
+            }
+        };
+        if !HIGHLIGHT_STYLES.contains(&style.get_ref().as_str()) {
+            h.problems.at(
+                style.span(),
+                format!(
+                    "style {:?} is not a log style: use one of {}",
+                    style.get_ref(),
+                    HIGHLIGHT_STYLES.join(", ")
+                ),
+            );
+            continue;
+        }
+        view.highlights.push(Highlight {
+            regex: compiled,
+            style: style.into_inner(),
+        });
+    }
+    view
+}
+
 pub(crate) fn ui(table: &DeTable<'_>, problems: &mut Problems) -> UiSpec {
     let mut f = Fields::new(table, "[ui]", &["keymap", "theme"], problems);
     f.report_unknown();

@@ -25,6 +25,7 @@ pub(crate) struct Parsed {
     pub autofile: Vec<AutofileRule>,
     pub handoff: HandoffSpec,
     pub ui: UiSpec,
+    pub logs_view: super::model::LogsView,
 }
 
 /// Checks references and uniqueness, and builds the `Config` (which is only used when no
@@ -147,6 +148,7 @@ pub(crate) fn resolve(mut parsed: Parsed, text: &str, problems: &mut Problems) -
         autofile: parsed.autofile,
         handoff: parsed.handoff,
         ui: parsed.ui,
+        logs_view: parsed.logs_view,
     }
 }
 

@@ -66,6 +66,11 @@ impl LogBuffer {
         }
     }
 
+    /// Counts `n` more lines as dropped (lines a previous buffer let go).
+    pub fn count_dropped(&mut self, n: u64) {
+        self.dropped += n;
+    }
+
     /// The bytes the kept lines take, and the most they may.
     pub fn usage(&self) -> (usize, usize) {
         (self.used, self.budget)

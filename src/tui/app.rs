@@ -227,6 +227,7 @@ impl App {
         self.problems.retain_configured(&config);
         self.health.configure(&config);
         self.drift.configure(&config);
+        self.logs.configure(&config.logs_view);
         if self.config.autofile != config.autofile {
             self.autofile = crate::tracker::autofile::Autofile::new(&config.autofile);
         }

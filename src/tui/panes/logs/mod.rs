@@ -45,6 +45,8 @@ pub struct LogsPane {
     marks: BTreeSet<u64>,
     /// Shown lines that arrived while paused.
     unseen: usize,
+    /// `[logs] highlight`: text a regex matches, in a theme slot.
+    highlights: Vec<(Regex, Slot)>,
 }
 
 impl Default for LogsPane {
@@ -65,7 +67,33 @@ impl LogsPane {
             view: View::default(),
             marks: BTreeSet::new(),
             unseen: 0,
+            highlights: Vec::new(),
         }
+    }
+
+    /// Takes `[logs]`: the buffer's budget (keeping the newest lines that fit) and the
+    /// highlight rules.
+    pub fn configure(&mut self, spec: &crate::config::LogsView) {
+        if self.buffer.usage().1 != spec.buffer {
+            let mut buffer = LogBuffer::with_budget(spec.buffer);
+            let kept: Vec<LogLine> = self.buffer.iter().cloned().collect();
+            buffer.extend(kept);
+            buffer.count_dropped(self.buffer.dropped());
+            self.buffer = buffer;
+            self.marks.clear();
+            self.view.set(
+                self.view.include().cloned(),
+                self.view.exclude().cloned(),
+                &self.buffer,
+            );
+            let search = self.view.search().cloned();
+            self.view.set_search(search, &self.buffer);
+        }
+        self.highlights = spec
+            .highlights
+            .iter()
+            .map(|h| (h.regex.clone(), highlight_slot(&h.style)))
+            .collect();
     }
 
     pub fn push_lines(&mut self, lines: impl IntoIterator<Item = LogLine>) {
@@ -243,6 +271,19 @@ impl LogsPane {
     }
 }
 
+/// The theme slot of a `[logs] highlight` style (validated when the config was read).
+fn highlight_slot(style: &str) -> Slot {
+    match style {
+        "error" => Slot::LogError,
+        "warn" => Slot::LogWarn,
+        "info" => Slot::LogInfo,
+        "debug" => Slot::LogDebug,
+        "source" => Slot::LogSource,
+        "time" => Slot::LogTime,
+        _ => Slot::LogMatch,
+    }
+}
+
 /// When a line happened: its own time, else when it arrived.
 fn line_time(line: &LogLine) -> chrono::DateTime<chrono::Utc> {
     line.received
@@ -306,7 +347,7 @@ impl Pane for LogsPane {
             .filter_map(|i| Some((i, self.line_at(i)?, self.number_at(i)?)))
             .map(|(i, line, number)| {
                 let marked = self.marks.contains(&number);
-                let styled = styled_line(line, theme, highlight, marked);
+                let styled = styled_line(line, theme, &self.highlights, highlight, marked);
                 if ctx.focused && !self.follow && i == selected {
                     styled.style(theme.style(Slot::Selection))
                 } else {
@@ -609,6 +650,7 @@ fn thousands(n: u64) -> String {
 fn styled_line(
     line: &LogLine,
     theme: &Theme,
+    highlights: &[(Regex, Slot)],
     highlight: Option<&Regex>,
     marked: bool,
 ) -> Line<'static> {
@@ -637,25 +679,56 @@ fn styled_line(
         theme.style(Slot::LogSource),
     ));
     let text_style = theme.style(level_slot);
-    match highlight {
-        Some(re) => {
-            let mut last = 0;
-            for m in re.find_iter(&line.text) {
-                spans.push(Span::styled(
-                    line.text[last..m.start()].to_string(),
-                    text_style,
-                ));
-                spans.push(Span::styled(
-                    m.as_str().to_string(),
-                    theme.style(Slot::LogMatch),
-                ));
-                last = m.end();
-            }
-            spans.push(Span::styled(line.text[last..].to_string(), text_style));
-        }
-        None => spans.push(Span::styled(line.text.clone(), text_style)),
-    }
+    let rules: Vec<(&Regex, ratatui::style::Style)> = highlights
+        .iter()
+        .map(|(re, slot)| (re, theme.style(*slot)))
+        .chain(highlight.map(|re| (re, theme.style(Slot::LogMatch))))
+        .collect();
+    spans.extend(text_spans(&line.text, text_style, &rules));
     Line::from(spans)
+}
+
+/// At most this many styled stretches per line: a rule like `.` on a 64 KiB line must
+/// not cost a frame.
+const MAX_STRETCHES: usize = 256;
+
+/// `text` in spans: `base`, with what each rule matches in its style (later rules win,
+/// the search last of all).
+fn text_spans(
+    text: &str,
+    base: ratatui::style::Style,
+    rules: &[(&Regex, ratatui::style::Style)],
+) -> Vec<Span<'static>> {
+    let mut stretches: Vec<(usize, usize, ratatui::style::Style)> = Vec::new();
+    for (re, style) in rules {
+        let room = MAX_STRETCHES.saturating_sub(stretches.len());
+        stretches.extend(
+            re.find_iter(text)
+                .take(room)
+                .map(|m| (m.start(), m.end(), *style)),
+        );
+    }
+    if stretches.is_empty() {
+        return vec![Span::styled(text.to_string(), base)];
+    }
+    let mut cuts: Vec<usize> = stretches
+        .iter()
+        .flat_map(|&(start, end, _)| [start, end])
+        .chain([0, text.len()])
+        .collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    cuts.windows(2)
+        .filter(|w| w[0] < w[1])
+        .map(|w| {
+            let style = stretches
+                .iter()
+                .rev()
+                .find(|&&(start, end, _)| start <= w[0] && w[1] <= end)
+                .map_or(base, |s| s.2);
+            Span::styled(text[w[0]..w[1]].to_string(), style)
+        })
+        .collect()
 }
 
 /// "2026-11-23T…", "2026/11/23 …", "12:01:03 …": the line has its own time.
