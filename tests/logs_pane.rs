@@ -269,3 +269,54 @@ fn a_smaller_buffer_from_the_config_keeps_the_newest_lines_and_says_so() {
         "the newest line is kept"
     );
 }
+
+#[test]
+fn one_source_can_be_shown_alone_and_each_has_its_error_sparkline() {
+    use ratatui::backend::TestBackend;
+    use ratatui::Terminal;
+    let mut app = app();
+    let lines: Vec<LogLine> = (0..3)
+        .map(|i| LogLine {
+            source: "app@staging".into(),
+            received: app.now,
+            ..line(i, &format!("ERROR staging {i}"))
+        })
+        .collect();
+    app.update(Msg::Worker(Event::LogLines {
+        source: "app@staging".into(),
+        lines,
+    }));
+    press(&mut app, KeyCode::Char('S'));
+    assert!(
+        title(&app).contains("only app@production 50 shown"),
+        "{}",
+        title(&app)
+    );
+    press(&mut app, KeyCode::Char('S'));
+    assert!(
+        title(&app).contains("only app@staging 3 shown"),
+        "{}",
+        title(&app)
+    );
+    press(&mut app, KeyCode::Char('S'));
+    assert!(!title(&app).contains("only"), "{}", title(&app));
+    let mut terminal = Terminal::new(TestBackend::new(160, 40)).expect("backend");
+    terminal
+        .draw(|frame| sheriff::tui::ui::draw(&app, frame))
+        .expect("draw");
+    let screen: String = {
+        let b = terminal.backend().buffer();
+        (0..b.area.height)
+            .map(|y| {
+                (0..b.area.width)
+                    .map(|x| b[(x, y)].symbol().to_string())
+                    .collect::<String>()
+                    + "\n"
+            })
+            .collect()
+    };
+    assert!(
+        screen.contains("app@staging ▁▁▁▁▁▁▁▁▁█ 3 err/10m"),
+        "{screen}"
+    );
+}

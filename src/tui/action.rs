@@ -60,6 +60,7 @@ actions! {
     PrevError => "prev_error", "logs: the previous error line";
     Mark => "mark", "logs: mark the line, or unmark it (a bug filed here carries the marked lines)";
     CopyLines => "copy_lines", "logs: copy the marked lines (or the selected one) to the clipboard";
+    CycleSource => "cycle_source", "logs: show one source alone, the next, then all again";
     ScrollLeft => "scroll_left", "logs: scroll cut lines left";
     ScrollRight => "scroll_right", "logs: scroll cut lines right";
     JumpToTime => "jump_to_time", "logs: jump to a time (12:00, 2026-12-01 09:30, 1h)";

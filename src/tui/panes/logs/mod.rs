@@ -3,6 +3,7 @@
 //! steps through matches (`n`/`N`); `e`/`E` step through errors; marked lines (`space`)
 //! are what a bug filed from here carries and what `y` copies.
 
+mod rates;
 mod view;
 
 use std::collections::BTreeSet;
@@ -23,6 +24,7 @@ use crate::logs::{Level, LogLine};
 use crate::tui::app::Effect;
 use crate::tui::layout::cells;
 use crate::tui::theme::{Slot, Theme};
+use rates::ErrorRates;
 use view::View;
 
 /// Columns a horizontal scroll step moves.
@@ -47,6 +49,8 @@ pub struct LogsPane {
     unseen: usize,
     /// `[logs] highlight`: text a regex matches, in a theme slot.
     highlights: Vec<(Regex, Slot)>,
+    /// Errors per minute per source, for the sparkline row.
+    rates: ErrorRates,
 }
 
 impl Default for LogsPane {
@@ -68,6 +72,7 @@ impl LogsPane {
             marks: BTreeSet::new(),
             unseen: 0,
             highlights: Vec::new(),
+            rates: ErrorRates::default(),
         }
     }
 
@@ -99,7 +104,10 @@ impl LogsPane {
     pub fn push_lines(&mut self, lines: impl IntoIterator<Item = LogLine>) {
         let before_dropped = self.buffer.dropped();
         let before_total = self.buffer.total();
-        self.buffer.extend(lines);
+        for line in lines {
+            self.rates.count(&line);
+            self.buffer.push_line(line);
+        }
         let shift = (self.buffer.dropped() - before_dropped) as usize;
         let new = (self.buffer.total() - before_total) as usize;
         let shown = self.view.advance(&self.buffer, shift, new);
@@ -271,6 +279,47 @@ impl LogsPane {
     }
 }
 
+impl LogsPane {
+    /// The top row: each source with its errors per minute over ten minutes, when the
+    /// pane has room; returns the area left for lines.
+    fn draw_rates(&self, frame: &mut Frame, area: Rect, ctx: &DrawContext) -> Rect {
+        if area.height < 8 {
+            return area;
+        }
+        let mut spans = Vec::new();
+        for source in self.rates.sources() {
+            let (bars, errors) = self.rates.sparkline(source, ctx.now);
+            if !spans.is_empty() {
+                spans.push(Span::styled("  ", ctx.theme.style(Slot::Muted)));
+            }
+            spans.push(Span::styled(
+                format!("{source} "),
+                ctx.theme.style(Slot::LogSource),
+            ));
+            let slot = if errors > 0 {
+                Slot::LogError
+            } else {
+                Slot::Muted
+            };
+            spans.push(Span::styled(bars, ctx.theme.style(slot)));
+            spans.push(Span::styled(
+                format!(" {errors} err/{}m", rates::MINUTES),
+                ctx.theme.style(Slot::Muted),
+            ));
+        }
+        if spans.is_empty() {
+            return area;
+        }
+        let row = Rect { height: 1, ..area };
+        frame.render_widget(Paragraph::new(Line::from(spans)), row);
+        Rect {
+            y: area.y + 1,
+            height: area.height - 1,
+            ..area
+        }
+    }
+}
+
 /// The theme slot of a `[logs] highlight` style (validated when the config was read).
 fn highlight_slot(style: &str) -> Slot {
     match style {
@@ -304,6 +353,9 @@ impl Pane for LogsPane {
         if let Some(re) = self.view.exclude() {
             title.push_str(&format!(" · \\{}\\", re.as_str()));
         }
+        if let Some(only) = self.view.only() {
+            title.push_str(&format!(" · only {only}"));
+        }
         if self.view.is_active() {
             title.push_str(&format!(" {} shown", self.visible_len()));
         }
@@ -335,6 +387,7 @@ impl Pane for LogsPane {
             frame.render_widget(Paragraph::new(text).style(theme.style(Slot::Muted)), area);
             return;
         }
+        let area = self.draw_rates(frame, area, ctx);
         let height = area.height as usize;
         let selected = self.selected_index();
         // The selected line sits at the bottom of the view; wrapped lines may take more
@@ -456,6 +509,21 @@ impl Pane for LogsPane {
                 }
                 let text: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
                 return Handled::effect(Effect::Copy(text.join("\n")));
+            }
+            Action::CycleSource => {
+                let sources: Vec<String> = self.rates.sources().map(str::to_string).collect();
+                let next = match self.view.only() {
+                    None => sources.first().cloned(),
+                    Some(now) => sources
+                        .iter()
+                        .position(|s| s == now)
+                        .and_then(|i| sources.get(i + 1))
+                        .cloned(),
+                };
+                self.view.set_only(next, &self.buffer);
+                self.follow = true;
+                self.unseen = 0;
+                return Handled::done();
             }
             Action::ScrollLeft => {
                 self.hscroll = self.hscroll.saturating_sub(SCROLL_STEP);
@@ -583,6 +651,14 @@ impl Pane for LogsPane {
     }
 
     fn click_row(&mut self, row: usize, page: usize) {
+        // The sparkline row, when drawn, sits above the lines.
+        let (row, page) = match page >= 8 && self.rates.sources().next().is_some() {
+            true => match row.checked_sub(1) {
+                Some(row) => (row, page - 1),
+                None => return,
+            },
+            false => (row, page),
+        };
         // Rows are laid out bottom-aligned on the selected line.
         let first = (self.selected_index() + 1).saturating_sub(page);
         if first + row < self.visible_len() {

@@ -12,6 +12,8 @@ use crate::logs::LogLine;
 pub struct View {
     include: Option<Regex>,
     exclude: Option<Regex>,
+    /// Only this source's lines.
+    only: Option<String>,
     /// Buffer indices of the shown lines, when a filter or exclusion is set.
     shown: Vec<usize>,
     search: Option<Regex>,
@@ -21,7 +23,20 @@ pub struct View {
 
 impl View {
     pub fn is_active(&self) -> bool {
-        self.include.is_some() || self.exclude.is_some()
+        self.include.is_some() || self.exclude.is_some() || self.only.is_some()
+    }
+
+    pub fn only(&self) -> Option<&str> {
+        self.only.as_deref()
+    }
+
+    /// Shows only `source` (or every source again).
+    pub fn set_only(&mut self, source: Option<String>, buffer: &LogBuffer) {
+        self.only = source;
+        let (include, exclude, search) =
+            (self.include.take(), self.exclude.take(), self.search.take());
+        self.set(include, exclude, buffer);
+        self.set_search(search, buffer);
     }
 
     pub fn include(&self) -> Option<&Regex> {
@@ -33,9 +48,11 @@ impl View {
     }
 
     pub fn passes(&self, line: &LogLine) -> bool {
-        self.include
-            .as_ref()
-            .is_none_or(|re| re.is_match(&line.text))
+        self.only.as_ref().is_none_or(|only| *only == line.source)
+            && self
+                .include
+                .as_ref()
+                .is_none_or(|re| re.is_match(&line.text))
             && self
                 .exclude
                 .as_ref()
