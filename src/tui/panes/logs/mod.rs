@@ -600,7 +600,11 @@ impl Pane for LogsPane {
             .source
             .split_once('@')
             .unwrap_or((line.source.as_str(), ""));
-        let stamp = |l: &LogLine| format!("{} {}", line_time(l).format("%H:%M:%S"), l.text);
+        // A line with its own time needs no second one.
+        let stamp = |l: &LogLine| match starts_with_timestamp(&l.text) {
+            true => l.text.clone(),
+            false => format!("{} {}", line_time(l).format("%H:%M:%S"), l.text),
+        };
         let lines: Vec<String> = if self.marks.is_empty() {
             // The selected line and the lines of its source before it, oldest first.
             let mut lines: Vec<String> = (0..=at)
