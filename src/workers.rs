@@ -426,6 +426,46 @@ mod tests {
 }
 
 #[cfg(test)]
+mod remote_tail_tests {
+    use super::*;
+    use crate::config::{LogSource, LogSpec, Target};
+
+    #[tokio::test]
+    async fn a_log_on_an_env_with_hosts_is_one_remote_tail_per_host() {
+        let mut config = Config::default();
+        config.environments.push(Environment {
+            name: "production".into(),
+            hosts: vec!["web1".into(), "web2".into()],
+            ..Default::default()
+        });
+        config.logs.push(LogSpec {
+            name: "app".into(),
+            target: Target::Env("production".into()),
+            source: LogSource::File("/var/log/app.log".into()),
+        });
+        let sources: Vec<String> = plan(&config)
+            .into_iter()
+            .filter_map(|job| match job {
+                Job::RemoteTail(tail) => Some(format!("{} {}", tail.source, tail.path)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            sources,
+            ["app@web1 /var/log/app.log", "app@web2 /var/log/app.log"]
+        );
+        // No pool: said, not faked.
+        let (tx, mut rx) = crate::event::channel();
+        let workers = start(&config, tx);
+        assert_eq!(workers.len(), 0);
+        let Ok(Event::Notice(notice)) = rx.try_recv() else {
+            panic!("a notice for the tail that cannot run");
+        };
+        assert!(notice.contains("app@web1"), "{notice}");
+    }
+}
+
+#[cfg(test)]
 mod reload_tests {
     use super::*;
     use crate::config::{LogSource, LogSpec, Target};

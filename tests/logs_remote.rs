@@ -453,3 +453,83 @@ async fn odd_bytes_and_long_lines_keep_the_offset_exact_across_a_reconnect() {
     assert_eq!(texts[3], "after");
     assert_reconnected_once(&seen);
 }
+
+#[tokio::test]
+async fn a_file_rotated_and_deleted_while_sshd_is_down_is_marked_as_a_gap() {
+    let mut sshd = sshd();
+    let dir = log_dir("deleted-down");
+    let path = dir.join("app.log");
+    append(&path, "one\ntwo\n");
+    let (mut seen, task) = follow(&sshd, &path, 10);
+    seen.until_line("two").await;
+    sshd.stop();
+    append(&path, "three (lost)\n");
+    fs::rename(&path, dir.join("app.log.1")).expect("rotate");
+    fs::remove_file(dir.join("app.log.1")).expect("delete the rotated file");
+    append(&path, "new one\n");
+    sshd.restart();
+    seen.until_line("new one").await;
+    task.abort();
+    assert_eq!(seen.file_lines(), ["one", "two", "new one"]);
+    let marks = seen.marks();
+    assert_eq!(marks.len(), 2, "{marks:?}");
+    assert!(marks[0].starts_with("⋯ reconnected after "), "{marks:?}");
+    // The new file may well have the deleted one's inode number: it is told apart by its
+    // bytes, and either way the gap is marked.
+    assert!(
+        marks[1].starts_with("⋯ gap: ")
+            && (marks[1].contains("the old file is gone") || marks[1].contains("was replaced")),
+        "{marks:?}"
+    );
+    assert_eq!(
+        seen.texts()[4],
+        "new one",
+        "the gap is marked before the new file"
+    );
+}
+
+async fn next_item(
+    rx: &mut sheriff::transport::ssh::StreamReceiver,
+) -> Option<sheriff::transport::ssh::StreamItem> {
+    tokio::time::timeout(LIMIT, rx.recv())
+        .await
+        .expect("a stream item in time")
+}
+
+/// The pool's raw stream itself: bytes as sent, no second run after a reconnect, and a
+/// stream asked for while the host is down starts once it is back.
+#[tokio::test]
+async fn a_raw_stream_gives_bytes_as_sent_and_never_runs_twice() {
+    use sheriff::transport::ssh::{OutputStream, StreamItem};
+    let mut sshd = sshd();
+    let home = &bed().home;
+    let pool = SshPool::new(&[home.host("web", &sshd)], home.options(), None);
+    let command = "printf 'caf\\351\\n'; exec sleep 60";
+    let mut rx = pool.stream_raw("web", command).expect("stream");
+    assert_eq!(
+        next_item(&mut rx).await,
+        Some(StreamItem::Started { resumed: false })
+    );
+    assert_eq!(
+        next_item(&mut rx).await,
+        Some(StreamItem::Bytes {
+            source: OutputStream::Stdout,
+            data: b"caf\xe9\n".to_vec()
+        })
+    );
+    sshd.stop();
+    match next_item(&mut rx).await {
+        Some(StreamItem::Interrupted { .. }) | None => {}
+        other => panic!("expected the end of the run, got {other:?}"),
+    }
+    let mut later = pool.stream_raw("web", "echo later").expect("stream");
+    sshd.restart();
+    assert_eq!(
+        next_item(&mut later).await,
+        Some(StreamItem::Started { resumed: false }),
+        "a raw stream waits for the host without an `Interrupted`"
+    );
+    // The cut one stays ended: it never starts again.
+    let again = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await;
+    assert!(matches!(again, Ok(None) | Err(_)), "{again:?}");
+}

@@ -20,7 +20,10 @@
 //!   (`find -inum`, e.g. `app.log.1`) and read from the offset, then the new file from its
 //!   start: nothing lost, no mark. The old one gone: a gap mark, then the new file from its
 //!   start. The same inode, shorter than the offset (copytruncate): a gap mark, then from
-//!   its start. No file: said once, and waited for.
+//!   its start. Inode numbers are reused, so "the same inode" also means the bytes just
+//!   before the offset are still the last ones received; other bytes there (a new file
+//!   with the old number, or truncated and rewritten past the offset): a gap mark, then
+//!   from its start. No file: said once, and waited for.
 //! - **Rotation while connected** is seen by the script's poll (it never relies on
 //!   `tail -F`'s messages on stderr); a truncation while connected is marked as a gap too,
 //!   as lines written just before it may not have been read.
@@ -36,7 +39,7 @@ mod script;
 
 use std::time::{Duration, Instant};
 
-use self::script::{Header, Start};
+use self::script::{Change, Header, Start};
 use super::lines::LineCutter;
 use super::LogLine;
 use crate::config::duration::format_duration;
@@ -242,7 +245,11 @@ impl Reader {
             Some(script::FILE_DONE) => {
                 self.lines.flush(lines);
                 self.start = match script::next_file(&self.stderr) {
-                    Some(id) => Start::Resume { id, offset: 0 },
+                    Some(id) => Start::Resume {
+                        id,
+                        offset: 0,
+                        recent: Vec::new(),
+                    },
                     None => Start::FromStart,
                 };
                 End::Next
@@ -251,8 +258,9 @@ impl Reader {
                 self.lines.flush(lines);
                 let what = format!("gap: {} was truncated; lines may be missing", self.path);
                 lines.push(LogLine::mark(&self.source, &what));
-                if let Start::Resume { offset, .. } = &mut self.start {
+                if let Start::Resume { offset, recent, .. } = &mut self.start {
                     *offset = 0;
+                    recent.clear();
                 }
                 End::Next
             }
@@ -291,8 +299,11 @@ impl Reader {
             }
         }
         if self.in_content && !data.is_empty() {
-            if let Start::Resume { offset, .. } = &mut self.start {
+            if let Start::Resume { offset, recent, .. } = &mut self.start {
                 *offset += data.len() as u64;
+                recent.extend_from_slice(data);
+                let over = recent.len().saturating_sub(script::CHECK);
+                recent.drain(..over);
             }
             self.lines.push(data, lines);
         }
@@ -317,23 +328,32 @@ impl Reader {
             Header::Content {
                 id,
                 offset,
-                truncated,
+                changed,
                 ..
             } => {
                 self.said = None;
-                let resumed = matches!(&self.start, Start::Resume { id: i, offset: o } if *i == id && *o == offset);
+                let resumed = matches!(&self.start, Start::Resume { id: i, offset: o, .. } if *i == id && *o == offset);
                 if !resumed {
                     // Not where the last line was left: it ends here.
                     self.lines.flush(lines);
                 }
-                if truncated {
+                let how = match changed {
+                    Some(Change::Truncated) => Some("truncated"),
+                    Some(Change::Replaced) => Some("replaced"),
+                    None => None,
+                };
+                if let Some(how) = how {
                     let what = format!(
-                        "gap: {} was truncated while disconnected; lines may be missing",
+                        "gap: {} was {how} while disconnected; lines may be missing",
                         self.path
                     );
                     lines.push(LogLine::mark(&self.source, &what));
                 }
-                self.start = Start::Resume { id, offset };
+                let recent = match &mut self.start {
+                    Start::Resume { recent, .. } if resumed => std::mem::take(recent),
+                    _ => Vec::new(),
+                };
+                self.start = Start::Resume { id, offset, recent };
                 self.in_content = true;
             }
         }

@@ -35,18 +35,32 @@ pub const TRY_AGAIN: i32 = 12;
 /// The longest header line accepted; anything longer is not this script talking.
 pub const MAX_HEADER: usize = 4096;
 
+/// How many bytes before the offset a resume checks (see [`SCRIPT`]).
+pub const CHECK: usize = 16;
+
 /// Arguments: FILE, WANT (the `dev:inode` being read, or empty), OFFSET, BACKLOG (lines to
-/// show first on a fresh start; empty: from the start of the file).
-const SCRIPT: &str = r#"f=$1 want=$2 off=$3 back=$4 beat=0
+/// show first on a fresh start; empty: from the start of the file), CHECK (hex of the
+/// bytes just before OFFSET, as last received).
+///
+/// An inode number is reused once its file is deleted, so a resume also checks that the
+/// file still holds, just before the offset, the bytes last received (`same`): a new file
+/// under the old number, or a file truncated and written past the offset, is not the one
+/// being read.
+const SCRIPT: &str = r#"f=$1 want=$2 off=$3 back=$4 check=$5 beat=0
 alive() { beat=$((beat + 1)); if [ "$beat" -ge "$1" ]; then beat=0; printf '\n' >&2; fi; }
+same() {
+  [ -n "$check" ] || return 0
+  n=$((${#check} / 2))
+  [ "$off" -ge "$n" ] || return 1
+  [ "$(tail -c +$((off - n + 1)) <&4 | head -c "$n" | od -An -v -tx1 | tr -d ' \n')" = "$check" ]
+}
 if [ -n "$want" ] && [ "$(stat -L -c %d:%i -- "$f" 2>/dev/null)" != "$want" ]; then
   old=$(find "$(dirname -- "$f")" -maxdepth 1 -inum "${want#*:}" -print -quit 2>/dev/null)
   if [ -n "$old" ] && [ -r "$old" ]; then
-    exec 3<"$old"
-    if [ "$(stat -L -c %d:%i - <&3)" = "$want" ]; then
-      note=
-      if [ "$(stat -L -c %s - <&3)" -lt "$off" ]; then off=0 note=truncated; fi
-      echo "sheriff-tail old $want $off $note"
+    exec 3<"$old" 4<"$old"
+    if [ "$(stat -L -c %d:%i - <&3)" = "$want" ] && same; then
+      exec 4<&-
+      echo "sheriff-tail old $want $off"
       tail -c +$((off + 1)) <&3
       exit 10
     fi
@@ -66,7 +80,8 @@ if [ -n "$want" ] && [ "$id" != "$want" ]; then exit 12; fi
 s=$(stat -L -c %s - <&3)
 note=
 if [ -n "$want" ]; then
-  if [ "$s" -lt "$off" ]; then off=0 note=truncated; fi
+  if [ "$s" -lt "$off" ]; then off=0 note=truncated
+  elif ! same; then off=0 note=replaced; fi
 elif [ -n "$back" ]; then
   off=$((s - $(head -c "$s" <&4 | tail -n "$back" | wc -c)))
 else
@@ -90,24 +105,33 @@ pub enum Start {
     Backlog(usize),
     /// The file the name points at now, from its first byte (after a rotation).
     FromStart,
-    /// Go on in the file `id` (`dev:inode`) at `offset`, wherever it is now.
-    Resume { id: String, offset: u64 },
+    /// Go on in the file `id` (`dev:inode`) at `offset`, wherever it is now; `recent`:
+    /// the last bytes received before `offset` (at most [`CHECK`]).
+    Resume {
+        id: String,
+        offset: u64,
+        recent: Vec<u8>,
+    },
 }
 
 /// The command that reads `path` from `start`.
 pub fn command(path: &str, start: &Start) -> String {
-    let (want, offset, backlog) = match start {
-        Start::Backlog(n) => (String::new(), 0, n.to_string()),
-        Start::FromStart => (String::new(), 0, String::new()),
-        Start::Resume { id, offset } => (id.clone(), *offset, String::new()),
+    let (want, offset, backlog, check) = match start {
+        Start::Backlog(n) => (String::new(), 0, n.to_string(), String::new()),
+        Start::FromStart => (String::new(), 0, String::new(), String::new()),
+        Start::Resume { id, offset, recent } => {
+            let check = recent.iter().map(|b| format!("{b:02x}")).collect();
+            (id.clone(), *offset, String::new(), check)
+        }
     };
     format!(
-        "sh -c {} sheriff-tail {} {} {} {}",
+        "sh -c {} sheriff-tail {} {} {} {} {}",
         shell_quote(SCRIPT),
         shell_quote(path),
         shell_quote(&want),
         offset,
         shell_quote(&backlog),
+        shell_quote(&check),
     )
 }
 
@@ -130,13 +154,21 @@ pub enum Header {
     /// The file being resumed was replaced and is nowhere next to the name any more.
     Gone,
     /// Content follows: the file `id` from `offset`. `old`: the file under another name
-    /// now (rotated while away); `truncated`: it was shorter than the offset asked for.
+    /// now (rotated while away); `changed`: not what was left (shorter than the offset:
+    /// truncated; other bytes before it: replaced), so read from its start.
     Content {
         id: String,
         offset: u64,
         old: bool,
-        truncated: bool,
+        changed: Option<Change>,
     },
+}
+
+/// How a file being resumed changed while nobody looked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Truncated,
+    Replaced,
 }
 
 /// Reads a header line (without its newline); None: not one.
@@ -153,12 +185,16 @@ pub fn parse_header(line: &[u8]) -> Option<Header> {
         "current" | "old" => {
             let id = words.next()?.to_string();
             let offset = words.next()?.parse().ok()?;
-            let truncated = words.next() == Some("truncated");
+            let changed = match words.next() {
+                Some("truncated") => Some(Change::Truncated),
+                Some("replaced") => Some(Change::Replaced),
+                _ => None,
+            };
             Some(Header::Content {
                 id,
                 offset,
                 old: kind == "old",
-                truncated,
+                changed,
             })
         }
         _ => None,
@@ -177,16 +213,16 @@ mod tests {
                 id: "2049:77".into(),
                 offset: 120,
                 old: false,
-                truncated: false
+                changed: None
             })
         );
         assert_eq!(
-            parse_header(b"sheriff-tail old 2049:77 0 truncated"),
+            parse_header(b"sheriff-tail current 2049:77 0 replaced"),
             Some(Header::Content {
                 id: "2049:77".into(),
                 offset: 0,
-                old: true,
-                truncated: true
+                old: false,
+                changed: Some(Change::Replaced)
             })
         );
         assert_eq!(parse_header(b"sheriff-tail missing"), Some(Header::Missing));
