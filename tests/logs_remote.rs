@@ -18,7 +18,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use sheriff::event::{Event, EventsRx};
@@ -32,7 +32,8 @@ const LIMIT: Duration = Duration::from_secs(30);
 
 struct Bed {
     home: TestHome,
-    sshd: Mutex<Sshd>,
+    /// Async-aware: a test holds it across its awaits (and a failed one does not poison it).
+    sshd: tokio::sync::Mutex<Sshd>,
     /// World-readable, so the test user can read the logs tests write there.
     scratch: tempfile::TempDir,
     _watchdog: (Child, ChildStdin),
@@ -52,7 +53,7 @@ fn bed() -> &'static Bed {
         let watchdog = clean_up_at_exit(&sshd, &[home.path(), sshd.dir.path(), scratch.path()]);
         Bed {
             home,
-            sshd: Mutex::new(sshd),
+            sshd: tokio::sync::Mutex::new(sshd),
             scratch,
             _watchdog: watchdog,
         }
@@ -81,8 +82,8 @@ fn clean_up_at_exit(sshd: &Sshd, dirs: &[&Path]) -> (Child, ChildStdin) {
 }
 
 /// The shared sshd, running, for this test alone (the tests that kill it take turns).
-fn sshd() -> MutexGuard<'static, Sshd> {
-    let mut sshd = bed().sshd.lock().unwrap_or_else(|e| e.into_inner());
+async fn sshd() -> tokio::sync::MutexGuard<'static, Sshd> {
+    let mut sshd = bed().sshd.lock().await;
     // A test that failed while sshd was down leaves it so.
     if TcpStream::connect((sshd.addr.as_str(), sshd.port)).is_err() {
         sshd.restart();
@@ -241,7 +242,7 @@ fn assert_reconnected_once(seen: &Seen) {
 
 #[tokio::test]
 async fn a_backlog_then_appended_lines_arrive_in_order() {
-    let sshd = sshd();
+    let sshd = sshd().await;
     let dir = log_dir("appended");
     let path = dir.join("app.log");
     append(&path, "old 1\nold 2\nold 3 ERROR\n");
@@ -261,7 +262,7 @@ async fn a_backlog_then_appended_lines_arrive_in_order() {
 
 #[tokio::test]
 async fn sshd_killed_mid_stream_resumes_at_the_byte_it_stopped() {
-    let mut sshd = sshd();
+    let mut sshd = sshd().await;
     let dir = log_dir("killed");
     let path = dir.join("app.log");
     let writer = Writer::start(&path);
@@ -287,7 +288,7 @@ async fn sshd_killed_mid_stream_resumes_at_the_byte_it_stopped() {
 
 #[tokio::test]
 async fn a_file_rotated_while_sshd_is_down_is_finished_then_the_new_one_read() {
-    let mut sshd = sshd();
+    let mut sshd = sshd().await;
     let dir = log_dir("rotated-down");
     let path = dir.join("app.log");
     append(&path, "");
@@ -320,7 +321,7 @@ async fn a_file_rotated_while_sshd_is_down_is_finished_then_the_new_one_read() {
 
 #[tokio::test]
 async fn a_file_truncated_while_sshd_is_down_is_marked_as_a_gap() {
-    let mut sshd = sshd();
+    let mut sshd = sshd().await;
     let dir = log_dir("truncated-down");
     let path = dir.join("app.log");
     append(&path, &lines(100).join("\n"));
@@ -359,7 +360,7 @@ async fn a_file_truncated_while_sshd_is_down_is_marked_as_a_gap() {
 
 #[tokio::test]
 async fn a_file_rotated_while_connected_is_followed_without_a_mark() {
-    let sshd = sshd();
+    let sshd = sshd().await;
     let dir = log_dir("rotated-up");
     let path = dir.join("app.log");
     append(&path, "");
@@ -383,7 +384,7 @@ async fn a_file_rotated_while_connected_is_followed_without_a_mark() {
 
 #[tokio::test]
 async fn a_truncation_while_connected_starts_again_from_the_top() {
-    let sshd = sshd();
+    let sshd = sshd().await;
     let dir = log_dir("truncated-up");
     let path = dir.join("app.log");
     append(&path, "one\ntwo\nthree\n");
@@ -402,7 +403,7 @@ async fn a_truncation_while_connected_starts_again_from_the_top() {
 
 #[tokio::test]
 async fn a_late_file_is_waited_for_and_said_once() {
-    let sshd = sshd();
+    let sshd = sshd().await;
     let dir = log_dir("late");
     let path = dir.join("app.log");
     let (mut seen, task) = follow(&sshd, &path, 10);
@@ -431,7 +432,7 @@ async fn a_late_file_is_waited_for_and_said_once() {
 
 #[tokio::test]
 async fn odd_bytes_and_long_lines_keep_the_offset_exact_across_a_reconnect() {
-    let mut sshd = sshd();
+    let mut sshd = sshd().await;
     let dir = log_dir("odd-bytes");
     let path = dir.join("app.log");
     let long = "x".repeat(70 * 1024);
@@ -456,7 +457,7 @@ async fn odd_bytes_and_long_lines_keep_the_offset_exact_across_a_reconnect() {
 
 #[tokio::test]
 async fn a_file_rotated_and_deleted_while_sshd_is_down_is_marked_as_a_gap() {
-    let mut sshd = sshd();
+    let mut sshd = sshd().await;
     let dir = log_dir("deleted-down");
     let path = dir.join("app.log");
     append(&path, "one\ntwo\n");
@@ -501,7 +502,7 @@ async fn next_item(
 #[tokio::test]
 async fn a_raw_stream_gives_bytes_as_sent_and_never_runs_twice() {
     use sheriff::transport::ssh::{OutputStream, StreamItem};
-    let mut sshd = sshd();
+    let mut sshd = sshd().await;
     let home = &bed().home;
     let pool = SshPool::new(&[home.host("web", &sshd)], home.options(), None);
     let command = "printf 'caf\\351\\n'; exec sleep 60";

@@ -250,7 +250,7 @@ impl Reader {
                         offset: 0,
                         recent: Vec::new(),
                     },
-                    None => Start::FromStart,
+                    None => Start::Top,
                 };
                 End::Next
             }
@@ -323,7 +323,7 @@ impl Reader {
                     self.path
                 );
                 lines.push(LogLine::mark(&self.source, &what));
-                self.start = Start::FromStart;
+                self.start = Start::Top;
             }
             Header::Content {
                 id,

@@ -104,7 +104,7 @@ pub enum Start {
     /// A first start: the last `n` lines of what is there, then what is appended.
     Backlog(usize),
     /// The file the name points at now, from its first byte (after a rotation).
-    FromStart,
+    Top,
     /// Go on in the file `id` (`dev:inode`) at `offset`, wherever it is now; `recent`:
     /// the last bytes received before `offset` (at most [`CHECK`]).
     Resume {
@@ -118,7 +118,7 @@ pub enum Start {
 pub fn command(path: &str, start: &Start) -> String {
     let (want, offset, backlog, check) = match start {
         Start::Backlog(n) => (String::new(), 0, n.to_string(), String::new()),
-        Start::FromStart => (String::new(), 0, String::new(), String::new()),
+        Start::Top => (String::new(), 0, String::new(), String::new()),
         Start::Resume { id, offset, recent } => {
             let check = recent.iter().map(|b| format!("{b:02x}")).collect();
             (id.clone(), *offset, String::new(), check)

@@ -219,12 +219,14 @@ impl Worker {
             return;
         };
         // A raw stream still queued has not run: it waits for its first run, quietly.
-        if !(kept.raw && !kept.ran) {
+        let first_run_waits = kept.raw && !kept.ran;
+        let runs_again = !kept.raw || !kept.ran;
+        if !first_run_waits {
             let _ = kept.tx.try_send(StreamItem::Interrupted {
                 reason: format!("connection lost: {reason}"),
             });
         }
-        if !(kept.raw && kept.ran) {
+        if runs_again {
             self.streams.push(kept);
         }
     }
