@@ -22,6 +22,7 @@ use crate::config::{CheckSpec, Config, DriftSpec, Environment};
 use crate::drift::DriftReport;
 use crate::event::{Event, Events};
 use crate::logs::command::CommandTail;
+use crate::logs::remote::{self, RemoteTail};
 use crate::logs::tail::{self, FileTail, LogPlan};
 
 /// The runtime the workers run on. Its threads run at a lower priority (nice 10) than
@@ -57,6 +58,8 @@ pub enum Job {
     Check(CheckJob),
     Tail(FileTail),
     Command(CommandTail),
+    /// A file on a host, over the SSH pool.
+    RemoteTail(RemoteTail),
     Drift {
         spec: DriftSpec,
         left: Environment,
@@ -158,7 +161,11 @@ impl Workers {
         let mut old = std::mem::take(&mut self.running);
         for job in jobs {
             let mut identity = job.identity();
-            let uses_ssh = matches!(&job, Job::Check(check) if check.uses_ssh());
+            let uses_ssh = match &job {
+                Job::Check(check) => check.uses_ssh(),
+                Job::RemoteTail(_) => true,
+                _ => false,
+            };
             if uses_ssh {
                 identity.push_str(&format!(" pool#{}", self.pool_generation));
             }
@@ -201,6 +208,17 @@ impl Workers {
             }
             Job::Tail(file) => Some(tokio::spawn(tail::run(file, tx.clone()))),
             Job::Command(command) => Some(tokio::spawn(command.run(tx.clone()))),
+            Job::RemoteTail(file) => match self.resources.pool.clone() {
+                Some(pool) => Some(tokio::spawn(remote::run(file, pool, tx.clone()))),
+                None => {
+                    let notice = format!(
+                        "log {}: {} is not reachable: no SSH pool is configured",
+                        file.source, file.host
+                    );
+                    let _ = tx.send(Event::Notice(notice));
+                    None
+                }
+            },
             Job::Drift { spec, left, right } => {
                 let task = crate::drift::local::run(spec, left, right, DRIFT_EVERY, tx.clone());
                 Some(tokio::spawn(task))
@@ -212,9 +230,9 @@ impl Workers {
         }
     }
 
-    /// Uses `pool` from now on; the checks that run over SSH restart on it at the next
-    /// [`Workers::update`].
-    /// The checks that used the old pool stop now, so its connections close first.
+    /// Uses `pool` from now on; the checks and tails that run over SSH restart on it at the
+    /// next [`Workers::update`] (a tail then sends its backlog again).
+    /// Those that used the old pool stop now, so its connections close first.
     pub fn set_pool(&mut self, pool: Option<crate::transport::ssh::SshPool>) {
         self.running.retain(|running| {
             if running.uses_ssh {
@@ -275,6 +293,7 @@ pub fn plan(config: &Config) -> Vec<Job> {
             jobs.push(match plan {
                 LogPlan::File(file) => Job::Tail(file),
                 LogPlan::Command(command) => Job::Command(command),
+                LogPlan::Remote(file) => Job::RemoteTail(file),
                 LogPlan::Unserved { source, reason } => {
                     Job::Unserved(Event::Notice(format!("log {source}: {reason}")))
                 }
@@ -403,6 +422,46 @@ mod tests {
             "{}",
             row.summary
         );
+    }
+}
+
+#[cfg(test)]
+mod remote_tail_tests {
+    use super::*;
+    use crate::config::{LogSource, LogSpec, Target};
+
+    #[tokio::test]
+    async fn a_log_on_an_env_with_hosts_is_one_remote_tail_per_host() {
+        let mut config = Config::default();
+        config.environments.push(Environment {
+            name: "production".into(),
+            hosts: vec!["web1".into(), "web2".into()],
+            ..Default::default()
+        });
+        config.logs.push(LogSpec {
+            name: "app".into(),
+            target: Target::Env("production".into()),
+            source: LogSource::File("/var/log/app.log".into()),
+        });
+        let sources: Vec<String> = plan(&config)
+            .into_iter()
+            .filter_map(|job| match job {
+                Job::RemoteTail(tail) => Some(format!("{} {}", tail.source, tail.path)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            sources,
+            ["app@web1 /var/log/app.log", "app@web2 /var/log/app.log"]
+        );
+        // No pool: said, not faked.
+        let (tx, mut rx) = crate::event::channel();
+        let workers = start(&config, tx);
+        assert_eq!(workers.len(), 0);
+        let Ok(Event::Notice(notice)) = rx.try_recv() else {
+            panic!("a notice for the tail that cannot run");
+        };
+        assert!(notice.contains("app@web1"), "{notice}");
     }
 }
 

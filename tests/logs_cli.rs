@@ -279,7 +279,8 @@ fn a_logs_section_on_a_host_is_read_over_ssh() {
     let scratch = tempfile::tempdir().expect("tempdir");
     fs::set_permissions(scratch.path(), fs::Permissions::from_mode(0o755)).expect("chmod");
     let path = scratch.path().join("app.log");
-    let written = app_log(&path, 3_000);
+    // 5,000 messages: the 200 KiB line, non-UTF-8 bytes and CRLF cross the wire too.
+    let written = app_log(&path, 5_000);
     fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).expect("chmod");
     let mut config = format!(
         "[hosts.box]\nssh = \"{}\"\nidentity_file = \"{}\"\n",
@@ -300,6 +301,7 @@ fn a_logs_section_on_a_host_is_read_over_ssh() {
     assert_eq!(remote[0]["host"], "box");
     assert_eq!(remote[0]["source"], "app@box");
     let local = json(home.path(), &[path.to_str().unwrap(), "--level", "error"]);
+    assert_eq!(remote.len(), local.len());
     for (r, l) in remote.iter().zip(&local) {
         assert_eq!(
             (&r["line"], &r["time"], &r["text"]),
@@ -309,6 +311,14 @@ fn a_logs_section_on_a_host_is_read_over_ssh() {
     assert_eq!(
         count(home.path(), &["--config", c, "app", "--host", "box"]),
         written.messages
+    );
+    let all_remote = json(home.path(), &["--config", c, "app"]);
+    let all_local = json(home.path(), &[path.to_str().unwrap()]);
+    let lines = |rows: &[Value]| rows.iter().map(|r| r["line"].clone()).collect::<Vec<_>>();
+    assert_eq!(
+        lines(&all_remote),
+        lines(&all_local),
+        "line numbers past the long line"
     );
     let wrong = logs(home.path(), &["--config", c, "app", "--host", "elsewhere"]);
     assert_eq!(wrong.status.code(), Some(2));

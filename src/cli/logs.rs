@@ -17,7 +17,7 @@ use crate::logs::count::{count_file, CountQuery};
 use crate::logs::parse::{self, Format};
 use crate::logs::query::{parse_when, Message, MessageReader, Query};
 use crate::logs::tail::under_root;
-use crate::transport::ssh::{SshOptions, SshPool, StreamItem};
+use crate::transport::ssh::{OutputStream, SshOptions, SshPool, StreamItem};
 
 /// What `sheriff logs` was asked.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -354,7 +354,7 @@ fn read_remote(
 ) -> Result<(), String> {
     let quoted = crate::transport::ssh::known_hosts::shell_quote(path);
     let command = if follow {
-        format!("exec tail -n +1 -F -- {quoted}")
+        format!("exec tail -c +1 -F -- {quoted}")
     } else {
         format!("exec cat -- {quoted}")
     };
@@ -363,82 +363,137 @@ fn read_remote(
         .build()
         .map_err(|e| format!("cannot start: {e}"))?;
     runtime.block_on(async {
+        // Bytes as the host sent them, so line numbers hold for any line length or bytes.
         let mut stream = pool
-            .stream(host, &command)
+            .stream_raw(host, &command)
             .map_err(|e| format!("{host}: {e}"))?;
-        let mut lines: Vec<Vec<u8>> = Vec::new();
-        let mut sample_taken = false;
-        let mut messages: Option<MessageReader> = None;
-        let mut stderr = String::new();
+        let mut lines = RemoteLines::new(source, host, format);
+        let mut stderr = Vec::new();
         while let Some(item) = stream.recv().await {
             match item {
-                StreamItem::Started { .. } => {}
-                StreamItem::Line {
-                    source: crate::transport::ssh::OutputStream::Stdout,
-                    text,
+                StreamItem::Bytes {
+                    source: OutputStream::Stdout,
+                    data,
                 } => {
-                    let mut line = text.into_bytes();
-                    line.push(b'\n');
-                    if !sample_taken {
-                        lines.push(line);
-                        if lines.len() < 200 {
-                            continue;
-                        }
-                        sample_taken = true;
-                    } else {
-                        lines.push(line);
-                    }
-                    let reader =
-                        messages.get_or_insert_with(|| start(source, host, &lines, format.clone()));
-                    for line in lines.drain(..) {
-                        if let Some(message) = reader.push(&line) {
-                            out.message(&message, query);
-                        }
-                    }
+                    lines.take(&data, query, out);
                     if follow {
                         out.flush();
                     }
                 }
-                StreamItem::Line { text, .. } => {
-                    stderr.push_str(&text);
-                    stderr.push('\n');
-                }
+                StreamItem::Bytes { data, .. } => stderr.extend_from_slice(&data),
+                StreamItem::Started { .. } | StreamItem::Line { .. } => {}
                 StreamItem::Interrupted { reason } => {
-                    eprintln!("sheriff logs: {host}: connection lost ({reason}); reconnecting");
+                    return Err(format!(
+                        "{host}: connection lost ({reason}) while reading {path}"
+                    ));
                 }
                 StreamItem::Exited { status, .. } => {
                     if status != Some(0) {
-                        let said = crate::text::printable(stderr.trim()).into_owned();
-                        return Err(format!("{host}: cannot read {path}: {said}"));
+                        let said = crate::text::printable_bytes(&stderr);
+                        return Err(format!("{host}: cannot read {path}: {}", said.trim()));
                     }
                     break;
                 }
                 StreamItem::Failed(error) => return Err(format!("{host}: {error}")),
             }
         }
-        let reader = messages.get_or_insert_with(|| start(source, host, &lines, format.clone()));
-        for line in lines.drain(..) {
-            if let Some(message) = reader.push(&line) {
-                out.message(&message, query);
-            }
-        }
-        if let Some(message) = reader.flush() {
-            out.message(&message, query);
-        }
+        lines.finish(query, out);
         Ok(())
     })
 }
 
-fn start(source: &str, host: &str, sample: &[Vec<u8>], format: Option<Format>) -> MessageReader {
-    let format = format.unwrap_or_else(|| {
-        let text: Vec<String> = sample
-            .iter()
-            .map(|l| String::from_utf8_lossy(l).trim_end().to_string())
-            .collect();
-        let lines: Vec<&str> = text.iter().map(String::as_str).collect();
-        parse::detect(&lines)
-    });
-    MessageReader::new(source, Some(host), format, None)
+/// A remote file's bytes cut into lines and messages; the format is told from the first
+/// lines unless given.
+struct RemoteLines {
+    source: String,
+    host: String,
+    format: Option<Format>,
+    /// Lines held until enough are in to tell the format.
+    sample: Vec<Vec<u8>>,
+    partial: Vec<u8>,
+    reader: Option<MessageReader>,
+}
+
+impl RemoteLines {
+    const SAMPLE: usize = 200;
+
+    fn new(source: &str, host: &str, format: Option<Format>) -> RemoteLines {
+        RemoteLines {
+            source: source.to_string(),
+            host: host.to_string(),
+            format,
+            sample: Vec::new(),
+            partial: Vec::new(),
+            reader: None,
+        }
+    }
+
+    fn take(&mut self, data: &[u8], query: &Query, out: &mut Printer) {
+        self.partial.extend_from_slice(data);
+        let Some(last) = memchr::memrchr(b'\n', &self.partial) else {
+            return;
+        };
+        let rest = self.partial.split_off(last + 1);
+        let whole = std::mem::replace(&mut self.partial, rest);
+        for line in whole.split_inclusive(|b| *b == b'\n') {
+            self.line(line.to_vec(), query, out);
+        }
+    }
+
+    fn line(&mut self, line: Vec<u8>, query: &Query, out: &mut Printer) {
+        self.sample.push(line);
+        if self.reader.is_none() {
+            if self.sample.len() < Self::SAMPLE {
+                return;
+            }
+            self.start();
+        }
+        self.drain(query, out);
+    }
+
+    fn start(&mut self) {
+        let format = self.format.clone().unwrap_or_else(|| {
+            let text: Vec<String> = self
+                .sample
+                .iter()
+                .map(|l| String::from_utf8_lossy(l).trim_end().to_string())
+                .collect();
+            let lines: Vec<&str> = text.iter().map(String::as_str).collect();
+            parse::detect(&lines)
+        });
+        self.reader = Some(MessageReader::new(
+            &self.source,
+            Some(&self.host),
+            format,
+            None,
+        ));
+    }
+
+    /// Hands the held lines to the reader, printing the messages they close.
+    fn drain(&mut self, query: &Query, out: &mut Printer) {
+        let Some(reader) = self.reader.as_mut() else {
+            return;
+        };
+        for line in self.sample.drain(..) {
+            if let Some(message) = reader.push(&line) {
+                out.message(&message, query);
+            }
+        }
+    }
+
+    fn finish(&mut self, query: &Query, out: &mut Printer) {
+        if !self.partial.is_empty() {
+            let last = std::mem::take(&mut self.partial);
+            self.sample.push(last);
+        }
+        if self.reader.is_none() {
+            self.start();
+        }
+        self.drain(query, out);
+        if let Some(message) = self.reader.as_mut().and_then(MessageReader::flush) {
+            out.message(&message, query);
+        }
+    }
 }
 
 /// Writes matching messages as text or JSON, or counts them.

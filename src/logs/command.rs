@@ -164,9 +164,9 @@ impl LossySender {
         let dropped_before = self.dropped;
         if dropped_before > 0 {
             let note = format!(
-                "⋯ {dropped_before} lines dropped: the screen could not keep up with this command"
+                "{dropped_before} lines dropped: the screen could not keep up with this command"
             );
-            lines.insert(0, self.line(note));
+            lines.insert(0, LogLine::mark(self.source.clone(), &note));
         }
         let count = lines.len() as u64;
         let event = Event::LogLines {

@@ -4,8 +4,10 @@ pub mod buffer;
 pub mod command;
 pub mod count;
 pub mod level;
+pub mod lines;
 pub mod parse;
 pub mod query;
+pub mod remote;
 pub mod tail;
 
 pub use buffer::LogBuffer;
@@ -104,4 +106,26 @@ pub struct LogLine {
     pub received: DateTime<Utc>,
     pub level: Option<Level>,
     pub text: String,
+}
+
+/// What the text of a line sheriff adds to a log starts with: a mark where lines were cut,
+/// lost or resumed (`⋯ reconnected after 12s`), never a line of the source itself.
+pub const MARK: &str = "⋯ ";
+
+impl LogLine {
+    /// A mark: `MARK` and `what`, with no level, so it is never counted as an error.
+    pub fn mark(source: impl Into<String>, what: &str) -> LogLine {
+        LogLine {
+            source: source.into(),
+            received: Utc::now(),
+            level: None,
+            text: format!("{MARK}{what}"),
+        }
+    }
+
+    /// Whether this is a mark a tail added (`⋯ …`, no level) rather than a line of its
+    /// source.
+    pub fn is_mark(&self) -> bool {
+        self.level.is_none() && self.text.starts_with(MARK)
+    }
 }

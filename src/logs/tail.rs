@@ -10,17 +10,14 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::event::Events;
-use chrono::Utc;
 use tokio::fs::File;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
-use super::level::detect_level;
+use super::lines::LineCutter;
 use super::LogLine;
 use crate::config::{Config, LogSource, LogSpec, Target};
 use crate::event::Event;
 
-/// A line longer than this is sent in pieces rather than held forever waiting for `\n`.
-const MAX_LINE: usize = 64 * 1024;
 /// The most read in one go; a file that grew by more is sent in several batches.
 const MAX_READ: usize = 1024 * 1024;
 
@@ -51,6 +48,8 @@ impl FileTail {
 pub enum LogPlan {
     File(FileTail),
     Command(super::command::CommandTail),
+    /// A file on a host, read over the SSH pool.
+    Remote(super::remote::RemoteTail),
     /// A source this build cannot read yet, and why (shown to the user, never faked).
     Unserved {
         source: String,
@@ -59,7 +58,8 @@ pub enum LogPlan {
 }
 
 /// The sources of one `[[log]]`: a local file for no target, `root + file` for each env
-/// with a `root`; hosts over ssh and command sources are not served yet.
+/// with a `root`, the file on each host (over ssh, one source `name@host` per host) for a
+/// host or an env with hosts; commands on hosts are not served yet.
 pub fn plan(spec: &LogSpec, config: &Config) -> Vec<LogPlan> {
     let path = match &spec.source {
         LogSource::File(path) => path,
@@ -79,35 +79,35 @@ pub fn plan(spec: &LogSpec, config: &Config) -> Vec<LogPlan> {
         Target::Local => return vec![LogPlan::File(FileTail::new(&spec.name, path))],
         Target::Envs(envs) => envs.iter().map(String::as_str).collect(),
         Target::Env(env) => vec![env.as_str()],
-        Target::Host(host) => {
-            let reason = "log tails over ssh arrive with the transport".to_string();
-            return vec![LogPlan::Unserved {
-                source: format!("{}@{host}", spec.name),
-                reason,
-            }];
-        }
+        Target::Host(host) => return vec![remote(&spec.name, host, path)],
     };
-    envs.into_iter()
-        .map(|env_name| {
-            let source = format!("{}@{env_name}", spec.name);
-            match config.environment(env_name) {
-                Some(env) => match &env.root {
-                    Some(root) => {
-                        let file = crate::config::template_vars(path, &env.vars);
-                        LogPlan::File(FileTail::new(source, under_root(root, &file)))
-                    }
-                    None => LogPlan::Unserved {
-                        source,
-                        reason: "log tails over ssh arrive with the transport".into(),
-                    },
-                },
-                None => LogPlan::Unserved {
-                    source,
-                    reason: format!("no environment \"{env_name}\""),
-                },
-            }
-        })
-        .collect()
+    let mut plans = Vec::new();
+    for env_name in envs {
+        let source = format!("{}@{env_name}", spec.name);
+        let Some(env) = config.environment(env_name) else {
+            let reason = format!("no environment \"{env_name}\"");
+            plans.push(LogPlan::Unserved { source, reason });
+            continue;
+        };
+        let file = crate::config::template_vars(path, &env.vars);
+        match &env.root {
+            Some(root) => plans.push(LogPlan::File(FileTail::new(
+                source,
+                under_root(root, &file),
+            ))),
+            None if env.hosts.is_empty() => plans.push(LogPlan::Unserved {
+                source,
+                reason: format!("environment \"{env_name}\" has neither hosts nor a root"),
+            }),
+            None => plans.extend(env.hosts.iter().map(|host| remote(&spec.name, host, &file))),
+        }
+    }
+    plans
+}
+
+fn remote(name: &str, host: &str, path: &str) -> LogPlan {
+    let source = format!("{name}@{host}");
+    LogPlan::Remote(super::remote::RemoteTail::new(source, host, path))
 }
 
 /// `root` + an absolute path from the config: `/var/log/x` under `/srv/copy` is
@@ -161,18 +161,14 @@ pub async fn run(tail: FileTail, tx: Events) {
 
 /// The state of one followed file between polls.
 struct Follower {
-    source: String,
     backlog: usize,
     open: Option<OpenFile>,
-    /// Bytes after the last newline, waiting for the rest of their line.
-    partial: Vec<u8>,
+    lines: LineCutter,
     /// The last read hit `MAX_READ`: there is more to read right away.
     behind: bool,
     /// Whether the file has been opened before; only the first open shows a backlog, a
     /// rotated-in file is read from its start.
     seen: bool,
-    /// Secrets are masked as each line is made, before anything buffers or searches it.
-    redact: crate::redact::Lines,
 }
 
 struct OpenFile {
@@ -184,13 +180,11 @@ struct OpenFile {
 impl Follower {
     fn new(source: String, backlog: usize) -> Self {
         Follower {
-            source,
             backlog,
             open: None,
-            partial: Vec::new(),
+            lines: LineCutter::new(source),
             behind: false,
             seen: false,
-            redact: crate::redact::Lines::default(),
         }
     }
 
@@ -203,7 +197,7 @@ impl Follower {
         if let (Some(open), Ok(meta)) = (&self.open, &on_disk) {
             if open.id.is_some() && open.id != file_id(meta) {
                 self.read_available(&mut lines).await?;
-                self.flush_partial(&mut lines);
+                self.lines.flush(&mut lines);
                 self.open = None;
             }
         }
@@ -231,7 +225,7 @@ impl Follower {
             self.backlog_start(&mut file, meta.len()).await?
         };
         self.seen = true;
-        self.partial.clear();
+        self.lines.clear();
         self.open = Some(OpenFile {
             file,
             id: file_id(&meta),
@@ -277,7 +271,7 @@ impl Follower {
         // Truncated in place (`> file`, copytruncate): start again from the top.
         if len < open.pos {
             open.pos = 0;
-            self.partial.clear();
+            self.lines.clear();
         }
         if len == open.pos {
             return Ok(());
@@ -295,46 +289,8 @@ impl Follower {
         buf.truncate(got);
         open.pos += got as u64;
         self.behind = got == MAX_READ;
-        self.split_lines(&buf, lines);
+        self.lines.push(&buf, lines);
         Ok(())
-    }
-
-    fn split_lines(&mut self, buf: &[u8], lines: &mut Vec<LogLine>) {
-        let received = Utc::now();
-        let mut rest = buf;
-        while let Some(nl) = rest.iter().position(|&b| b == b'\n') {
-            self.partial.extend_from_slice(&rest[..nl]);
-            rest = &rest[nl + 1..];
-            lines.push(self.take_line(received));
-        }
-        self.partial.extend_from_slice(rest);
-        while self.partial.len() >= MAX_LINE {
-            let tail = self.partial.split_off(MAX_LINE);
-            lines.push(self.take_line(received));
-            self.partial = tail;
-        }
-    }
-
-    fn flush_partial(&mut self, lines: &mut Vec<LogLine>) {
-        if !self.partial.is_empty() {
-            lines.push(self.take_line(Utc::now()));
-        }
-    }
-
-    fn take_line(&mut self, received: chrono::DateTime<Utc>) -> LogLine {
-        let bytes = std::mem::take(&mut self.partial);
-        let mut text = String::from_utf8_lossy(&bytes).into_owned();
-        if text.ends_with('\r') {
-            text.pop();
-        }
-        // Printable first, then masked, so an escape code inside a secret cannot hide it.
-        let text = self.redact.redact_owned(crate::text::into_printable(text));
-        LogLine {
-            source: self.source.clone(),
-            received,
-            level: detect_level(&text),
-            text,
-        }
     }
 }
 
@@ -397,7 +353,7 @@ mod tests {
     }
 
     #[test]
-    fn plans_env_roots_and_says_what_it_cannot_serve() {
+    fn plans_env_roots_hosts_and_says_what_it_cannot_serve() {
         let mut config = Config::default();
         config.environments.push(crate::config::Environment {
             name: "production".into(),
@@ -417,6 +373,18 @@ mod tests {
         let plans = plan(&spec, &config);
         let want = FileTail::new("app@production", "/srv/prod/var/log/app.log");
         assert_eq!(plans[0], LogPlan::File(want));
-        assert!(matches!(&plans[1], LogPlan::Unserved { source, .. } if source == "app@staging"));
+        let want = super::super::remote::RemoteTail::new(
+            "app@web1.staging",
+            "web1.staging",
+            "/var/log/app.log",
+        );
+        assert_eq!(plans[1], LogPlan::Remote(want));
+        assert_eq!(plans.len(), 2);
+        let command = LogSpec {
+            source: LogSource::Command("journalctl -f".into()),
+            ..spec
+        };
+        let plans = plan(&command, &config);
+        assert!(matches!(&plans[0], LogPlan::Unserved { source, .. } if source == "app"));
     }
 }

@@ -29,8 +29,8 @@ impl Worker {
         session.set_blocking(false);
         let mut queue: VecDeque<Job> = VecDeque::new();
         let mut active: Vec<Job> = Vec::new();
-        for (command, tx, ran) in self.streams.drain(..) {
-            let work = Work::stream(command, tx, ran);
+        for kept in self.streams.drain(..) {
+            let work = Work::stream(kept);
             queue.push_back(Job::new(work, &self.host.name, self.pacing.kill_grace));
         }
         let mut buf = vec![0u8; 32 * 1024];
@@ -212,12 +212,22 @@ impl Worker {
         lost
     }
 
+    /// A line stream runs again on the next connection; a raw one that ran ends here, with
+    /// `Interrupted`, since only its reader knows where to go on from.
     fn keep_stream(&mut self, job: Job, reason: &str, ran: bool) {
-        if let Some((command, tx)) = job.work.into_stream() {
-            let _ = tx.try_send(StreamItem::Interrupted {
+        let Some(kept) = job.work.into_stream(ran) else {
+            return;
+        };
+        // A raw stream still queued has not run: it waits for its first run, quietly.
+        let first_run_waits = kept.raw && !kept.ran;
+        let runs_again = !kept.raw || !kept.ran;
+        if !first_run_waits {
+            let _ = kept.tx.try_send(StreamItem::Interrupted {
                 reason: format!("connection lost: {reason}"),
             });
-            self.streams.push((command, tx, ran));
+        }
+        if runs_again {
+            self.streams.push(kept);
         }
     }
 

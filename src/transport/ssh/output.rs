@@ -48,7 +48,11 @@ pub enum StreamItem {
     Started { resumed: bool },
     /// One line, without its newline.
     Line { source: OutputStream, text: String },
-    /// The connection dropped; the command runs again once the host is back.
+    /// Output exactly as it arrived, in a stream from
+    /// [`SshPool::stream_raw`](super::SshPool::stream_raw) (which sends no `Line`s).
+    Bytes { source: OutputStream, data: Vec<u8> },
+    /// The connection dropped; the command runs again once the host is back (a raw
+    /// stream ends here instead).
     Interrupted { reason: String },
     /// The command ended by itself; the stream is over.
     Exited {

@@ -29,7 +29,7 @@ use super::prompt::Answers;
 use super::resolve::{resolve, ResolvedHost};
 use super::ssh_config::SshConfig;
 use super::wait::Waker;
-use super::work::Work;
+use super::work::{KeptStream, Work};
 use super::worker::{Pacing, Request, Worker};
 use crate::config::Host;
 
@@ -191,11 +191,34 @@ impl SshPool {
     /// drops, the command runs again once the host is back (`Started { resumed: true }`).
     /// Dropping the receiver stops the remote command.
     pub fn stream(&self, host: &str, command: &str) -> Result<StreamReceiver, SshError> {
+        self.start_stream(host, command, false)
+    }
+
+    /// Runs a long-lived command once and hands over its output as it arrives, unchanged
+    /// (`StreamItem::Bytes`), for a reader that counts bytes: a remote tail resuming at an
+    /// offset. A host that is down delays the start until it is back (no `Interrupted`
+    /// first); a connection lost while it runs ends the stream with `Interrupted` (or the
+    /// receiver closing): it is not run again, the reader starts what comes next.
+    pub fn stream_raw(&self, host: &str, command: &str) -> Result<StreamReceiver, SshError> {
+        self.start_stream(host, command, true)
+    }
+
+    fn start_stream(
+        &self,
+        host: &str,
+        command: &str,
+        raw: bool,
+    ) -> Result<StreamReceiver, SshError> {
         let handle = self.handle(host)?;
         let (tx, rx) = mpsc::channel(self.inner.options.stream_buffer.max(1));
         let reader_waits = Arc::new(AtomicBool::new(false));
         let tx = StreamTx::new(tx, reader_waits.clone());
-        let work = Work::stream(command.to_string(), tx, false);
+        let work = Work::stream(KeptStream {
+            command: command.to_string(),
+            tx,
+            ran: false,
+            raw,
+        });
         if !handle.send(Request::Work(work)) {
             return Err(self.shutdown_error(host));
         }

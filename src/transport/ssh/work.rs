@@ -33,6 +33,9 @@ pub(crate) enum Work {
         command: String,
         tx: StreamTx,
         resumed: bool,
+        /// Raw chunks instead of lines, and no second run after a reconnect
+        /// (`SshPool::stream_raw`).
+        raw: bool,
         /// Unfinished last lines of stdout and stderr.
         partial: [Vec<u8>; 2],
         /// Items the reader has no room for yet.
@@ -104,11 +107,12 @@ impl Work {
         }
     }
 
-    pub fn stream(command: String, tx: StreamTx, resumed: bool) -> Work {
+    pub fn stream(kept: KeptStream) -> Work {
         Work::Stream {
-            command,
-            tx,
-            resumed,
+            command: kept.command,
+            tx: kept.tx,
+            resumed: kept.ran,
+            raw: kept.raw,
             partial: [Vec::new(), Vec::new()],
             pending: VecDeque::new(),
         }
@@ -295,6 +299,17 @@ impl Work {
                 false
             }
             Work::Stream {
+                raw: true, pending, ..
+            } => {
+                // Byte for byte, so the reader can count exactly what it got.
+                pending.push_back(StreamItem::Bytes {
+                    source,
+                    data: data.to_vec(),
+                });
+                self.flush();
+                true
+            }
+            Work::Stream {
                 partial, pending, ..
             } => {
                 let partial = &mut partial[source as usize];
@@ -375,12 +390,30 @@ impl Work {
     }
 
     /// A stream whose connection is gone, to run again later (None: not a live stream).
-    pub fn into_stream(self) -> Option<(String, StreamTx)> {
+    /// `ran`: whether its command ran before.
+    pub fn into_stream(self, ran: bool) -> Option<KeptStream> {
         match self {
-            Work::Stream { command, tx, .. } if !tx.is_closed() => Some((command, tx)),
+            Work::Stream {
+                command, tx, raw, ..
+            } if !tx.is_closed() => Some(KeptStream {
+                command,
+                tx,
+                ran,
+                raw,
+            }),
             _ => None,
         }
     }
+}
+
+/// A stream waiting for the next connection to run its command.
+pub(crate) struct KeptStream {
+    pub command: String,
+    pub tx: StreamTx,
+    /// It ran before: the next run is a rerun (`Started { resumed: true }`).
+    pub ran: bool,
+    /// See `Work::Stream`; a raw stream that ran is never kept.
+    pub raw: bool,
 }
 
 /// `host:port`, `[v6]:port`.

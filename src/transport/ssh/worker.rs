@@ -11,11 +11,11 @@ use tokio::sync::oneshot;
 
 use super::connect::{connect, ConnectContext};
 use super::error::SshError;
-use super::output::{HostInfo, StreamItem, StreamTx};
+use super::output::{HostInfo, StreamItem};
 use super::prompt::PromptRequest;
 use super::resolve::ResolvedHost;
 use super::wait::{wait, waker, Interest, WakeReceiver, Waker};
-use super::work::Work;
+use super::work::{KeptStream, Work};
 use crate::config::duration::format_duration;
 use crate::event::Event;
 use crate::transport::HostState;
@@ -46,8 +46,8 @@ pub(crate) struct Worker {
     pub wake: WakeReceiver,
     pub state: Arc<Mutex<HostState>>,
     pub events: Option<crate::event::Events>,
-    /// Streams to (re)start on the next connection: command, reader, ran before.
-    pub streams: Vec<(String, StreamTx, bool)>,
+    /// Streams to (re)start on the next connection.
+    pub streams: Vec<KeptStream>,
     pub failures: u32,
 }
 
@@ -145,8 +145,8 @@ impl Worker {
             let outcome = if error.is_permanent() {
                 tracing::warn!("{error}");
                 self.set_state(error.host_state());
-                for (_, tx, _) in self.streams.drain(..) {
-                    let _ = tx.try_send(StreamItem::Failed(error.clone()));
+                for kept in self.streams.drain(..) {
+                    let _ = kept.tx.try_send(StreamItem::Failed(error.clone()));
                 }
                 self.wait_offline(None, &error)
             } else {
@@ -206,14 +206,25 @@ impl Worker {
                             let _ = reply.send(Err(for_callers));
                         }
                     }
-                    Request::Work(Work::Stream { command, tx, .. }) => {
+                    Request::Work(Work::Stream {
+                        command, tx, raw, ..
+                    }) => {
                         if until.is_none() {
                             let _ = tx.try_send(StreamItem::Failed(error.clone()));
                         } else {
-                            let _ = tx.try_send(StreamItem::Interrupted {
-                                reason: for_callers.reason(),
+                            // A raw stream's reader waits for `Started`; `Interrupted` would
+                            // tell it a run it never had was cut.
+                            if !raw {
+                                let _ = tx.try_send(StreamItem::Interrupted {
+                                    reason: for_callers.reason(),
+                                });
+                            }
+                            self.streams.push(KeptStream {
+                                command,
+                                tx,
+                                ran: false,
+                                raw,
                             });
-                            self.streams.push((command, tx, false));
                         }
                     }
                     Request::Work(Work::Probe) => {}

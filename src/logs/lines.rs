@@ -1,0 +1,106 @@
+//! Bytes into log lines, for the tails that read files (local and over ssh): split at
+//! `\n`, a line longer than [`MAX_LINE`] sent in pieces rather than held forever, `\r\n`
+//! taken as a newline, text made printable and then redacted, its level detected.
+
+use chrono::{DateTime, Utc};
+
+use super::level::detect_level;
+use super::LogLine;
+
+/// A line longer than this is sent in pieces rather than held forever waiting for `\n`.
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// The lines of one source, and the bytes after its last newline.
+pub struct LineCutter {
+    source: String,
+    /// Bytes after the last newline, waiting for the rest of their line.
+    partial: Vec<u8>,
+    /// Secrets are masked as each line is made, before anything buffers or searches it.
+    redact: crate::redact::Lines,
+}
+
+impl LineCutter {
+    pub fn new(source: impl Into<String>) -> Self {
+        LineCutter {
+            source: source.into(),
+            partial: Vec::new(),
+            redact: crate::redact::Lines::default(),
+        }
+    }
+
+    /// Adds `buf`, appending each line it completes to `lines`. A line longer than
+    /// [`MAX_LINE`] is cut into pieces of exactly that size, wherever the reads fell, so the
+    /// same file gives the same lines read in any chunks.
+    pub fn push(&mut self, buf: &[u8], lines: &mut Vec<LogLine>) {
+        let received = Utc::now();
+        for segment in buf.split_inclusive(|&b| b == b'\n') {
+            let (mut body, ends) = match segment.split_last() {
+                Some((b'\n', body)) => (body, true),
+                _ => (segment, false),
+            };
+            loop {
+                let room = MAX_LINE - self.partial.len();
+                if body.len() <= room {
+                    self.partial.extend_from_slice(body);
+                    break;
+                }
+                self.partial.extend_from_slice(&body[..room]);
+                body = &body[room..];
+                lines.push(self.take_line(received));
+            }
+            if ends {
+                lines.push(self.take_line(received));
+            }
+        }
+    }
+
+    /// The unfinished last line as a line of its own (its file is done).
+    pub fn flush(&mut self, lines: &mut Vec<LogLine>) {
+        if !self.partial.is_empty() {
+            lines.push(self.take_line(Utc::now()));
+        }
+    }
+
+    /// Forgets the unfinished last line.
+    pub fn clear(&mut self) {
+        self.partial.clear();
+    }
+
+    fn take_line(&mut self, received: DateTime<Utc>) -> LogLine {
+        let bytes = std::mem::take(&mut self.partial);
+        let mut text = String::from_utf8_lossy(&bytes).into_owned();
+        if text.ends_with('\r') {
+            text.pop();
+        }
+        // Printable first, then masked, so an escape code inside a secret cannot hide it.
+        let text = self.redact.redact_owned(crate::text::into_printable(text));
+        LogLine {
+            source: self.source.clone(),
+            received,
+            level: detect_level(&text),
+            text,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_line_is_cut_the_same_however_it_was_read() {
+        let mut text = vec![b'x'; MAX_LINE + 10];
+        text.extend_from_slice(b"\nshort\n");
+        let cut = |chunk: usize| {
+            let mut cutter = LineCutter::new("app");
+            let mut lines = Vec::new();
+            for piece in text.chunks(chunk) {
+                cutter.push(piece, &mut lines);
+            }
+            lines.iter().map(|l| l.text.len()).collect::<Vec<_>>()
+        };
+        assert_eq!(cut(text.len()), [MAX_LINE, 10, 5]);
+        assert_eq!(cut(1000), [MAX_LINE, 10, 5]);
+        assert_eq!(cut(7), [MAX_LINE, 10, 5]);
+    }
+}
