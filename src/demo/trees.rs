@@ -186,6 +186,12 @@ file = {nginx_log}
 name = "deploys"
 command = {deploys}
 
+[logs]
+highlight = [
+  {{ regex = "upstream timed out|connect\\(\\) failed", style = "warn" }},
+  {{ regex = "req=\\w+", style = "source" }},
+]
+
 [[drift]]
 name = "app config"
 path = "/etc/app/"

@@ -740,6 +740,14 @@ fn styled_line(
         Some(Level::Debug) | Some(Level::Trace) => Slot::LogDebug,
         _ => Slot::LogInfo,
     };
+    if line.is_mark() {
+        // Where sheriff itself speaks (a reconnect, a gap): set apart from the log's text.
+        let style = theme.style(Slot::Notice);
+        return Line::from(vec![
+            Span::styled(format!("{} ", line.source), theme.style(Slot::LogSource)),
+            Span::styled(line.text.clone(), style),
+        ]);
+    }
     let mut spans = Vec::with_capacity(5);
     if marked {
         spans.push(Span::styled("▌", theme.style(Slot::LogMatch)));
