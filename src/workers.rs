@@ -22,6 +22,7 @@ use crate::config::{CheckSpec, Config, DriftSpec, Environment};
 use crate::drift::DriftReport;
 use crate::event::{Event, Events};
 use crate::logs::command::CommandTail;
+use crate::logs::journal::JournalTail;
 use crate::logs::tail::{self, FileTail, LogPlan};
 
 /// The runtime the workers run on. Its threads run at a lower priority (nice 10) than
@@ -57,6 +58,7 @@ pub enum Job {
     Check(CheckJob),
     Tail(FileTail),
     Command(CommandTail),
+    Journal(JournalTail),
     Drift {
         spec: DriftSpec,
         left: Environment,
@@ -201,6 +203,7 @@ impl Workers {
             }
             Job::Tail(file) => Some(tokio::spawn(tail::run(file, tx.clone()))),
             Job::Command(command) => Some(tokio::spawn(command.run(tx.clone()))),
+            Job::Journal(journal) => Some(tokio::spawn(journal.run(tx.clone()))),
             Job::Drift { spec, left, right } => {
                 let task = crate::drift::local::run(spec, left, right, DRIFT_EVERY, tx.clone());
                 Some(tokio::spawn(task))
@@ -275,6 +278,7 @@ pub fn plan(config: &Config) -> Vec<Job> {
             jobs.push(match plan {
                 LogPlan::File(file) => Job::Tail(file),
                 LogPlan::Command(command) => Job::Command(command),
+                LogPlan::Journal(journal) => Job::Journal(journal),
                 LogPlan::Unserved { source, reason } => {
                     Job::Unserved(Event::Notice(format!("log {source}: {reason}")))
                 }
@@ -416,6 +420,7 @@ mod reload_tests {
             name: name.into(),
             target: Target::Local,
             source: LogSource::File(path.display().to_string()),
+            format: crate::logs::parse::Format::Auto,
         }
     }
 

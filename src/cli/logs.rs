@@ -203,7 +203,7 @@ fn origins(config: Option<&Config>, args: &LogsArgs) -> Result<Vec<Origin>, Stri
 fn origins_of(spec: &LogSpec, config: &Config) -> Result<Vec<Origin>, String> {
     let LogSource::File(file) = &spec.source else {
         return Err(format!(
-            "[[log]] {:?} reads a command; sheriff logs reads files (run the command itself)",
+            "[[log]] {:?} reads a command or a journal; sheriff logs reads files (run the command, or journalctl, itself)",
             spec.name
         ));
     };

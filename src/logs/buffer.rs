@@ -13,7 +13,7 @@ use super::LogLine;
 /// use sheriff::logs::{buffer::LogBuffer, LogLine};
 /// let mut buf = LogBuffer::with_capacity(2);
 /// for text in ["a", "b", "c"] {
-///     buf.push_line(LogLine { source: "app".into(), received: chrono::Utc::now(), level: None, text: text.into() });
+///     buf.push_line(LogLine { source: "app".into(), received: chrono::Utc::now(), time: None, level: None, text: text.into() });
 /// }
 /// assert_eq!(buf.len(), 2);
 /// assert_eq!(buf.get(0).map(|l| l.text.as_str()), Some("b"));
@@ -137,6 +137,7 @@ mod tests {
         LogLine {
             source: "app@prod".into(),
             received: Utc::now(),
+            time: None,
             level: None,
             text: text.into(),
         }
