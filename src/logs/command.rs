@@ -132,7 +132,7 @@ async fn read_lines(stream: impl AsyncRead + Unpin, tx: tokio::sync::mpsc::Sende
 }
 
 /// `status 1`, `signal 9`.
-fn status_words(status: std::process::ExitStatus) -> String {
+pub(super) fn status_words(status: std::process::ExitStatus) -> String {
     #[cfg(unix)]
     {
         use std::os::unix::process::ExitStatusExt;

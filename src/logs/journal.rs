@@ -174,7 +174,10 @@ impl JournalTail {
             None => String::new(),
         };
         let said = said.lines().next().unwrap_or("").trim().to_string();
-        let mut why = format!("journalctl exited ({status})");
+        let mut why = format!(
+            "journalctl exited ({})",
+            super::command::status_words(status)
+        );
         if !said.is_empty() {
             why = format!("{why}: {said}");
         }
