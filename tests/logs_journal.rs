@@ -43,12 +43,16 @@ fn write_entries(journal: &Path, range: std::ops::RangeInclusive<i64>) {
     }
     let input = journal.with_extension("export");
     std::fs::write(&input, export).expect("write the export");
-    let status = Command::new(journal_remote())
+    let out = Command::new(journal_remote())
         .arg(format!("--output={}", journal.display()))
         .arg(&input)
-        .status()
+        .output()
         .expect("run systemd-journal-remote");
-    assert!(status.success(), "systemd-journal-remote failed: {status}");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "systemd-journal-remote failed: {said}"
+    );
 }
 
 fn tail_of(dir: &Path, unit: &str, follow: bool) -> JournalTail {
@@ -149,5 +153,29 @@ async fn a_restart_goes_on_after_the_last_entry_read_exactly_once() {
         ["web1 cron.service: line 4", "web1 nginx.service: line 5"]
     );
     quiet(&mut rx, Duration::from_millis(700)).await;
+    task.abort();
+}
+
+#[tokio::test]
+async fn a_journal_that_cannot_be_read_says_so_in_the_log_and_is_tried_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut tail = tail_of(dir.path(), "*", true);
+    tail.journal = vec![
+        "--file".into(),
+        dir.path().join("none.journal").display().to_string(),
+    ];
+    let (tx, mut rx) = channel();
+    let task = tokio::spawn(tail.run(tx));
+    let got = texts(&lines(&mut rx, 2).await);
+    for (line, wait) in got.iter().zip(["100ms", "200ms"]) {
+        assert!(
+            line.starts_with("⋯ journalctl exited (status 1)"),
+            "{got:?}"
+        );
+        assert!(
+            line.ends_with(&format!("; restarting in {wait}")),
+            "{got:?}"
+        );
+    }
     task.abort();
 }

@@ -232,6 +232,19 @@ async fn a_run_that_lasted_starts_the_doubling_over() {
     task.abort();
 }
 
+#[tokio::test]
+async fn a_command_s_lines_are_read_in_its_format() {
+    let (tx, mut rx) = channel();
+    let command = "echo 'level=warn time=2024-05-01T12:00:01Z msg=\"disk filling\"'; sleep 5";
+    let tail = CommandTail::new("app", command).with_format(sheriff::logs::parse::Format::Logfmt);
+    let task = tokio::spawn(tail.run(tx));
+    let got = lines(&mut rx, 1).await;
+    assert_eq!(got[0].level, Some(sheriff::logs::Level::Warn));
+    let time = got[0].time.map(|t| t.to_rfc3339());
+    assert_eq!(time.as_deref(), Some("2024-05-01T12:00:01+00:00"));
+    task.abort();
+}
+
 fn config_errors(text: &str) -> Vec<String> {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("sheriff.toml");

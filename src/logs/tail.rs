@@ -57,21 +57,42 @@ pub enum LogPlan {
     },
 }
 
-/// The sources of one `[[log]]`: a local file for no target, `root + file` for each env
-/// with a `root`; hosts over ssh and command sources are not served yet.
+/// The sources of one `[[log]]`, each reading its lines in the log's `format`.
 pub fn plan(spec: &LogSpec, config: &Config) -> Vec<LogPlan> {
+    let plans = plan_sources(spec, config);
+    plans
+        .into_iter()
+        .map(|plan| match plan {
+            LogPlan::File(tail) => LogPlan::File(tail.with_format(spec.format.clone())),
+            LogPlan::Command(tail) => LogPlan::Command(tail.with_format(spec.format.clone())),
+            // A journal's entries are always journald's JSON.
+            other => other,
+        })
+        .collect()
+}
+
+/// A local file for no target, `root + file` for each env with a `root`; hosts over ssh
+/// and command sources are not served yet.
+fn plan_sources(spec: &LogSpec, config: &Config) -> Vec<LogPlan> {
     let path = match &spec.source {
         LogSource::File(path) => path,
         LogSource::Command(command) if spec.target == Target::Local => {
             let tail = super::command::CommandTail::new(&spec.name, command);
-            return vec![LogPlan::Command(tail.with_format(spec.format.clone()))];
+            return vec![LogPlan::Command(tail)];
         }
         LogSource::Journal(unit) if spec.target == Target::Local => {
             let tail = super::journal::JournalTail::new(&spec.name, unit);
             return vec![LogPlan::Journal(tail)];
         }
-        LogSource::Command(_) | LogSource::Journal(_) => {
-            let reason = "commands and journals on hosts arrive with the log engine".to_string();
+        LogSource::Journal(_) => {
+            let reason = "journals on hosts arrive with the ssh transport".to_string();
+            return vec![LogPlan::Unserved {
+                source: spec.name.clone(),
+                reason,
+            }];
+        }
+        LogSource::Command(_) => {
+            let reason = "commands on hosts arrive with the log engine".to_string();
             return vec![LogPlan::Unserved {
                 source: spec.name.clone(),
                 reason,
@@ -79,11 +100,7 @@ pub fn plan(spec: &LogSpec, config: &Config) -> Vec<LogPlan> {
         }
     };
     let envs: Vec<&str> = match &spec.target {
-        Target::Local => {
-            return vec![LogPlan::File(
-                FileTail::new(&spec.name, path).with_format(spec.format.clone()),
-            )]
-        }
+        Target::Local => return vec![LogPlan::File(FileTail::new(&spec.name, path))],
         Target::Envs(envs) => envs.iter().map(String::as_str).collect(),
         Target::Env(env) => vec![env.as_str()],
         Target::Host(host) => {
@@ -101,8 +118,7 @@ pub fn plan(spec: &LogSpec, config: &Config) -> Vec<LogPlan> {
                 Some(env) => match &env.root {
                     Some(root) => {
                         let file = crate::config::template_vars(path, &env.vars);
-                        let tail = FileTail::new(source, under_root(root, &file));
-                        LogPlan::File(tail.with_format(spec.format.clone()))
+                        LogPlan::File(FileTail::new(source, under_root(root, &file)))
                     }
                     None => LogPlan::Unserved {
                         source,
@@ -198,5 +214,22 @@ mod tests {
         let want = FileTail::new("app@production", "/srv/prod/var/log/app.log");
         assert_eq!(plans[0], LogPlan::File(want));
         assert!(matches!(&plans[1], LogPlan::Unserved { source, .. } if source == "app@staging"));
+    }
+
+    #[test]
+    fn plans_carry_the_format_and_a_local_journal() {
+        let config = Config::default();
+        let mut spec = LogSpec {
+            name: "web".into(),
+            target: Target::Local,
+            source: LogSource::File("/var/log/nginx/access.log".into()),
+            format: Format::NginxAccess,
+        };
+        let want =
+            FileTail::new("web", "/var/log/nginx/access.log").with_format(Format::NginxAccess);
+        assert_eq!(plan(&spec, &config), [LogPlan::File(want)]);
+        spec.source = LogSource::Journal("nginx.service".into());
+        let want = super::super::journal::JournalTail::new("web", "nginx.service");
+        assert_eq!(plan(&spec, &config), [LogPlan::Journal(want)]);
     }
 }
