@@ -297,4 +297,9 @@ fn format_and_journal_keys_are_read_and_checked_where_they_are_written() {
         errors[0].starts_with("4:1: log \"w\" has file and journal"),
         "{errors:?}"
     );
+    let errors = config_errors("[[log]]\nname = \"j\"\njournal = \"*\"\nformat = \"json\"\n");
+    assert!(
+        errors[0].starts_with("4:10: a journal is always read"),
+        "{errors:?}"
+    );
 }

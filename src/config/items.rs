@@ -65,6 +65,11 @@ pub(crate) fn log(
     };
     let format = match f.string("format") {
         None => Format::Auto,
+        Some(value) if matches!(source, LogSource::Journal(_)) => {
+            let message = "a journal is always read as journald's entries: remove format";
+            f.problems.at(value.span(), message);
+            Format::Auto
+        }
         Some(value) => {
             let written = value.get_ref();
             let read = match written.strip_prefix("regex:") {

@@ -96,14 +96,14 @@ impl JournalTail {
         let mut backoff = self.backoff;
         while !tx.is_closed() {
             let started = Instant::now();
-            let why = match self.run_once(&mut reader, &tx).await {
+            let (why, failed) = match self.run_once(&mut reader, &tx).await {
                 Ok(None) => return,
-                Ok(Some(why)) => why,
-                Err(err) => format!("journalctl could not start ({err})"),
+                Ok(Some(ended)) => ended,
+                Err(err) => (format!("journalctl could not start ({err})"), true),
             };
             let wait = backoff.after_run(started.elapsed());
-            // Reading to the end is how a tail without `-f` works: not worth a word.
-            if self.follow {
+            // Reaching the end is how a tail without `-f` works: not worth a word.
+            if self.follow || failed {
                 let note = format!(
                     "⋯ {why}; restarting in {}",
                     crate::config::duration::format_duration(wait)
@@ -121,12 +121,13 @@ impl JournalTail {
         }
     }
 
-    /// One run of `journalctl`: `Ok(None)` when the receiver went away, else why it ended.
+    /// One run of `journalctl`: `Ok(None)` when the receiver went away, else why it ended
+    /// and whether that was a failure.
     async fn run_once(
         &self,
         reader: &mut EntryReader,
         tx: &Events,
-    ) -> std::io::Result<Option<String>> {
+    ) -> std::io::Result<Option<(String, bool)>> {
         let argv = self.argv(reader.cursor.as_deref());
         let mut child = Command::new(&argv[0])
             .args(&argv[1..])
@@ -139,9 +140,14 @@ impl JournalTail {
         // the line that says why it ended.
         let stderr = child.stderr.take().map(|mut err| {
             tokio::spawn(async move {
-                let mut text = String::new();
-                let _ = (&mut err).take(4096).read_to_string(&mut text).await;
-                text
+                // Read to the end so that it never blocks on a full pipe; keep the start.
+                let mut kept = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while let Ok(n @ 1..) = err.read(&mut chunk).await {
+                    let room = 4096usize.saturating_sub(kept.len()).min(n);
+                    kept.extend_from_slice(&chunk[..room]);
+                }
+                String::from_utf8_lossy(&kept).into_owned()
             })
         });
         if let Some(out) = child.stdout.take() {
@@ -181,7 +187,7 @@ impl JournalTail {
         if !said.is_empty() {
             why = format!("{why}: {said}");
         }
-        Ok(Some(why))
+        Ok(Some((why, !status.success())))
     }
 }
 
