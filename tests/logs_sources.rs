@@ -180,20 +180,43 @@ async fn a_glob_follows_each_file_and_the_ones_that_match_later() {
 }
 
 #[tokio::test]
-async fn a_glob_does_not_read_a_rotated_copy_again_or_a_compressed_one() {
+async fn a_glob_knows_a_renamed_file_by_its_inode_and_skips_compressed_ones() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("app.log");
     std::fs::write(&path, "one\ntwo\n").expect("write");
     std::fs::write(dir.path().join("app.log.2.gz"), [0x1f, 0x8b, 0, 0]).expect("write");
     let (tx, mut rx) = channel();
-    let pattern = dir.path().join("app.log*");
+    let pattern = dir.path().join("app*");
     let task = tokio::spawn(tail::run(quick("app", &pattern, 10), tx));
     assert_eq!(texts(&lines(&mut rx, 2).await), ["one", "two"]);
-    std::fs::rename(&path, dir.path().join("app.log.1")).expect("rename");
-    // Let a rescan see the rotated name before the new file exists.
+    // A name no rotation scheme writes: only the inode tells it is the same file.
+    std::fs::rename(&path, dir.path().join("app-archive")).expect("rename");
     tokio::time::sleep(Duration::from_millis(400)).await;
     std::fs::write(&path, "three\n").expect("write");
     assert_eq!(texts(&lines(&mut rx, 1).await), ["three"]);
+    quiet(&mut rx, Duration::from_millis(500)).await;
+    task.abort();
+}
+
+#[tokio::test]
+async fn a_glob_over_rotated_names_reads_each_line_once_through_two_rotations() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let at = |name: &str| dir.path().join(name);
+    std::fs::write(at("app.log.1"), "older\n").expect("write");
+    std::fs::write(at("app.log"), "one\n").expect("write");
+    let (tx, mut rx) = channel();
+    let task = tokio::spawn(tail::run(quick("app", &at("app.log*"), 10), tx));
+    assert_eq!(texts(&lines(&mut rx, 1).await), ["one"]);
+    for (round, text) in [(1, "two"), (2, "three")] {
+        append(&at("app.log"), &format!("before rotation {round}\n"));
+        std::fs::rename(at("app.log.1"), at("app.log.2")).expect("rename");
+        std::fs::rename(at("app.log"), at("app.log.1")).expect("rename");
+        // Let rescans see the names move before the new file exists.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        std::fs::write(at("app.log"), format!("{text}\n")).expect("write");
+        let got = texts(&lines(&mut rx, 2).await);
+        assert_eq!(got, [format!("before rotation {round}"), text.to_string()]);
+    }
     quiet(&mut rx, Duration::from_millis(500)).await;
     task.abort();
 }

@@ -56,7 +56,7 @@ impl LogWriter {
             written = written.wrapping_add(1);
             // Now and then the app log is rotated as logrotate does, by rename, so the
             // demo shows a tail going on into the new file.
-            if written % ROTATE_EVERY == 0 {
+            if written.is_multiple_of(ROTATE_EVERY) {
                 let rotated = self.app.with_extension("log.1");
                 if tokio::fs::rename(&self.app, &rotated).await.is_ok() {
                     let _ = tokio::fs::write(&self.app, "").await;

@@ -21,9 +21,6 @@ use super::LogLine;
 const MAX_LINE: usize = 64 * 1024;
 /// The most read in one go; a file that grew by more is sent in several batches.
 pub(super) const MAX_READ: usize = 1024 * 1024;
-/// How many of the files a follower has read it remembers, so that a glob does not follow
-/// a rotated copy (`app.log.1`) of a file already read.
-const IDS_KEPT: usize = 4;
 
 /// (device, inode): what tells a rotated-in file from the one we have open.
 pub(super) type FileId = (u64, u64);
@@ -45,8 +42,6 @@ pub(super) struct Follower {
     /// Lines are parsed as they are made; made at the first open, with the file's mtime
     /// as the year of yearless times.
     parser: Option<LineParser>,
-    /// The last files read, newest last.
-    pub(super) read_ids: Vec<FileId>,
     /// Secrets are masked as each line is made, before anything buffers or searches it.
     redact: crate::redact::Lines,
 }
@@ -68,7 +63,6 @@ impl Follower {
             behind: false,
             seen: false,
             parser: None,
-            read_ids: Vec::new(),
             redact: crate::redact::Lines::default(),
         }
     }
@@ -110,6 +104,12 @@ impl Follower {
         Ok(lines)
     }
 
+    /// The file it has open. While it is open its inode cannot be reused, so another name
+    /// with this id is this file under a new name.
+    pub(super) fn open_id(&self) -> Option<FileId> {
+        self.open.as_ref().and_then(|o| o.id)
+    }
+
     /// The last lines of a file that is going away: what is left, and a line without its
     /// newline.
     pub(super) async fn finish(&mut self) -> Vec<LogLine> {
@@ -138,12 +138,6 @@ impl Follower {
             self.parser = Some(parser);
         }
         let id = file_id(&meta);
-        if let Some(id) = id {
-            self.read_ids.push(id);
-            if self.read_ids.len() > IDS_KEPT {
-                self.read_ids.remove(0);
-            }
-        }
         self.open = Some(OpenFile { file, id, pos });
         Ok(())
     }

@@ -2,11 +2,13 @@
 //! source named `log:file` (`nginx:access.log`, `nginx:access.log@production`), and the
 //! files that match later, read from their first line.
 //!
-//! Each matched file is followed as a single `file` is (rotation, truncation). A file that
-//! a rename moved to another name the glob also matches (`app.log` → `app.log.1` under
-//! `app.log*`) is the same file, known by its inode, and is not read twice. Compressed
-//! files (`.gz`, `.xz`, `.bz2`, `.zst`) are not followed: they are rotated copies, read on
-//! demand (see [`super::rotated`]).
+//! Each matched file is followed as a single `file` is (rotation, truncation). Rotated
+//! copies are not followed, even when the glob matches them (`app.log*`), or their lines
+//! would be read twice: a name that is another name the glob matches plus a rotation
+//! suffix (`app.log.1`, `app.log.2.gz`, `app.log-20240501`), and a name that holds a file
+//! being followed under another name (a rename the naming rule does not know). Compressed
+//! files (`.gz`, `.xz`, `.bz2`, `.zst`) are never followed. Rotated copies are read on
+//! demand instead (see [`super::rotated`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -68,7 +70,7 @@ pub(super) async fn run(tail: FileTail, tx: Events) {
         if tx.is_closed() {
             return;
         }
-        if polls % RESCAN_EVERY == 0 {
+        if polls.is_multiple_of(RESCAN_EVERY) {
             let first = polls == 0;
             match matches(&pattern) {
                 Ok(found) => {
@@ -76,6 +78,13 @@ pub(super) async fn run(tail: FileTail, tx: Events) {
                         let why = format!("{}: no file matches {pattern} yet", tail.source);
                         say_once(&tx, &mut said, why);
                     }
+                    let known =
+                        |base: &Path| found.iter().any(|p| p == base) || files.contains_key(base);
+                    let found: Vec<PathBuf> = found
+                        .iter()
+                        .filter(|p| !is_rotated_copy(p, known))
+                        .cloned()
+                        .collect();
                     let gone = rescan(&tail, &mut files, &mut copies, found, first).await;
                     for (source, lines) in gone {
                         if !send(&tx, source, lines).await {
@@ -87,6 +96,11 @@ pub(super) async fn run(tail: FileTail, tx: Events) {
             }
         }
         polls = polls.wrapping_add(1);
+        for (source, lines) in moved_in(&mut files, &mut copies).await {
+            if !send(&tx, source, lines).await {
+                return;
+            }
+        }
         let mut behind = false;
         for (path, watched) in files.iter_mut() {
             // A name that is gone for now is waited for by the rescan, not reported.
@@ -135,10 +149,13 @@ async fn rescan(
             watched.missing_since = None;
             continue;
         }
-        let id = std::fs::metadata(path).ok().and_then(|m| file_id(&m));
+        let id = tokio::fs::metadata(path)
+            .await
+            .ok()
+            .and_then(|m| file_id(&m));
         if let Some(id) = id {
-            let read = files.values().any(|w| w.follower.read_ids.contains(&id));
-            if read || copies.get(path) == Some(&id) {
+            let open_elsewhere = files.values().any(|w| w.follower.open_id() == Some(id));
+            if open_elsewhere || copies.get(path) == Some(&id) {
                 copies.insert(path.clone(), id);
                 continue;
             }
@@ -178,6 +195,68 @@ async fn rescan(
     last
 }
 
+/// Followed names that now hold the file another follower has open: a rename moved it
+/// here (`app.log` → `app.log.1` under a glob the naming rule does not cover). Each such
+/// follower reads its own file to the end and stops; the name is a copy from then on.
+async fn moved_in(
+    files: &mut BTreeMap<PathBuf, Watched>,
+    copies: &mut HashMap<PathBuf, FileId>,
+) -> Vec<(String, Vec<super::LogLine>)> {
+    let mut moved = Vec::new();
+    for (path, watched) in files.iter() {
+        let meta = tokio::fs::metadata(path).await;
+        let Some(id) = meta.ok().and_then(|m| file_id(&m)) else {
+            continue;
+        };
+        if watched.follower.open_id() == Some(id) {
+            continue;
+        }
+        let elsewhere = files
+            .iter()
+            .any(|(other, w)| other != path && w.follower.open_id() == Some(id));
+        if elsewhere {
+            moved.push((path.clone(), id));
+        }
+    }
+    let mut last = Vec::new();
+    for (path, id) in moved {
+        if let Some(mut watched) = files.remove(&path) {
+            last.push((watched.source, watched.follower.finish().await));
+        }
+        copies.insert(path, id);
+    }
+    last
+}
+
+/// Whether `path` is a rotated copy of a file the glob `known`s: its name plus `.1`,
+/// `.2.gz`, `-20240501`, `.2024-05-01`. (`worker-2` is not a copy when there is no
+/// `worker`.)
+fn is_rotated_copy(path: &Path, known: impl Fn(&Path) -> bool) -> bool {
+    let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+        return false;
+    };
+    let name = COMPRESSED
+        .iter()
+        .find_map(|ext| name.strip_suffix(&format!(".{ext}")[..]))
+        .unwrap_or(name);
+    let Some(cut) = name.rfind(['.', '-']) else {
+        return false;
+    };
+    let (base, stamp) = (&name[..cut], &name[cut + 1..]);
+    let is_stamp = !stamp.is_empty() && stamp.bytes().all(|b| b.is_ascii_digit());
+    // `.2024-05-01`: the date has dashes of its own, so its start is the last dot.
+    let dated = name.rfind('.').filter(|&dot| {
+        let date = &name[dot + 1..];
+        date.len() >= 8 && date.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+    });
+    let base = match (is_stamp, dated) {
+        (_, Some(dot)) => &name[..dot],
+        (true, None) => base,
+        (false, None) => return false,
+    };
+    !base.is_empty() && known(&path.with_file_name(base))
+}
+
 async fn send(tx: &Events, source: String, lines: Vec<super::LogLine>) -> bool {
     if lines.is_empty() {
         return true;
@@ -191,5 +270,34 @@ fn say_once(tx: &Events, said: &mut Option<String>, why: String) {
     if said.as_ref() != Some(&why) {
         let _ = tx.send(Event::Notice(why.clone()));
         *said = Some(why);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotated_copies_are_told_by_name() {
+        let dir = Path::new("/var/log/nginx");
+        let known = |p: &Path| p == dir.join("access.log") || p == dir.join("x");
+        let copy = |name: &str| is_rotated_copy(&dir.join(name), known);
+        for name in [
+            "access.log.1",
+            "access.log.2.gz",
+            "access.log-20240501",
+            "access.log.2024-05-01",
+        ] {
+            assert!(copy(name), "{name}");
+        }
+        for name in [
+            "access.log",
+            "error.log",
+            "access.log.bak",
+            "worker-2",
+            "x.y",
+        ] {
+            assert!(!copy(name), "{name}");
+        }
     }
 }

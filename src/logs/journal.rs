@@ -164,10 +164,9 @@ impl JournalTail {
                     batch.push(line);
                 }
                 // Send at a pause in the output, or when the batch is full.
-                if batch.len() >= BATCH || out.buffer().is_empty() {
-                    if !send(tx, &self.source, &mut batch).await {
-                        return Ok(None);
-                    }
+                let pause = batch.len() >= BATCH || out.buffer().is_empty();
+                if pause && !send(tx, &self.source, &mut batch).await {
+                    return Ok(None);
                 }
             }
             if !send(tx, &self.source, &mut batch).await {
