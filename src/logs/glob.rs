@@ -72,7 +72,12 @@ pub(super) async fn run(tail: FileTail, tx: Events) {
         }
         if polls.is_multiple_of(RESCAN_EVERY) {
             let first = polls == 0;
-            match matches(&pattern) {
+            // Listing a directory of many logs is blocking work: off the runtime's threads.
+            let listed = {
+                let pattern = pattern.clone();
+                tokio::task::spawn_blocking(move || matches(&pattern)).await
+            };
+            match listed.unwrap_or_else(|e| Err(format!("cannot match {pattern}: {e}"))) {
                 Ok(found) => {
                     if found.is_empty() && files.is_empty() {
                         let why = format!("{}: no file matches {pattern} yet", tail.source);
