@@ -326,3 +326,34 @@ fn format_and_journal_keys_are_read_and_checked_where_they_are_written() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn sheriff_logs_reads_a_log_in_its_configured_format() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("app.log");
+    // Read as plain text, both lines are errors (the first level word); in the format the
+    // config names, only the second is.
+    std::fs::write(&log, "upstream ERROR seen|INFO\nall good|ERROR\n").expect("write");
+    let config = dir.path().join("sheriff.toml");
+    let text = format!(
+        "[[log]]\nname = \"app\"\nfile = \"{}\"\nformat = 'regex:^(?P<msg>.*)\\|(?P<level>[A-Z]+)$'\n",
+        log.display()
+    );
+    std::fs::write(&config, text).expect("write config");
+    let count = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sheriff"))
+            .arg("logs")
+            .args(args)
+            .args(["--level", "error", "--count"])
+            .env("HOME", dir.path())
+            .output()
+            .expect("run sheriff logs");
+        let said = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "sheriff logs failed: {said}");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    let config = config.to_str().expect("a UTF-8 path");
+    assert_eq!(count(&["--config", config, "app"]), "1");
+    let plain = log.to_str().expect("a UTF-8 path");
+    assert_eq!(count(&[plain]), "2");
+}
