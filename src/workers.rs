@@ -22,6 +22,7 @@ use crate::config::{CheckSpec, Config, DriftSpec, Environment};
 use crate::drift::DriftReport;
 use crate::event::{Event, Events};
 use crate::logs::command::CommandTail;
+use crate::logs::journal::JournalTail;
 use crate::logs::remote::{self, RemoteTail};
 use crate::logs::tail::{self, FileTail, LogPlan};
 
@@ -60,6 +61,7 @@ pub enum Job {
     Command(CommandTail),
     /// A file on a host, over the SSH pool.
     RemoteTail(RemoteTail),
+    Journal(JournalTail),
     Drift {
         spec: DriftSpec,
         left: Environment,
@@ -219,6 +221,7 @@ impl Workers {
                     None
                 }
             },
+            Job::Journal(journal) => Some(tokio::spawn(journal.run(tx.clone()))),
             Job::Drift { spec, left, right } => {
                 let task = crate::drift::local::run(spec, left, right, DRIFT_EVERY, tx.clone());
                 Some(tokio::spawn(task))
@@ -294,6 +297,7 @@ pub fn plan(config: &Config) -> Vec<Job> {
                 LogPlan::File(file) => Job::Tail(file),
                 LogPlan::Command(command) => Job::Command(command),
                 LogPlan::Remote(file) => Job::RemoteTail(file),
+                LogPlan::Journal(journal) => Job::Journal(journal),
                 LogPlan::Unserved { source, reason } => {
                     Job::Unserved(Event::Notice(format!("log {source}: {reason}")))
                 }
@@ -442,6 +446,7 @@ mod remote_tail_tests {
             name: "app".into(),
             target: Target::Env("production".into()),
             source: LogSource::File("/var/log/app.log".into()),
+            format: crate::logs::parse::Format::Auto,
         });
         let sources: Vec<String> = plan(&config)
             .into_iter()
@@ -475,6 +480,7 @@ mod reload_tests {
             name: name.into(),
             target: Target::Local,
             source: LogSource::File(path.display().to_string()),
+            format: crate::logs::parse::Format::Auto,
         }
     }
 

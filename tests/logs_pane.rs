@@ -52,6 +52,7 @@ fn line(i: usize, text: &str) -> LogLine {
         source: "app@production".into(),
         received: Utc.with_ymd_and_hms(2026, 12, 1, 12, 30, 0).unwrap()
             + chrono::Duration::seconds(i as i64),
+        time: None,
         level: text.contains("ERROR").then_some(Level::Error),
         text: text.into(),
     }

@@ -235,6 +235,7 @@ fn log_line(i: usize) -> Event {
         lines: vec![LogLine {
             source: "app@production".into(),
             received: sample::at(12, 4, 0),
+            time: None,
             level: None,
             text: format!("12:04:00 appended line {i}"),
         }],

@@ -48,6 +48,7 @@ pub fn draw(lines: usize, frames: usize) -> anyhow::Result<ExitCode> {
         let line = LogLine {
             source: "app@production".into(),
             received: chrono::Utc::now(),
+            time: None,
             level: None,
             text: format!("streamed line {i}"),
         };

@@ -92,6 +92,15 @@ fn run_inner(config_path: Option<&Path>, args: &LogsArgs) -> Result<ExitCode, St
         .as_deref()
         .map(Format::from_config)
         .transpose()?;
+    // Without --format, a [[log]]'s own `format` is used, as its tail in the screen does.
+    let format = format.or_else(|| {
+        let spec = config
+            .as_ref()?
+            .logs
+            .iter()
+            .find(|l| l.name == args.source)?;
+        (spec.format != Format::Auto).then(|| spec.format.clone())
+    });
     if let [Origin::Local { path, .. }] = origins.as_slice() {
         if args.count && query.since.is_none() && query.until.is_none() && !args.follow {
             let counted = CountQuery {
@@ -203,7 +212,7 @@ fn origins(config: Option<&Config>, args: &LogsArgs) -> Result<Vec<Origin>, Stri
 fn origins_of(spec: &LogSpec, config: &Config) -> Result<Vec<Origin>, String> {
     let LogSource::File(file) = &spec.source else {
         return Err(format!(
-            "[[log]] {:?} reads a command; sheriff logs reads files (run the command itself)",
+            "[[log]] {:?} reads a command or a journal; sheriff logs reads files (run the command, or journalctl, itself)",
             spec.name
         ));
     };

@@ -14,6 +14,7 @@ use toml::Spanned;
 use super::fields::{Fields, Problems};
 use super::model::{DriftSpec, LogSource, LogSpec, Target};
 use super::sections::Located;
+use crate::logs::parse::Format;
 
 pub(crate) fn log(
     table: &DeTable<'_>,
@@ -23,36 +24,62 @@ pub(crate) fn log(
     let mut f = Fields::new(
         table,
         "[[log]]",
-        &["name", "on", "file", "command"],
+        &["name", "on", "file", "command", "journal", "format"],
         problems,
     );
     f.report_unknown();
     let name = required_name(&mut f, "log", header.clone());
     let on = f.string("on");
-    let file = f.string("file");
-    let command = f.string("command");
-    let source = match (file, command) {
-        (Some(file), None) => LogSource::File(file.into_inner()),
-        (None, Some(command)) => LogSource::Command(command.into_inner()),
-        (Some(_), Some(command)) => {
-            let message = format!(
-                "log \"{}\" has both file and command: keep one, or split it into two [[log]] sections",
-                name.get_ref()
-            );
-            let later = [f.key_span("file"), f.key_span("command")]
-                .into_iter()
-                .flatten()
-                .max_by_key(|s| s.start);
-            f.problems.at(later.unwrap_or(header), message);
-            LogSource::Command(command.into_inner())
+    let mut sources: Vec<(&str, Spanned<String>)> = Vec::new();
+    for key in ["file", "command", "journal"] {
+        if let Some(value) = f.string(key) {
+            sources.push((key, value));
         }
-        (None, None) => {
+    }
+    // With more than one, the last written is reported and the first is kept.
+    if sources.len() > 1 {
+        let keys: Vec<&str> = sources.iter().map(|(k, _)| *k).collect();
+        let message = format!(
+            "log \"{}\" has {}: a log reads one source; keep one, or split it into several [[log]] sections",
+            name.get_ref(),
+            keys.join(" and ")
+        );
+        let later = keys
+            .iter()
+            .filter_map(|k| f.key_span(k))
+            .max_by_key(|s| s.start);
+        f.problems.at(later.unwrap_or(header.clone()), message);
+    }
+    let source = match sources.into_iter().next() {
+        Some(("file", file)) => LogSource::File(file.into_inner()),
+        Some(("journal", unit)) => LogSource::Journal(unit.into_inner()),
+        Some((_, command)) => LogSource::Command(command.into_inner()),
+        None => {
             let message = format!(
-                "log \"{}\" has no source: add file = \"/var/log/...\" or command = \"journalctl -f -u ...\"",
+                "log \"{}\" has no source: add file = \"/var/log/...\", journal = \"nginx.service\" or command = \"kubectl logs -f ...\"",
                 name.get_ref()
             );
             f.problems.at(header, message);
             LogSource::Command(String::new())
+        }
+    };
+    let format = match f.string("format") {
+        None => Format::Auto,
+        Some(value) if matches!(source, LogSource::Journal(_)) => {
+            let message = "a journal is always read as journald's entries: remove format";
+            f.problems.at(value.span(), message);
+            Format::Auto
+        }
+        Some(value) => {
+            let written = value.get_ref();
+            let read = match written.strip_prefix("regex:") {
+                Some(regex) => Format::custom(regex),
+                None => Format::from_config(written),
+            };
+            read.unwrap_or_else(|message| {
+                f.problems.at(value.span(), message);
+                Format::Auto
+            })
         }
     };
     let target = on
@@ -63,6 +90,7 @@ pub(crate) fn log(
             name: name.get_ref().clone(),
             target,
             source,
+            format,
         },
         name.span(),
     );

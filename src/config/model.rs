@@ -331,12 +331,16 @@ pub struct LogSpec {
     pub name: String,
     pub target: Target,
     pub source: LogSource,
+    /// How its lines are written (`format = "nginx_access"`); `Auto` when not set.
+    pub format: crate::logs::parse::Format,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum LogSource {
     File(String),
     Command(String),
+    /// `journal = "nginx.service"`: one unit's journal, or `"*"` for all of it.
+    Journal(String),
 }
 
 /// `[logs]`

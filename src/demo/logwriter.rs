@@ -14,6 +14,9 @@ const BACKLOG: usize = 40;
 /// Mean time between appended lines (both files together).
 const EVERY: Duration = Duration::from_millis(350);
 
+/// Writes between two rotations of the app log: about two minutes at the demo's pace.
+const ROTATE_EVERY: u32 = 300;
+
 /// Which log a line is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -48,7 +51,17 @@ impl LogWriter {
     /// a file someone truncated or rotated by hand goes on being written.
     pub async fn run(self) {
         let mut rng = StdRng::from_rng(&mut rand::rng());
+        let mut written: u32 = 0;
         loop {
+            written = written.wrapping_add(1);
+            // Now and then the app log is rotated as logrotate does, by rename, so the
+            // demo shows a tail going on into the new file.
+            if written.is_multiple_of(ROTATE_EVERY) {
+                let rotated = self.app.with_extension("log.1");
+                if tokio::fs::rename(&self.app, &rotated).await.is_ok() {
+                    let _ = tokio::fs::write(&self.app, "").await;
+                }
+            }
             let jitter = rng.random_range(0..=EVERY.as_millis() as u64);
             tokio::time::sleep(Duration::from_millis(EVERY.as_millis() as u64 / 2 + jitter)).await;
             let (kind, path) = if rng.random_bool(0.6) {

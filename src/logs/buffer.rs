@@ -13,10 +13,10 @@ use super::LogLine;
 ///
 /// ```
 /// use sheriff::logs::{buffer::LogBuffer, LogLine};
-/// let line_cost = LogBuffer::cost_of(&LogLine { source: "app".into(), received: chrono::Utc::now(), level: None, text: "a".into() });
+/// let line_cost = LogBuffer::cost_of(&LogLine { source: "app".into(), received: chrono::Utc::now(), time: None, level: None, text: "a".into() });
 /// let mut buf = LogBuffer::with_budget(2 * line_cost);
 /// for text in ["a", "b", "c"] {
-///     buf.push_line(LogLine { source: "app".into(), received: chrono::Utc::now(), level: None, text: text.into() });
+///     buf.push_line(LogLine { source: "app".into(), received: chrono::Utc::now(), time: None, level: None, text: text.into() });
 /// }
 /// assert_eq!(buf.len(), 2);
 /// assert_eq!(buf.get(0).map(|l| l.text.as_str()), Some("b"));
@@ -158,6 +158,7 @@ mod tests {
         LogLine {
             source: "app@prod".into(),
             received: Utc::now(),
+            time: None,
             level: None,
             text: text.into(),
         }

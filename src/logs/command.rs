@@ -7,20 +7,19 @@
 //! could not keep up") once there is room again. Files and remote tails wait instead.
 
 use std::process::Stdio;
-use std::time::Duration;
 
 use chrono::Utc;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 
-use super::level::detect_level;
+use super::backoff::Backoff;
+use super::lines::parsed_line;
+use super::parse::{Format, LineParser};
 use super::LogLine;
 use crate::event::{Event, Events, TrySendError};
 
 /// Lines read in one go are sent as one batch of at most this many.
 const BATCH: usize = 512;
-/// The longest wait before a command that keeps exiting is started again.
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// One command to follow.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +27,10 @@ pub struct CommandTail {
     /// The name lines carry, e.g. "api@production".
     pub source: String,
     pub command: String,
+    /// How its lines are written; `Auto` tells from the first lines.
+    pub format: Format,
+    /// The waits before it is started again after it exits.
+    pub backoff: Backoff,
 }
 
 impl CommandTail {
@@ -35,35 +38,41 @@ impl CommandTail {
         CommandTail {
             source: source.into(),
             command: command.into(),
+            format: Format::Auto,
+            backoff: Backoff::default(),
         }
     }
 
+    /// The same tail, reading its lines in `format`.
+    pub fn with_format(mut self, format: Format) -> Self {
+        self.format = format;
+        self
+    }
+
     /// Runs the command until the receiver is gone, starting it again after it exits
-    /// (1 s, doubling to 30 s while it keeps failing quickly).
+    /// (1 s, doubling to 30 s while it keeps exiting quickly). Each exit is a line in the
+    /// log itself, `⋯ command exited (status 1); restarting in 2s`, where the reader of
+    /// the log sees why its lines stopped.
     pub async fn run(self, tx: Events) {
-        let mut backoff = Duration::from_secs(1);
-        let mut sender = LossySender::new(self.source.clone(), tx.clone());
+        let mut backoff = self.backoff;
+        let mut sender = LossySender::new(self.source.clone(), tx.clone(), self.format.clone());
         while !tx.is_closed() {
             let started = std::time::Instant::now();
             let why = match self.run_once(&mut sender).await {
-                Ok(status) => format!("exited with {status}"),
-                Err(err) => format!("cannot run: {err}"),
+                Ok(status) => format!("command exited ({})", status_words(status)),
+                Err(err) => format!("command could not start ({err})"),
             };
             if tx.is_closed() {
                 return;
             }
-            if started.elapsed() > MAX_BACKOFF {
-                backoff = Duration::from_secs(1);
-            }
-            let notice = format!(
-                "{}: `{}` {why}; starting it again in {}",
-                self.source,
-                self.command,
-                crate::config::duration::format_duration(backoff)
+            let wait = backoff.after_run(started.elapsed());
+            let note = format!(
+                "⋯ {why}; restarting in {}",
+                crate::config::duration::format_duration(wait)
             );
-            let _ = tx.send(Event::Notice(notice));
-            tokio::time::sleep(backoff).await;
-            backoff = (backoff * 2).min(MAX_BACKOFF);
+            sender.push_note(note);
+            sender.flush();
+            tokio::time::sleep(wait).await;
         }
     }
 
@@ -122,35 +131,60 @@ async fn read_lines(stream: impl AsyncRead + Unpin, tx: tokio::sync::mpsc::Sende
     }
 }
 
+/// `status 1`, `signal 9`.
+pub(super) fn status_words(status: std::process::ExitStatus) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            return format!("signal {signal}");
+        }
+    }
+    match status.code() {
+        Some(code) => format!("status {code}"),
+        None => status.to_string(),
+    }
+}
+
 /// Sends batches without waiting; what does not fit is counted and reported.
 struct LossySender {
     source: String,
     tx: Events,
+    parser: LineParser,
     batch: Vec<LogLine>,
     dropped: u64,
 }
 
 impl LossySender {
-    fn new(source: String, tx: Events) -> Self {
+    fn new(source: String, tx: Events, format: Format) -> Self {
         LossySender {
             source,
             tx,
+            parser: LineParser::new(format),
             batch: Vec::new(),
             dropped: 0,
         }
     }
 
-    fn line(&self, text: String) -> LogLine {
+    fn push(&mut self, text: String) {
+        let line = parsed_line(self.source.clone(), Utc::now(), &mut self.parser, text);
+        self.batch.push(line);
+    }
+
+    /// A line of sheriff's own about the source: not parsed, so it never counts as one of
+    /// the command's lines for format detection.
+    fn note(&self, text: String) -> LogLine {
         LogLine {
             source: self.source.clone(),
             received: Utc::now(),
-            level: detect_level(&text),
+            time: None,
+            level: None,
             text,
         }
     }
 
-    fn push(&mut self, text: String) {
-        let line = self.line(text);
+    fn push_note(&mut self, text: String) {
+        let line = self.note(text);
         self.batch.push(line);
     }
 
@@ -193,7 +227,7 @@ mod tests {
         // Room for two batches only, and nobody reading until the command is done.
         let (tx, mut rx) = crate::event::channel_with_capacity(2);
         let tail = CommandTail::new("flood", "seq 1 100000");
-        let mut sender = LossySender::new(tail.source.clone(), tx.clone());
+        let mut sender = LossySender::new(tail.source.clone(), tx.clone(), Format::Auto);
         tail.run_once(&mut sender).await.expect("seq runs");
         let mut received = Vec::new();
         while let Ok(event) = rx.try_recv() {
@@ -235,7 +269,7 @@ mod redaction_tests {
         let token = "ghp_Xk3b9QmZr2Lw8Vt5Nc1Hy7Ud4Jf6Ps0Ae2Ri";
         let command = format!("printf 'Authorization: Bearer {token}\\tok\\n'");
         let tail = CommandTail::new("deploy", command);
-        let mut sender = LossySender::new(tail.source.clone(), tx.clone());
+        let mut sender = LossySender::new(tail.source.clone(), tx.clone(), Format::Auto);
         tail.run_once(&mut sender).await.expect("printf runs");
         let Ok(Event::LogLines { lines, .. }) = rx.try_recv() else {
             panic!("the line arrives");

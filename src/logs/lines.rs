@@ -1,10 +1,12 @@
 //! Bytes into log lines, for the tails that read files (local and over ssh): split at
 //! `\n`, a line longer than [`MAX_LINE`] sent in pieces rather than held forever, `\r\n`
-//! taken as a newline, text made printable and then redacted, its level detected.
+//! taken as a newline, text made printable and then redacted, its time and level read by
+//! the source's parser.
 
 use chrono::{DateTime, Utc};
 
 use super::level::detect_level;
+use super::parse::{Format, LineParser};
 use super::LogLine;
 
 /// A line longer than this is sent in pieces rather than held forever waiting for `\n`.
@@ -17,14 +19,36 @@ pub struct LineCutter {
     partial: Vec<u8>,
     /// Secrets are masked as each line is made, before anything buffers or searches it.
     redact: crate::redact::Lines,
+    format: Format,
+    /// Made with the first line, or by [`LineCutter::start_parser`] with a year hint.
+    parser: Option<LineParser>,
 }
 
 impl LineCutter {
+    /// A cutter whose lines' format is told from the first of them.
     pub fn new(source: impl Into<String>) -> Self {
+        LineCutter::with_format(source, Format::Auto)
+    }
+
+    pub fn with_format(source: impl Into<String>, format: Format) -> Self {
         LineCutter {
             source: source.into(),
             partial: Vec::new(),
             redact: crate::redact::Lines::default(),
+            format,
+            parser: None,
+        }
+    }
+
+    /// Makes the parser now, with `modified` (the file's mtime) as the year of yearless
+    /// times; a parser made already is kept.
+    pub fn start_parser(&mut self, modified: Option<DateTime<Utc>>) {
+        if self.parser.is_none() {
+            let mut parser = LineParser::new(self.format.clone());
+            if let Some(modified) = modified {
+                parser = parser.with_year_hint(modified);
+            }
+            self.parser = Some(parser);
         }
     }
 
@@ -74,12 +98,35 @@ impl LineCutter {
         }
         // Printable first, then masked, so an escape code inside a secret cannot hide it.
         let text = self.redact.redact_owned(crate::text::into_printable(text));
-        LogLine {
-            source: self.source.clone(),
-            received,
-            level: detect_level(&text),
-            text,
+        self.start_parser(None);
+        match self.parser.as_mut() {
+            Some(parser) => parsed_line(self.source.clone(), received, parser, text),
+            None => LogLine {
+                source: self.source.clone(),
+                received,
+                time: None,
+                level: detect_level(&text),
+                text,
+            },
         }
+    }
+}
+
+/// A line with what `parser` reads in it: its time, and its level (else the first level
+/// word in it).
+pub(crate) fn parsed_line(
+    source: String,
+    received: DateTime<Utc>,
+    parser: &mut LineParser,
+    text: String,
+) -> LogLine {
+    let parsed = parser.parse(&text);
+    LogLine {
+        source,
+        received,
+        time: parsed.time,
+        level: parsed.level.or_else(|| detect_level(&text)),
+        text,
     }
 }
 

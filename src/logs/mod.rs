@@ -1,13 +1,18 @@
 //! Log tails: lines, their level, and the bounded buffer the Logs pane reads.
 
+pub mod backoff;
 pub mod buffer;
 pub mod command;
 pub mod count;
+mod follow;
+pub mod glob;
+pub mod journal;
 pub mod level;
 pub mod lines;
 pub mod parse;
 pub mod query;
 pub mod remote;
+pub mod rotated;
 pub mod tail;
 
 pub use buffer::LogBuffer;
@@ -104,6 +109,9 @@ pub struct LogLine {
     /// Which `[[log]]` (and host) it came from, e.g. "app@prod".
     pub source: String,
     pub received: DateTime<Utc>,
+    /// When the line says it was written, as its source's format reads it; `None` for a
+    /// line that does not say (a continuation, a plain-text source).
+    pub time: Option<DateTime<Utc>>,
     pub level: Option<Level>,
     pub text: String,
 }
@@ -118,6 +126,7 @@ impl LogLine {
         LogLine {
             source: source.into(),
             received: Utc::now(),
+            time: None,
             level: None,
             text: format!("{MARK}{what}"),
         }

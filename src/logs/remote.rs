@@ -65,6 +65,8 @@ pub struct RemoteTail {
     pub path: String,
     /// Lines of existing content sent first, like `tail -n`.
     pub backlog: usize,
+    /// How its lines are written (`[[log]] format`), `Auto` to tell from the first lines.
+    pub format: crate::logs::parse::Format,
 }
 
 impl RemoteTail {
@@ -78,7 +80,13 @@ impl RemoteTail {
             host: host.into(),
             path: path.into(),
             backlog: 200,
+            format: crate::logs::parse::Format::Auto,
         }
+    }
+
+    /// The same tail reading its lines in `format`.
+    pub fn with_format(self, format: crate::logs::parse::Format) -> Self {
+        RemoteTail { format, ..self }
     }
 }
 
@@ -154,7 +162,7 @@ impl Reader {
             source: tail.source.clone(),
             path: tail.path.clone(),
             start: Start::Backlog(tail.backlog),
-            lines: LineCutter::new(tail.source.clone()),
+            lines: LineCutter::with_format(tail.source.clone(), tail.format.clone()),
             head: Vec::new(),
             in_content: false,
             running: false,

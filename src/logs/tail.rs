@@ -5,21 +5,13 @@
 //! (NFS, bind mounts, overlayfs), costs one `stat` per poll, and a rotation can never be
 //! missed between an event and a re-open.
 
-use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::event::Events;
-use tokio::fs::File;
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
-
-use super::lines::LineCutter;
-use super::LogLine;
+use super::follow::Follower;
+use super::parse::Format;
 use crate::config::{Config, LogSource, LogSpec, Target};
-use crate::event::Event;
-
-/// The most read in one go; a file that grew by more is sent in several batches.
-const MAX_READ: usize = 1024 * 1024;
+use crate::event::{Event, Events};
 
 /// One local file to follow.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +22,8 @@ pub struct FileTail {
     /// Lines of existing content sent first, like `tail -n`.
     pub backlog: usize,
     pub poll: Duration,
+    /// How its lines are written; `Auto` tells from the first lines.
+    pub format: Format,
 }
 
 impl FileTail {
@@ -39,7 +33,14 @@ impl FileTail {
             path: path.into(),
             backlog: 200,
             poll: Duration::from_millis(150),
+            format: Format::Auto,
         }
+    }
+
+    /// The same tail, reading its lines in `format`.
+    pub fn with_format(mut self, format: Format) -> Self {
+        self.format = format;
+        self
     }
 }
 
@@ -50,6 +51,7 @@ pub enum LogPlan {
     Command(super::command::CommandTail),
     /// A file on a host, read over the SSH pool.
     Remote(super::remote::RemoteTail),
+    Journal(super::journal::JournalTail),
     /// A source this build cannot read yet, and why (shown to the user, never faked).
     Unserved {
         source: String,
@@ -57,15 +59,41 @@ pub enum LogPlan {
     },
 }
 
-/// The sources of one `[[log]]`: a local file for no target, `root + file` for each env
-/// with a `root`, the file on each host (over ssh, one source `name@host` per host) for a
-/// host or an env with hosts; commands on hosts are not served yet.
+/// The sources of one `[[log]]`, each reading its lines in the log's `format`: a local
+/// file for no target, `root + file` for each env with a `root`, the file on each host
+/// (over ssh, one source `name@host` per host) for a host or an env with hosts.
 pub fn plan(spec: &LogSpec, config: &Config) -> Vec<LogPlan> {
+    let plans = plan_sources(spec, config);
+    plans
+        .into_iter()
+        .map(|plan| match plan {
+            LogPlan::File(tail) => LogPlan::File(tail.with_format(spec.format.clone())),
+            LogPlan::Command(tail) => LogPlan::Command(tail.with_format(spec.format.clone())),
+            LogPlan::Remote(tail) => LogPlan::Remote(tail.with_format(spec.format.clone())),
+            // A journal's entries are always journald's JSON.
+            other => other,
+        })
+        .collect()
+}
+
+/// Where the lines come from, before the format is applied.
+fn plan_sources(spec: &LogSpec, config: &Config) -> Vec<LogPlan> {
     let path = match &spec.source {
         LogSource::File(path) => path,
         LogSource::Command(command) if spec.target == Target::Local => {
             let tail = super::command::CommandTail::new(&spec.name, command);
             return vec![LogPlan::Command(tail)];
+        }
+        LogSource::Journal(unit) if spec.target == Target::Local => {
+            let tail = super::journal::JournalTail::new(&spec.name, unit);
+            return vec![LogPlan::Journal(tail)];
+        }
+        LogSource::Journal(_) => {
+            let reason = "journals on hosts arrive with the ssh transport".to_string();
+            return vec![LogPlan::Unserved {
+                source: spec.name.clone(),
+                reason,
+            }];
         }
         LogSource::Command(_) => {
             let reason = "commands on hosts arrive with the log engine".to_string();
@@ -117,9 +145,13 @@ pub fn under_root(root: &Path, path: &str) -> PathBuf {
 }
 
 /// Follows `tail.path` until the receiver is gone, sending each read as one `LogLines`.
-/// A missing file is waited for (and said so once); errors never end the tail.
+/// A missing file is waited for (and said so once); errors never end the tail. A path with
+/// `*`, `?` or `[` is a glob: see [`super::glob`].
 pub async fn run(tail: FileTail, tx: Events) {
-    let mut follower = Follower::new(tail.source.clone(), tail.backlog);
+    if super::glob::is_glob(&tail.path) {
+        return super::glob::run(tail, tx).await;
+    }
+    let mut follower = Follower::new(tail.source.clone(), tail.backlog, tail.format.clone());
     let mut waiting_said = false;
     loop {
         if tx.is_closed() {
@@ -159,198 +191,9 @@ pub async fn run(tail: FileTail, tx: Events) {
     }
 }
 
-/// The state of one followed file between polls.
-struct Follower {
-    backlog: usize,
-    open: Option<OpenFile>,
-    lines: LineCutter,
-    /// The last read hit `MAX_READ`: there is more to read right away.
-    behind: bool,
-    /// Whether the file has been opened before; only the first open shows a backlog, a
-    /// rotated-in file is read from its start.
-    seen: bool,
-}
-
-struct OpenFile {
-    file: File,
-    id: Option<(u64, u64)>,
-    pos: u64,
-}
-
-impl Follower {
-    fn new(source: String, backlog: usize) -> Self {
-        Follower {
-            backlog,
-            open: None,
-            lines: LineCutter::new(source),
-            behind: false,
-            seen: false,
-        }
-    }
-
-    /// Reads what was appended since the last poll, following rotation and truncation.
-    async fn poll(&mut self, path: &Path) -> std::io::Result<Vec<LogLine>> {
-        let mut lines = Vec::new();
-        let on_disk = tokio::fs::metadata(path).await;
-        // Rotated: the name now points at another file. Finish the old one first, so the
-        // lines written just before the rotation are not lost.
-        if let (Some(open), Ok(meta)) = (&self.open, &on_disk) {
-            if open.id.is_some() && open.id != file_id(meta) {
-                self.read_available(&mut lines).await?;
-                self.lines.flush(&mut lines);
-                self.open = None;
-            }
-        }
-        if self.open.is_none() {
-            // A file that vanished without a replacement: report, and keep what we read.
-            if let Err(err) = on_disk {
-                return if lines.is_empty() {
-                    Err(err)
-                } else {
-                    Ok(lines)
-                };
-            }
-            self.reopen(path).await?;
-        }
-        self.read_available(&mut lines).await?;
-        Ok(lines)
-    }
-
-    async fn reopen(&mut self, path: &Path) -> std::io::Result<()> {
-        let mut file = File::open(path).await?;
-        let meta = file.metadata().await?;
-        let pos = if self.seen {
-            0
-        } else {
-            self.backlog_start(&mut file, meta.len()).await?
-        };
-        self.seen = true;
-        self.lines.clear();
-        self.open = Some(OpenFile {
-            file,
-            id: file_id(&meta),
-            pos,
-        });
-        Ok(())
-    }
-
-    /// Where to start so that about `backlog` existing lines are shown: scan back from the
-    /// end in blocks, counting newlines.
-    async fn backlog_start(&self, file: &mut File, len: u64) -> std::io::Result<u64> {
-        if self.backlog == 0 {
-            return Ok(len);
-        }
-        let mut newlines = 0;
-        let mut end = len;
-        let mut block = vec![0u8; 16 * 1024];
-        while end > 0 && len - end < MAX_READ as u64 {
-            let start = end.saturating_sub(block.len() as u64);
-            let n = (end - start) as usize;
-            file.seek(SeekFrom::Start(start)).await?;
-            file.read_exact(&mut block[..n]).await?;
-            for i in (0..n).rev() {
-                // The newline ending the last line does not start a new one.
-                if block[i] == b'\n' && start + i as u64 + 1 != len {
-                    newlines += 1;
-                    if newlines == self.backlog {
-                        return Ok(start + i as u64 + 1);
-                    }
-                }
-            }
-            end = start;
-        }
-        Ok(end)
-    }
-
-    async fn read_available(&mut self, lines: &mut Vec<LogLine>) -> std::io::Result<()> {
-        self.behind = false;
-        let Some(open) = self.open.as_mut() else {
-            return Ok(());
-        };
-        let len = open.file.metadata().await?.len();
-        // Truncated in place (`> file`, copytruncate): start again from the top.
-        if len < open.pos {
-            open.pos = 0;
-            self.lines.clear();
-        }
-        if len == open.pos {
-            return Ok(());
-        }
-        let want = ((len - open.pos) as usize).min(MAX_READ);
-        let mut buf = vec![0u8; want];
-        open.file.seek(SeekFrom::Start(open.pos)).await?;
-        let mut got = 0;
-        while got < want {
-            match open.file.read(&mut buf[got..]).await? {
-                0 => break,
-                n => got += n,
-            }
-        }
-        buf.truncate(got);
-        open.pos += got as u64;
-        self.behind = got == MAX_READ;
-        self.lines.push(&buf, lines);
-        Ok(())
-    }
-}
-
-/// (device, inode): what tells a rotated-in file from the one we have open.
-#[cfg(unix)]
-fn file_id(meta: &std::fs::Metadata) -> Option<(u64, u64)> {
-    use std::os::unix::fs::MetadataExt;
-    Some((meta.dev(), meta.ino()))
-}
-
-#[cfg(not(unix))]
-fn file_id(_meta: &std::fs::Metadata) -> Option<(u64, u64)> {
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
-
-    fn texts(lines: &[LogLine]) -> Vec<&str> {
-        lines.iter().map(|l| l.text.as_str()).collect()
-    }
-
-    #[tokio::test]
-    async fn backlog_then_appends_then_partial_lines() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("app.log");
-        std::fs::write(&path, "one\ntwo\nthree\n").unwrap();
-        let mut f = Follower::new("app".into(), 2);
-        assert_eq!(texts(&f.poll(&path).await.unwrap()), ["two", "three"]);
-        let mut file = std::fs::OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .unwrap();
-        file.write_all(b"four\nfi").unwrap();
-        assert_eq!(texts(&f.poll(&path).await.unwrap()), ["four"]);
-        file.write_all(b"ve ERROR\r\n").unwrap();
-        let lines = f.poll(&path).await.unwrap();
-        assert_eq!(texts(&lines), ["five ERROR"]);
-        assert_eq!(lines[0].level, Some(crate::logs::Level::Error));
-        assert!(f.poll(&path).await.unwrap().is_empty());
-    }
-
-    #[tokio::test]
-    async fn rotation_finishes_the_old_file_then_reads_the_new() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("app.log");
-        std::fs::write(&path, "old\n").unwrap();
-        let mut f = Follower::new("app".into(), 10);
-        assert_eq!(texts(&f.poll(&path).await.unwrap()), ["old"]);
-        let mut file = std::fs::OpenOptions::new()
-            .append(true)
-            .open(&path)
-            .unwrap();
-        file.write_all(b"last words\n").unwrap();
-        std::fs::rename(&path, dir.path().join("app.log.1")).unwrap();
-        std::fs::write(&path, "new\n").unwrap();
-        assert_eq!(texts(&f.poll(&path).await.unwrap()), ["last words", "new"]);
-    }
 
     #[test]
     fn plans_env_roots_hosts_and_says_what_it_cannot_serve() {
@@ -369,6 +212,7 @@ mod tests {
             name: "app".into(),
             target: Target::Envs(vec!["production".into(), "staging".into()]),
             source: LogSource::File("/var/log/app.log".into()),
+            format: Format::Auto,
         };
         let plans = plan(&spec, &config);
         let want = FileTail::new("app@production", "/srv/prod/var/log/app.log");
@@ -386,5 +230,22 @@ mod tests {
         };
         let plans = plan(&command, &config);
         assert!(matches!(&plans[0], LogPlan::Unserved { source, .. } if source == "app"));
+    }
+
+    #[test]
+    fn plans_carry_the_format_and_a_local_journal() {
+        let config = Config::default();
+        let mut spec = LogSpec {
+            name: "web".into(),
+            target: Target::Local,
+            source: LogSource::File("/var/log/nginx/access.log".into()),
+            format: Format::NginxAccess,
+        };
+        let want =
+            FileTail::new("web", "/var/log/nginx/access.log").with_format(Format::NginxAccess);
+        assert_eq!(plan(&spec, &config), [LogPlan::File(want)]);
+        spec.source = LogSource::Journal("nginx.service".into());
+        let want = super::super::journal::JournalTail::new("web", "nginx.service");
+        assert_eq!(plan(&spec, &config), [LogPlan::Journal(want)]);
     }
 }

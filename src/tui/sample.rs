@@ -129,6 +129,7 @@ pub fn app_with(log_lines: usize) -> App {
             LogLine {
                 source: "app@production".into(),
                 received: at(12, 1, 0) + chrono::Duration::milliseconds(i as i64 * 10),
+                time: None,
                 level,
                 text: format!(
                     "{} request {i} upstream=10.0.0.{} took {}ms path=/api/orders/{i}",

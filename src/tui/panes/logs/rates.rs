@@ -73,6 +73,7 @@ mod tests {
         LogLine {
             source: source.into(),
             received: Utc.with_ymd_and_hms(2026, 12, 1, 12, minute, 0).unwrap(),
+            time: None,
             level,
             text: String::new(),
         }
