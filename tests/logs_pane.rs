@@ -321,3 +321,73 @@ fn one_source_can_be_shown_alone_and_each_has_its_error_sparkline() {
         "{screen}"
     );
 }
+
+/// A line of `source` written at `second` past 12:30.
+fn at(source: &str, second: i64, text: &str) -> LogLine {
+    let written =
+        Utc.with_ymd_and_hms(2026, 12, 1, 12, 30, 0).unwrap() + chrono::Duration::seconds(second);
+    LogLine {
+        source: source.into(),
+        received: Utc::now(),
+        time: Some(written),
+        level: text.contains("ERROR").then_some(Level::Error),
+        text: text.into(),
+    }
+}
+
+fn push(app: &mut App, source: &str, lines: Vec<LogLine>) {
+    app.update(Msg::Worker(Event::LogLines {
+        source: source.into(),
+        lines,
+    }));
+}
+
+#[test]
+fn hosts_merge_by_time_and_filters_searches_and_marks_follow_the_lines() {
+    let mut app = sample::app_with(0);
+    app.update(Msg::Resize(160, 40));
+    press(&mut app, KeyCode::Char('2'));
+    push(
+        &mut app,
+        "app@web1",
+        vec![
+            at("app@web1", 10, "ERROR web1 a"),
+            at("app@web1", 30, "ERROR web1 b"),
+        ],
+    );
+    press(&mut app, KeyCode::Up);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Char(' '));
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "ERROR");
+    press(&mut app, KeyCode::Enter);
+    press(&mut app, KeyCode::Char('s'));
+    type_text(&mut app, "web");
+    press(&mut app, KeyCode::Enter);
+    // web2's line was written between web1's two, and arrives after both.
+    push(
+        &mut app,
+        "app@web2",
+        vec![
+            at("app@web2", 20, "ERROR web2 c"),
+            at("app@web2", 25, "INFO web2 d"),
+        ],
+    );
+    let order: Vec<String> = (0..3)
+        .map(|_| {
+            let text = selected(&app);
+            press(&mut app, KeyCode::Up);
+            text
+        })
+        .collect();
+    assert_eq!(
+        order,
+        ["ERROR web1 b", "ERROR web2 c", "ERROR web1 a"],
+        "newest first, by time"
+    );
+    assert!(title(&app).contains("3 shown"), "{}", title(&app));
+    assert!(title(&app).contains("search web 1/3"), "{}", title(&app));
+    // The mark stayed on web1's second line, now third in the buffer.
+    let subject = app.logs.bug_subject().expect("subject");
+    assert_eq!(subject.log_lines, ["12:30:30 ERROR web1 b"]);
+}

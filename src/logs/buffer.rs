@@ -8,6 +8,13 @@ use regex::Regex;
 
 use super::LogLine;
 
+/// How far back a late line may go among the lines already kept: before lines of other
+/// sources at most this much newer than it (clocks that disagree more stay in arrival
+/// order, never reordered across a minute)…
+pub const MERGE_SPAN: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+/// …and among the last this many lines, so a merge costs a bounded walk.
+pub const MERGE_LINES: usize = 4096;
+
 /// A ring of the most recent lines. Memory stays bounded however long sheriff runs; what
 /// fell off the front is counted so the pane can say "12,400 older lines dropped".
 ///
@@ -64,6 +71,63 @@ impl LogBuffer {
                 self.dropped += 1;
             }
         }
+    }
+
+    /// Puts a message (a line with its time, then the lines under it with none) where its
+    /// time goes among the newest lines of other sources, within [`MERGE_SPAN`] and
+    /// [`MERGE_LINES`]; a line without a time, or one from a source whose lines it would
+    /// pass, goes at the end. Returns the index of its first line. Call [`LogBuffer::trim`]
+    /// after a batch to keep to the budget.
+    pub fn merge_message(&mut self, message: Vec<LogLine>) -> usize {
+        let at = message
+            .first()
+            .map_or(self.lines.len(), |head| self.merge_position(head));
+        for (k, line) in message.into_iter().enumerate() {
+            self.used += Self::cost_of(&line);
+            self.lines.insert(at + k, line);
+        }
+        at
+    }
+
+    fn merge_position(&self, head: &LogLine) -> usize {
+        let Some(time) = head.time else {
+            return self.lines.len();
+        };
+        let floor = self.lines.len().saturating_sub(MERGE_LINES);
+        let mut at = self.lines.len();
+        while at > floor {
+            // The message that ends just before `at`: back to its first line.
+            let mut start = at - 1;
+            while start > floor
+                && self.lines[start].time.is_none()
+                && self.lines[start - 1].source == self.lines[start].source
+            {
+                start -= 1;
+            }
+            let before = &self.lines[start];
+            // A source's own lines keep the order it wrote them in.
+            if before.source == head.source {
+                break;
+            }
+            match before.time {
+                Some(t) if t > time && t - time <= MERGE_SPAN => at = start,
+                _ => break,
+            }
+        }
+        at
+    }
+
+    /// Drops the oldest lines while over budget (keeping at least one); returns how many.
+    pub fn trim(&mut self) -> usize {
+        let mut dropped = 0;
+        while self.used > self.budget && self.lines.len() > 1 {
+            if let Some(old) = self.lines.pop_front() {
+                self.used -= Self::cost_of(&old);
+                self.dropped += 1;
+                dropped += 1;
+            }
+        }
+        dropped
     }
 
     /// Counts `n` more lines as dropped (lines a previous buffer let go).
@@ -167,6 +231,118 @@ mod tests {
     /// A buffer that holds `n` lines like `line("line 0")`.
     fn holding(n: usize) -> LogBuffer {
         LogBuffer::with_budget(n * LogBuffer::cost_of(&line("line 0")))
+    }
+
+    fn timed(source: &str, second: i64, text: &str) -> LogLine {
+        let t = chrono::DateTime::<Utc>::from_timestamp(1_796_112_000 + second, 0);
+        LogLine {
+            source: source.into(),
+            received: Utc::now(),
+            time: t,
+            level: None,
+            text: text.into(),
+        }
+    }
+
+    fn merge(buf: &mut LogBuffer, lines: Vec<LogLine>) {
+        // As the pane does: a line with a time and the lines under it without one.
+        let mut messages: Vec<Vec<LogLine>> = Vec::new();
+        for line in lines {
+            match messages.last_mut() {
+                Some(open) if line.time.is_none() => open.push(line),
+                _ => messages.push(vec![line]),
+            }
+        }
+        for message in messages {
+            buf.merge_message(message);
+        }
+    }
+
+    fn texts(buf: &LogBuffer) -> Vec<&str> {
+        buf.iter().map(|l| l.text.as_str()).collect()
+    }
+
+    #[test]
+    fn three_sources_with_interleaved_times_merge_into_time_order() {
+        let mut buf = LogBuffer::new();
+        merge(
+            &mut buf,
+            vec![
+                timed("a", 0, "a0"),
+                timed("a", 3, "a3"),
+                timed("a", 6, "a6"),
+            ],
+        );
+        merge(
+            &mut buf,
+            vec![
+                timed("b", 1, "b1"),
+                timed("b", 4, "b4"),
+                timed("b", 7, "b7"),
+            ],
+        );
+        let mut trace = timed("c", 2, "c2 failed");
+        trace.text = "c2 failed".into();
+        let mut at = timed("c", 0, "\tat Foo.bar");
+        at.time = None;
+        merge(
+            &mut buf,
+            vec![trace, at, timed("c", 5, "c5"), timed("c", 8, "c8")],
+        );
+        assert_eq!(
+            texts(&buf),
+            [
+                "a0",
+                "b1",
+                "c2 failed",
+                "\tat Foo.bar",
+                "a3",
+                "b4",
+                "c5",
+                "a6",
+                "b7",
+                "c8"
+            ]
+        );
+    }
+
+    #[test]
+    fn clocks_that_disagree_by_more_than_a_minute_keep_arrival_order() {
+        let mut buf = LogBuffer::new();
+        merge(
+            &mut buf,
+            vec![timed("a", 100, "a100"), timed("a", 200, "a200")],
+        );
+        // Two hours behind: it stays where it arrived, not at the top of the screen.
+        merge(&mut buf, vec![timed("skewed", 200 - 7200, "skewed")]);
+        // 61 s older than the newest line: past the span, so at the end too.
+        merge(&mut buf, vec![timed("b", 200 - 61, "b139")]);
+        // 30 s older: within the span, it goes before a200.
+        merge(&mut buf, vec![timed("c", 170, "c170")]);
+        assert_eq!(texts(&buf), ["a100", "a200", "skewed", "b139", "c170"]);
+        let mut buf = LogBuffer::new();
+        merge(
+            &mut buf,
+            vec![timed("a", 100, "a100"), timed("b", 120, "b120")],
+        );
+        merge(&mut buf, vec![timed("c", 110, "c110")]);
+        assert_eq!(texts(&buf), ["a100", "c110", "b120"]);
+    }
+
+    #[test]
+    fn a_source_never_passes_its_own_lines_nor_untimed_ones_move() {
+        let mut buf = LogBuffer::new();
+        merge(
+            &mut buf,
+            vec![
+                timed("a", 10, "a10"),
+                timed("a", 5, "a5 clock stepped back"),
+            ],
+        );
+        let mut plain = timed("b", 0, "no time");
+        plain.time = None;
+        merge(&mut buf, vec![plain]);
+        assert_eq!(texts(&buf), ["a10", "a5 clock stepped back", "no time"]);
     }
 
     #[test]

@@ -102,27 +102,48 @@ impl LogsPane {
     }
 
     pub fn push_lines(&mut self, lines: impl IntoIterator<Item = LogLine>) {
-        let before_dropped = self.buffer.dropped();
-        let before_total = self.buffer.total();
+        // A batch is one source's lines in order: each line with a time starts a message,
+        // the lines under it without one go with it.
+        let mut messages: Vec<Vec<LogLine>> = Vec::new();
         for line in lines {
             self.rates.count(&line);
-            self.buffer.push_line(line);
+            match messages.last_mut() {
+                Some(open) if line.time.is_none() && !line.is_mark() => open.push(line),
+                _ => messages.push(vec![line]),
+            }
         }
-        let shift = (self.buffer.dropped() - before_dropped) as usize;
-        let new = (self.buffer.total() - before_total) as usize;
-        let shown = self.view.advance(&self.buffer, shift, new);
-        let dropped = self.buffer.dropped();
-        self.marks.retain(|&n| n >= dropped);
-        if !self.follow {
-            self.unseen += shown;
-            let visible_shift = if self.view.is_active() {
-                // The view already dropped indices that fell off; the selection keeps
-                // its place in what remains.
-                0
-            } else {
-                shift
-            };
-            self.selected = self.selected.saturating_sub(visible_shift);
+        for message in messages {
+            let n = message.len();
+            let at = self.buffer.merge_message(message);
+            let position = self.view.position_of(at);
+            let shown = self.view.inserted(&self.buffer, at, n);
+            // Marks are by stable number: those after the new lines move along.
+            let from = self.buffer.dropped() + at as u64;
+            let moved: Vec<u64> = self
+                .marks
+                .split_off(&from)
+                .into_iter()
+                .map(|m| m + n as u64)
+                .collect();
+            self.marks.extend(moved);
+            if !self.follow {
+                self.unseen += shown;
+                // Lines put before the selection push it along, so it stays on its line.
+                if position <= self.selected && at + n < self.buffer.len() {
+                    self.selected += shown;
+                }
+            }
+        }
+        let shift = self.buffer.trim();
+        if shift > 0 {
+            self.view.dropped(shift);
+            let dropped = self.buffer.dropped();
+            self.marks.retain(|&n| n >= dropped);
+            if !self.follow && !self.view.is_active() {
+                // The view already dropped indices that fell off; with no view the
+                // selection is a buffer index and moves down with them.
+                self.selected = self.selected.saturating_sub(shift);
+            }
         }
     }
 
@@ -335,7 +356,7 @@ fn highlight_slot(style: &str) -> Slot {
 
 /// When a line happened: its own time, else when it arrived.
 fn line_time(line: &LogLine) -> chrono::DateTime<chrono::Utc> {
-    line.received
+    line.time.unwrap_or(line.received)
 }
 
 impl Pane for LogsPane {
@@ -575,8 +596,14 @@ impl Pane for LogsPane {
                     .format("%Y-%m-%d %H:%M:%S%.3f")
             )),
             Line::raw(format!("level: {}", line.level.map_or("-", Level::label))),
-            Line::raw(""),
         ];
+        if let Some(written) = line.time {
+            let written = written
+                .with_timezone(&Local)
+                .format("%Y-%m-%d %H:%M:%S%.3f");
+            lines.insert(1, Line::raw(format!("written: {written}")));
+        }
+        lines.push(Line::raw(""));
         lines.extend(line.text.lines().map(|l| Line::raw(l.to_string())));
         Some(Detail {
             title: format!("log line · {}", line.source),
@@ -753,7 +780,7 @@ fn styled_line(
         spans.push(Span::styled("▌", theme.style(Slot::LogMatch)));
     }
     // A line that carries its own timestamp needs no second one.
-    if !starts_with_timestamp(&line.text) {
+    if line.time.is_none() && !starts_with_timestamp(&line.text) {
         spans.push(Span::styled(
             line.received
                 .with_timezone(&Local)

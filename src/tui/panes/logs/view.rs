@@ -88,13 +88,40 @@ impl View {
         &self.hits
     }
 
-    /// After `shift` lines fell off the buffer's front and `new` arrived at its end;
-    /// returns how many of the new ones are shown.
-    pub fn advance(&mut self, buffer: &LogBuffer, shift: usize, new: usize) -> usize {
-        // Indices move down by what fell off the front; new lines are judged once.
+    /// After `shift` lines fell off the buffer's front: indices move down.
+    pub fn dropped(&mut self, shift: usize) {
         shift_down(&mut self.shown, shift);
         shift_down(&mut self.hits, shift);
-        self.take_new(buffer, buffer.len().saturating_sub(new))
+    }
+
+    /// After `n` lines were put in the buffer at index `at` (at its end, or among its
+    /// newest lines by their time): later indices move up, and the new lines are judged
+    /// once. Returns how many of them are shown.
+    pub fn inserted(&mut self, buffer: &LogBuffer, at: usize, n: usize) -> usize {
+        if at + n >= buffer.len() {
+            return self.take_new(buffer, at);
+        }
+        let mut shown = Vec::new();
+        let mut hits = Vec::new();
+        for i in at..at + n {
+            let Some(line) = buffer.get(i) else { break };
+            if self.passes(line) {
+                shown.push(i);
+                if self
+                    .search
+                    .as_ref()
+                    .is_some_and(|re| re.is_match(&line.text))
+                {
+                    hits.push(i);
+                }
+            }
+        }
+        let count = shown.len();
+        if self.is_active() {
+            splice_in(&mut self.shown, at, n, shown);
+        }
+        splice_in(&mut self.hits, at, n, hits);
+        count
     }
 
     /// Judges the buffer's lines from index `from` on; returns how many are shown.
@@ -146,6 +173,16 @@ impl View {
             index
         }
     }
+}
+
+/// Moves the indices from `at` on up by `n` and puts `new` (indices in `at..at+n`) in
+/// their place; only the tail from `at` on is touched.
+fn splice_in(indices: &mut Vec<usize>, at: usize, n: usize, new: Vec<usize>) {
+    let from = indices.partition_point(|&i| i < at);
+    for i in &mut indices[from..] {
+        *i += n;
+    }
+    indices.splice(from..from, new);
 }
 
 fn shift_down(indices: &mut Vec<usize>, shift: usize) {
