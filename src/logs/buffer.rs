@@ -32,8 +32,10 @@ pub const MERGE_LINES: usize = 4096;
 #[derive(Debug, Clone)]
 pub struct LogBuffer {
     lines: VecDeque<LogLine>,
-    /// The most bytes the kept lines may take, as [`LogBuffer::cost_of`] counts them.
+    /// The most bytes the kept lines may take: their heap (as [`LogBuffer::cost_of`]
+    /// counts it) and the ring's slots, spare ones included.
     budget: usize,
+    /// The kept lines' heap.
     used: usize,
     dropped: u64,
 }
@@ -56,21 +58,28 @@ impl LogBuffer {
         }
     }
 
-    /// What a kept line costs: its text, its source's name and the record around them.
+    /// What a kept line's text and source name take on the heap, as the allocator hands it
+    /// out: a 16-byte-aligned chunk of at least 32 bytes with an 8-byte header each. (Its
+    /// record takes a slot of the ring, counted with the ring.)
     pub fn cost_of(line: &LogLine) -> usize {
-        std::mem::size_of::<LogLine>() + line.text.capacity() + line.source.capacity()
+        fn chunk(bytes: usize) -> usize {
+            match bytes {
+                0 => 0,
+                n => (n + 8).div_ceil(16).max(2) * 16,
+            }
+        }
+        chunk(line.text.capacity()) + chunk(line.source.capacity())
+    }
+
+    /// What the buffer takes now: the lines' heap and the ring's slots.
+    fn taken(&self) -> usize {
+        self.used + self.lines.capacity() * std::mem::size_of::<LogLine>()
     }
 
     /// Appends a line, dropping the oldest while over budget.
     pub fn push_line(&mut self, line: LogLine) {
-        self.used += Self::cost_of(&line);
-        self.lines.push_back(line);
-        while self.used > self.budget && self.lines.len() > 1 {
-            if let Some(old) = self.lines.pop_front() {
-                self.used -= Self::cost_of(&old);
-                self.dropped += 1;
-            }
-        }
+        self.insert(self.lines.len(), line);
+        self.trim();
     }
 
     /// Puts a message (a line with its time, then the lines under it with none) where its
@@ -83,13 +92,29 @@ impl LogBuffer {
             .first()
             .map_or(self.lines.len(), |head| self.merge_position(head));
         for (k, line) in message.into_iter().enumerate() {
-            self.used += Self::cost_of(&line);
-            self.lines.insert(at + k, line);
+            self.insert(at + k, line);
         }
         at
     }
 
-    fn merge_position(&self, head: &LogLine) -> usize {
+    /// Puts `line` at index `at` (at most `len()`); see [`LogBuffer::merge_position`].
+    pub fn insert(&mut self, at: usize, line: LogLine) {
+        if self.lines.len() == self.lines.capacity() {
+            // A quarter more at a time rather than twice as many: the spare slots count
+            // against the budget, and doubling would leave up to half of them empty.
+            self.lines.reserve_exact((self.lines.len() / 4).max(1024));
+        }
+        self.used += Self::cost_of(&line);
+        if at >= self.lines.len() {
+            self.lines.push_back(line);
+        } else {
+            self.lines.insert(at, line);
+        }
+    }
+
+    /// Where a message whose first line is `head` goes, as [`LogBuffer::merge_message`]
+    /// puts it: the end, unless its time puts it among the newest lines of other sources.
+    pub fn merge_position(&self, head: &LogLine) -> usize {
         let Some(time) = head.time else {
             return self.lines.len();
         };
@@ -120,7 +145,7 @@ impl LogBuffer {
     /// Drops the oldest lines while over budget (keeping at least one); returns how many.
     pub fn trim(&mut self) -> usize {
         let mut dropped = 0;
-        while self.used > self.budget && self.lines.len() > 1 {
+        while self.taken() > self.budget && self.lines.len() > 1 {
             if let Some(old) = self.lines.pop_front() {
                 self.used -= Self::cost_of(&old);
                 self.dropped += 1;
@@ -137,7 +162,7 @@ impl LogBuffer {
 
     /// The bytes the kept lines take, and the most they may.
     pub fn usage(&self) -> (usize, usize) {
-        (self.used, self.budget)
+        (self.taken(), self.budget)
     }
 
     pub fn extend(&mut self, lines: impl IntoIterator<Item = LogLine>) {

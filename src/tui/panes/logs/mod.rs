@@ -102,34 +102,35 @@ impl LogsPane {
     }
 
     pub fn push_lines(&mut self, lines: impl IntoIterator<Item = LogLine>) {
-        // A batch is one source's lines in order: each line with a time starts a message,
-        // the lines under it without one go with it.
-        let mut messages: Vec<Vec<LogLine>> = Vec::new();
+        // A batch is one source's lines in order: each line with a time starts a message
+        // and goes where its time puts it; the lines under it without one go with it.
+        let mut next: Option<usize> = None;
         for line in lines {
             self.rates.count(&line);
-            match messages.last_mut() {
-                Some(open) if line.time.is_none() && !line.is_mark() => open.push(line),
-                _ => messages.push(vec![line]),
-            }
-        }
-        for message in messages {
-            let n = message.len();
-            let at = self.buffer.merge_message(message);
+            let at = match next {
+                Some(at) if line.time.is_none() && !line.is_mark() => at,
+                _ => self.buffer.merge_position(&line),
+            };
+            let appended = at >= self.buffer.len();
             let position = self.view.position_of(at);
-            let shown = self.view.inserted(&self.buffer, at, n);
-            // Marks are by stable number: those after the new lines move along.
-            let from = self.buffer.dropped() + at as u64;
-            let moved: Vec<u64> = self
-                .marks
-                .split_off(&from)
-                .into_iter()
-                .map(|m| m + n as u64)
-                .collect();
-            self.marks.extend(moved);
+            self.buffer.insert(at, line);
+            let shown = self.view.inserted(&self.buffer, at, 1);
+            next = Some(at + 1);
+            if !appended && !self.marks.is_empty() {
+                // Marks are by stable number: those after the new line move along.
+                let from = self.buffer.dropped() + at as u64;
+                let moved: Vec<u64> = self
+                    .marks
+                    .split_off(&from)
+                    .into_iter()
+                    .map(|m| m + 1)
+                    .collect();
+                self.marks.extend(moved);
+            }
             if !self.follow {
                 self.unseen += shown;
-                // Lines put before the selection push it along, so it stays on its line.
-                if position <= self.selected && at + n < self.buffer.len() {
+                // A line put before the selection pushes it along, so it stays on its line.
+                if !appended && position <= self.selected {
                     self.selected += shown;
                 }
             }
@@ -166,6 +167,16 @@ impl LogsPane {
         } else {
             self.selected.min(self.visible_len().saturating_sub(1))
         }
+    }
+
+    /// Lines taken in all, lines dropped from the buffer, and the bytes the kept ones take:
+    /// every line a source sent is one of those taken.
+    pub fn counts(&self) -> (u64, u64, usize) {
+        (
+            self.buffer.total(),
+            self.buffer.dropped(),
+            self.buffer.usage().0,
+        )
     }
 
     pub fn is_following(&self) -> bool {

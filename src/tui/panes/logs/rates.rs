@@ -19,7 +19,13 @@ pub struct ErrorRates {
 
 impl ErrorRates {
     pub fn count(&mut self, line: &LogLine) {
-        let minutes = self.sources.entry(line.source.clone()).or_default();
+        // The source's name is copied only the first time it is seen, not per line.
+        if !self.sources.contains_key(&line.source) {
+            self.sources.insert(line.source.clone(), BTreeMap::new());
+        }
+        let Some(minutes) = self.sources.get_mut(&line.source) else {
+            return;
+        };
         if line.level.is_some_and(|l| l >= Level::Error) {
             *minutes.entry(minute_of(line.received)).or_default() += 1;
             // Older minutes are never drawn again.
