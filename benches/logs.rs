@@ -3,9 +3,19 @@
 //! written must be counted by the pane (shown, or dropped from its buffer and counted);
 //! frames are timed; memory is read from /proc before and at the end.
 //!
-//! Run: `cargo bench --bench logs`. Results go to docs/performance.md.
+//! Then 10 hosts (sshd on 127.0.0.2–11) each appending 1,000 lines a second for 20 s:
+//! sheriff's remote tails on the SSH pool against 10 OpenSSH `ssh HOST tail -F` processes,
+//! as CPU seconds on this machine (the sshd side counts for neither).
+//!
+//! Run: `cargo bench --bench logs` (`-- ingest` or `-- fleet` for one part; as root, like
+//! the SSH tests). Results go to docs/performance.md.
+
+#[path = "../tests/support/sshd.rs"]
+mod sshd;
 
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use ratatui::backend::TestBackend;
@@ -163,6 +173,173 @@ fn live_ingest(cap_mib: usize) {
     );
 }
 
+fn cpu(who: i32) -> Duration {
+    // SAFETY: getrusage fills the struct we pass.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(who, &mut usage) };
+    let t = |tv: libc::timeval| Duration::new(tv.tv_sec as u64, tv.tv_usec as u32 * 1000);
+    t(usage.ru_utime) + t(usage.ru_stime)
+}
+
+/// Appends `per_second` lines a second to each file for `span`, in 10 ms steps.
+fn write_lines(files: Vec<std::path::PathBuf>, per_second: u64, span: Duration) -> u64 {
+    let mut open: Vec<std::fs::File> = files
+        .iter()
+        .map(|p| {
+            std::fs::OpenOptions::new()
+                .append(true)
+                .open(p)
+                .expect("open")
+        })
+        .collect();
+    let started = Instant::now();
+    let mut written = 0u64;
+    while started.elapsed() < span {
+        let due = (started.elapsed().as_secs_f64() * per_second as f64) as u64;
+        while written < due {
+            for (host, file) in open.iter_mut().enumerate() {
+                let _ = writeln!(
+                    file,
+                    "2026-12-01T10:00:{:02}.{:03}Z INFO  [exec-{host}] orders - GET /api/orders/{written} 200 12ms",
+                    written / 1000 % 60,
+                    written % 1000
+                );
+            }
+            written += 1;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    written * files.len() as u64
+}
+
+fn remote_fleet() {
+    use sheriff::logs::remote::{self, RemoteTail};
+    use sheriff::transport::ssh::SshPool;
+    use sshd::{Sshd, TestHome};
+    const HOSTS: usize = 10;
+    const PER_SECOND: u64 = 1000;
+    let span = Duration::from_secs(20);
+    let home = TestHome::new();
+    let fleet: Vec<Sshd> = std::thread::scope(|s| {
+        let handles: Vec<_> = (2..2 + HOSTS)
+            .map(|i| {
+                let home = &home;
+                s.spawn(move || Sshd::start(&format!("127.0.0.{i}"), &[&home.key]))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("sshd"))
+            .collect()
+    });
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let files: Vec<std::path::PathBuf> = (0..HOSTS)
+        .map(|i| {
+            let path = dir.path().join(format!("app{i}.log"));
+            std::fs::write(&path, "").expect("create");
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+            path
+        })
+        .collect();
+    let mut config = Config::default();
+    for (i, sshd) in fleet.iter().enumerate() {
+        home.trust(sshd);
+        config.hosts.push(home.host(&format!("host{i:02}"), sshd));
+    }
+
+    // sheriff: one remote tail per host on one pool, every line counted.
+    let rt = sheriff::workers::runtime().expect("runtime");
+    let pool = SshPool::new(&config.hosts, home.options(), None);
+    let (tx, mut rx) = sheriff::event::channel();
+    let before = cpu(libc::RUSAGE_SELF);
+    let tails: Vec<_> = files
+        .iter()
+        .enumerate()
+        .map(|(i, path)| {
+            let tail = RemoteTail::new(
+                format!("app@host{i:02}"),
+                format!("host{i:02}"),
+                path.display().to_string(),
+            );
+            rt.spawn(remote::run(tail, pool.clone(), tx.clone()))
+        })
+        .collect();
+    // Let every tail connect and start before the writing starts.
+    std::thread::sleep(Duration::from_secs(2));
+    let writer = {
+        let files = files.clone();
+        std::thread::spawn(move || write_lines(files, PER_SECOND, span))
+    };
+    let mut received = 0u64;
+    let deadline = Instant::now() + span + Duration::from_secs(10);
+    let mut written = None;
+    let mut writer = Some(writer);
+    while Instant::now() < deadline {
+        if let Ok(Some(event)) =
+            rt.block_on(async { tokio::time::timeout(Duration::from_millis(100), rx.recv()).await })
+        {
+            if let Event::LogLines { lines, .. } = event {
+                received += lines.iter().filter(|l| !l.is_mark()).count() as u64;
+            }
+        }
+        if writer.as_ref().is_some_and(|w| w.is_finished()) {
+            written = writer.take().and_then(|w| w.join().ok());
+        }
+        if written.is_some_and(|w| received >= w) {
+            break;
+        }
+    }
+    let sheriff_cpu = cpu(libc::RUSAGE_SELF) - before;
+    for tail in tails {
+        tail.abort();
+    }
+    drop(pool);
+    let written = written.unwrap_or(0);
+
+    // OpenSSH: `ssh HOST tail -F FILE` per host, the same lines again.
+    for path in &files {
+        std::fs::write(path, "").expect("truncate");
+    }
+    let before = cpu(libc::RUSAGE_CHILDREN);
+    let mut children: Vec<Child> = fleet
+        .iter()
+        .zip(&files)
+        .map(|(sshd, path)| {
+            let mut cmd = home.openssh(sshd, &[]);
+            cmd.arg(format!("tail -n 0 -F {}", path.display()))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
+            cmd.spawn().expect("ssh")
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(2));
+    write_lines(files.clone(), PER_SECOND, span);
+    std::thread::sleep(Duration::from_secs(1));
+    for child in &mut children {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let openssh_cpu = cpu(libc::RUSAGE_CHILDREN) - before;
+    println!(
+        "remote tails: {HOSTS} hosts over SSH, {PER_SECOND} lines/s each for {} s",
+        span.as_secs()
+    );
+    println!(
+        "  sheriff (one pool, {HOSTS} tails): {:.2} s CPU; written {written}, received {received}, lost {}",
+        sheriff_cpu.as_secs_f64(),
+        written.saturating_sub(received)
+    );
+    println!(
+        "  OpenSSH ({HOSTS} x `ssh HOST tail -F`): {:.2} s CPU",
+        openssh_cpu.as_secs_f64()
+    );
+    println!(
+        "  sheriff/OpenSSH = {:.2}",
+        sheriff_cpu.as_secs_f64() / openssh_cpu.as_secs_f64()
+    );
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --all-targets` (CI) runs this binary
     // without it, and a benchmark has no place there: compiled, not run.
@@ -178,5 +355,13 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|v| v.parse().ok())
         .unwrap_or(64);
-    live_ingest(cap);
+    let only = args
+        .iter()
+        .find(|a| ["ingest", "fleet"].contains(&a.as_str()));
+    if only.is_none_or(|o| o == "ingest") {
+        live_ingest(cap);
+    }
+    if only.is_none_or(|o| o == "fleet") {
+        remote_fleet();
+    }
 }
