@@ -276,12 +276,10 @@ fn remote_fleet() {
     let mut written = None;
     let mut writer = Some(writer);
     while Instant::now() < deadline {
-        if let Ok(Some(event)) =
-            rt.block_on(async { tokio::time::timeout(Duration::from_millis(100), rx.recv()).await })
-        {
-            if let Event::LogLines { lines, .. } = event {
-                received += lines.iter().filter(|l| !l.is_mark()).count() as u64;
-            }
+        let next = rt
+            .block_on(async { tokio::time::timeout(Duration::from_millis(100), rx.recv()).await });
+        if let Ok(Some(Event::LogLines { lines, .. })) = next {
+            received += lines.iter().filter(|l| !l.is_mark()).count() as u64;
         }
         if writer.as_ref().is_some_and(|w| w.is_finished()) {
             written = writer.take().and_then(|w| w.join().ok());
