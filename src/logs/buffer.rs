@@ -21,7 +21,9 @@ pub const MERGE_LINES: usize = 4096;
 /// ```
 /// use sheriff::logs::{buffer::LogBuffer, LogLine};
 /// let line_cost = LogBuffer::cost_of(&LogLine { source: "app".into(), received: chrono::Utc::now(), time: None, level: None, text: "a".into() });
-/// let mut buf = LogBuffer::with_budget(2 * line_cost);
+/// // The ring's empty slots count too: room for them and two lines.
+/// let slots = LogBuffer::with_budget(0).usage().0;
+/// let mut buf = LogBuffer::with_budget(slots + 2 * line_cost);
 /// for text in ["a", "b", "c"] {
 ///     buf.push_line(LogLine { source: "app".into(), received: chrono::Utc::now(), time: None, level: None, text: text.into() });
 /// }
@@ -253,9 +255,10 @@ mod tests {
         }
     }
 
-    /// A buffer that holds `n` lines like `line("line 0")`.
+    /// A buffer that holds `n` lines like `line("line 0")` beside its ring's first slots.
     fn holding(n: usize) -> LogBuffer {
-        LogBuffer::with_budget(n * LogBuffer::cost_of(&line("line 0")))
+        let slots = LogBuffer::with_budget(0).taken();
+        LogBuffer::with_budget(slots + n * LogBuffer::cost_of(&line("line 0")))
     }
 
     fn timed(source: &str, second: i64, text: &str) -> LogLine {
@@ -403,10 +406,17 @@ mod tests {
     #[test]
     fn the_default_budget_is_64_mib() {
         let mut buf = LogBuffer::default();
-        let one = LogBuffer::cost_of(&line("line 0"));
-        buf.extend((0..(64 << 20) / one + 100).map(|_| line("line 0")));
-        assert_eq!(buf.dropped(), 100);
+        // A line's heap and its slot in the ring, spare slots at most a quarter more.
+        let one = LogBuffer::cost_of(&line("line 0")) + std::mem::size_of::<LogLine>();
+        let fits = (64 << 20) / one;
+        buf.extend((0..2 * fits).map(|_| line("line 0")));
+        assert!(buf.dropped() > 0);
         assert!(buf.usage().0 <= 64 << 20);
+        assert!(
+            buf.len() * 10 >= fits * 7,
+            "{} of {fits} lines kept",
+            buf.len()
+        );
     }
 
     #[test]
