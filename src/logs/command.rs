@@ -67,10 +67,10 @@ impl CommandTail {
             }
             let wait = backoff.after_run(started.elapsed());
             let note = format!(
-                "⋯ {why}; restarting in {}",
+                "{why}; restarting in {}",
                 crate::config::duration::format_duration(wait)
             );
-            sender.push_note(note);
+            sender.push_note(&note);
             sender.flush();
             tokio::time::sleep(wait).await;
         }
@@ -171,21 +171,10 @@ impl LossySender {
         self.batch.push(line);
     }
 
-    /// A line of sheriff's own about the source: not parsed, so it never counts as one of
+    /// A mark of sheriff's own about the source: not parsed, so it never counts as one of
     /// the command's lines for format detection.
-    fn note(&self, text: String) -> LogLine {
-        LogLine {
-            source: self.source.clone(),
-            received: Utc::now(),
-            time: None,
-            level: None,
-            text,
-        }
-    }
-
-    fn push_note(&mut self, text: String) {
-        let line = self.note(text);
-        self.batch.push(line);
+    fn push_note(&mut self, what: &str) {
+        self.batch.push(LogLine::mark(self.source.clone(), what));
     }
 
     /// Sends the batch if there is room; else drops it and counts its lines. The first

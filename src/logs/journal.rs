@@ -105,10 +105,10 @@ impl JournalTail {
             // Reaching the end is how a tail without `-f` works: not worth a word.
             if self.follow || failed {
                 let note = format!(
-                    "⋯ {why}; restarting in {}",
+                    "{why}; restarting in {}",
                     crate::config::duration::format_duration(wait)
                 );
-                let line = reader.note(note);
+                let line = LogLine::mark(self.source.clone(), &note);
                 let event = Event::LogLines {
                     source: self.source.clone(),
                     lines: vec![line],
@@ -250,16 +250,6 @@ impl EntryReader {
             level: parsed.level.or_else(|| super::level::detect_level(&text)),
             text,
         })
-    }
-
-    fn note(&self, text: String) -> LogLine {
-        LogLine {
-            source: self.source.clone(),
-            received: Utc::now(),
-            time: None,
-            level: None,
-            text,
-        }
     }
 }
 
