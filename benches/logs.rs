@@ -50,6 +50,8 @@ fn pick(sorted: &[Duration], q: f64) -> f64 {
 }
 
 fn live_ingest(cap_mib: usize) {
+    // As `sheriff` itself does first thing.
+    sheriff::memory::tune_allocator();
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("app.log");
     std::fs::write(&path, "").expect("create log");
@@ -132,6 +134,15 @@ fn live_ingest(cap_mib: usize) {
     let took = started.elapsed();
     drop(workers);
     let (rss_after, peak) = memory();
+    // SAFETY: mallinfo2 only reads the allocator's counters.
+    let heap = unsafe { libc::mallinfo2() };
+    let mib = |b: usize| b as f64 / 1048576.0;
+    println!(
+        "  heap: {:.1} MiB in use, {:.1} MiB free but held, {:.1} MiB mapped",
+        mib(heap.uordblks + heap.hblkhd),
+        mib(heap.fordblks),
+        mib(heap.hblkhd)
+    );
     let written = written.unwrap_or(0);
     let (taken, dropped, used) = app.logs.counts();
     frames.sort();

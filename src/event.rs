@@ -1,6 +1,9 @@
 //! What workers tell the app. Workers own their connections and send `Event`s on one
 //! channel; they never touch UI state (DESIGN.md, "Flow of data").
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
 use crate::checks::CheckRun;
 use crate::drift::DriftReport;
 use crate::handoff::Entry;
@@ -55,11 +58,14 @@ pub const DATA_CAPACITY: usize = 256;
 ///   These must never be dropped nor wait behind a flood of log lines, and are sent from
 ///   places that cannot await (OS threads, synchronous code).
 ///
-/// A flood therefore holds at most `DATA_CAPACITY` batches in memory.
+/// A flood therefore holds at most `DATA_CAPACITY` batches in memory, and of log lines at
+/// most [`LINES_IN_FLIGHT`] bytes: batches are counted in bytes too, as a batch can be
+/// one line or thousands.
 #[derive(Debug, Clone)]
 pub struct Events {
     data: tokio::sync::mpsc::Sender<Event>,
     control: tokio::sync::mpsc::UnboundedSender<Event>,
+    in_flight: Arc<InFlight>,
 }
 
 /// The receiving side: control events first, then data.
@@ -67,6 +73,67 @@ pub struct Events {
 pub struct EventsRx {
     data: tokio::sync::mpsc::Receiver<Event>,
     control: tokio::sync::mpsc::UnboundedReceiver<Event>,
+    in_flight: Arc<InFlight>,
+}
+
+/// The most bytes of log lines (their texts, names and records) sent and not yet taken
+/// by the UI, all sources together. Beside the Logs pane's buffer this is what a flood
+/// can hold: 2 MiB is about a tenth of a second of 200,000 lines a second, ten frames.
+pub const LINES_IN_FLIGHT: usize = 2 * 1024 * 1024;
+
+/// The log lines between workers and the UI, in bytes.
+#[derive(Debug, Default)]
+struct InFlight {
+    bytes: AtomicUsize,
+    /// Told each time the UI takes lines.
+    taken: tokio::sync::Notify,
+}
+
+/// What a batch of log lines takes while it waits; `None` for other events.
+fn line_bytes(event: &Event) -> Option<usize> {
+    let Event::LogLines { lines, .. } = event else {
+        return None;
+    };
+    let each = std::mem::size_of::<LogLine>();
+    Some(
+        lines
+            .iter()
+            .map(|l| l.text.capacity() + l.source.capacity() + each)
+            .sum(),
+    )
+}
+
+impl InFlight {
+    /// Counts `bytes` more in flight if they fit (or nothing is in flight: a batch bigger
+    /// than the limit still goes, alone).
+    fn try_add(&self, bytes: usize) -> bool {
+        self.bytes
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |now| {
+                (now == 0 || now + bytes <= LINES_IN_FLIGHT).then_some(now + bytes)
+            })
+            .is_ok()
+    }
+
+    /// Waits until `bytes` more fit, and counts them.
+    async fn add(&self, bytes: usize) {
+        loop {
+            let taken = self.taken.notified();
+            tokio::pin!(taken);
+            // Registered before the check, so a take between the two is not missed.
+            taken.as_mut().enable();
+            if self.try_add(bytes) {
+                return;
+            }
+            taken.await;
+        }
+    }
+
+    fn take(&self, event: &Event) {
+        if let Some(bytes) = line_bytes(event) {
+            self.bytes.fetch_sub(bytes, Ordering::AcqRel);
+            self.taken.notify_waiters();
+        }
+    }
 }
 
 /// The UI is gone: the worker should stop.
@@ -91,11 +158,17 @@ pub fn channel() -> (Events, EventsRx) {
 pub fn channel_with_capacity(capacity: usize) -> (Events, EventsRx) {
     let (data, data_rx) = tokio::sync::mpsc::channel(capacity.max(1));
     let (control, control_rx) = tokio::sync::mpsc::unbounded_channel();
+    let in_flight = Arc::new(InFlight::default());
     (
-        Events { data, control },
+        Events {
+            data,
+            control,
+            in_flight: in_flight.clone(),
+        },
         EventsRx {
             data: data_rx,
             control: control_rx,
+            in_flight,
         },
     )
 }
@@ -108,21 +181,51 @@ impl Events {
 
     /// Sends a data event, waiting while the UI is behind (backpressure).
     pub async fn send_data(&self, event: Event) -> Result<(), Closed> {
-        self.data.send(event).await.map_err(|_| Closed)
+        let bytes = line_bytes(&event);
+        if let Some(bytes) = bytes {
+            tokio::select! {
+                () = self.in_flight.add(bytes) => {}
+                () = self.data.closed() => return Err(Closed),
+            }
+        }
+        self.data.send(event).await.map_err(|_| {
+            self.give_back(bytes);
+            Closed
+        })
     }
 
-    /// [`Events::send_data`] from an OS thread (never from async code).
+    /// [`Events::send_data`] from an OS thread (never from async code), for events other
+    /// than log lines.
     pub fn send_data_blocking(&self, event: Event) -> Result<(), Closed> {
+        debug_assert!(
+            line_bytes(&event).is_none(),
+            "log lines are sent from tasks"
+        );
         self.data.blocking_send(event).map_err(|_| Closed)
     }
 
     /// Sends a data event if there is room now; for streams that cannot wait.
     pub fn try_send_data(&self, event: Event) -> Result<(), TrySendError> {
         use tokio::sync::mpsc::error::TrySendError as E;
-        self.data.try_send(event).map_err(|e| match e {
-            E::Full(_) => TrySendError::Full,
-            E::Closed(_) => TrySendError::Closed,
+        let bytes = line_bytes(&event);
+        if bytes.is_some_and(|b| !self.in_flight.try_add(b)) {
+            return Err(TrySendError::Full);
+        }
+        self.data.try_send(event).map_err(|e| {
+            self.give_back(bytes);
+            match e {
+                E::Full(_) => TrySendError::Full,
+                E::Closed(_) => TrySendError::Closed,
+            }
         })
+    }
+
+    /// Lines counted in flight that were not sent after all.
+    fn give_back(&self, bytes: Option<usize>) {
+        if let Some(bytes) = bytes {
+            self.in_flight.bytes.fetch_sub(bytes, Ordering::AcqRel);
+            self.in_flight.taken.notify_waiters();
+        }
     }
 
     /// Whether the UI is gone.
@@ -137,7 +240,10 @@ impl EventsRx {
         tokio::select! {
             biased;
             Some(event) = self.control.recv() => Some(event),
-            Some(event) = self.data.recv() => Some(event),
+            Some(event) = self.data.recv() => {
+                self.in_flight.take(&event);
+                Some(event)
+            }
             else => None,
         }
     }
@@ -146,7 +252,11 @@ impl EventsRx {
     pub fn try_recv(&mut self) -> Result<Event, tokio::sync::mpsc::error::TryRecvError> {
         match self.control.try_recv() {
             Ok(event) => Ok(event),
-            Err(_) => self.data.try_recv(),
+            Err(_) => {
+                let event = self.data.try_recv()?;
+                self.in_flight.take(&event);
+                Ok(event)
+            }
         }
     }
 }

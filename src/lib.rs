@@ -12,6 +12,7 @@ pub mod drift;
 pub mod event;
 pub mod handoff;
 pub mod logs;
+pub mod memory;
 pub mod paths;
 pub mod problems;
 pub mod redact;

@@ -110,6 +110,7 @@ enum ConfigCommand {
 
 fn main() -> ExitCode {
     sheriff::STARTED.get_or_init(std::time::Instant::now);
+    sheriff::memory::tune_allocator();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // `sheriff check` is called as a Nagios plugin: a usage error is UNKNOWN (3).

@@ -272,6 +272,91 @@ fn a_bad_source_or_level_says_what_to_do() {
 }
 
 #[test]
+fn a_glob_reads_every_file_it_matches_and_follows_them_all_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let logs_dir = dir.path().join("nginx");
+    fs::create_dir(&logs_dir).expect("mkdir");
+    fs::write(logs_dir.join("a.log"), "2026-12-01T10:00:00Z ERROR a one\n").unwrap();
+    fs::write(logs_dir.join("b.log"), "2026-12-01T10:00:01Z INFO b one\n").unwrap();
+    // A rotated copy is not read twice.
+    fs::write(logs_dir.join("a.log.1"), "2026-12-01T09:00:00Z ERROR old\n").unwrap();
+    let config_path = dir.path().join("sheriff.toml");
+    let config = format!(
+        "[[log]]\nname = \"nginx\"\nfile = \"{}/*.log\"\n",
+        logs_dir.display()
+    );
+    fs::write(&config_path, config).expect("write config");
+    let c = config_path.to_str().unwrap();
+    let rows = json(dir.path(), &["--config", c, "nginx"]);
+    let seen: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r["source"].as_str().unwrap(), r["text"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("nginx:a.log", "2026-12-01T10:00:00Z ERROR a one"),
+            ("nginx:b.log", "2026-12-01T10:00:01Z INFO b one"),
+        ]
+    );
+    assert_eq!(
+        count(dir.path(), &["--config", c, "nginx", "--level", "error"]),
+        1
+    );
+    let typed = format!("{}/*.log", logs_dir.display());
+    assert_eq!(count(dir.path(), &[&typed]), 2, "a glob typed as the path");
+    let none = logs(
+        dir.path(),
+        &["--config", c, "nginx", "--grep", "x", "--host", "h"],
+    );
+    assert_eq!(none.status.code(), Some(2));
+
+    // Following: lines appended to the second file show while the first is followed too.
+    let mut child = Command::new(sheriff_bin())
+        .args(["logs", "--config", c, "nginx", "--follow"])
+        .env("HOME", dir.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run sheriff logs --follow");
+    let mut out = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut seen = Vec::new();
+    let mut appended = false;
+    let started = std::time::Instant::now();
+    while seen.len() < 4 && started.elapsed() < std::time::Duration::from_secs(20) {
+        let mut line = String::new();
+        if std::io::BufRead::read_line(&mut out, &mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        seen.push(line.trim_end().to_string());
+        if seen.len() == 2 && !appended {
+            appended = true;
+            let mut b = fs::OpenOptions::new()
+                .append(true)
+                .open(logs_dir.join("b.log"))
+                .unwrap();
+            std::io::Write::write_all(&mut b, b"2026-12-01T10:00:02Z WARN b two\n").unwrap();
+            let mut a = fs::OpenOptions::new()
+                .append(true)
+                .open(logs_dir.join("a.log"))
+                .unwrap();
+            std::io::Write::write_all(&mut a, b"2026-12-01T10:00:03Z INFO a two\n").unwrap();
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            "nginx:a.log: 2026-12-01T10:00:00Z ERROR a one",
+            "nginx:a.log: 2026-12-01T10:00:03Z INFO a two",
+            "nginx:b.log: 2026-12-01T10:00:01Z INFO b one",
+            "nginx:b.log: 2026-12-01T10:00:02Z WARN b two",
+        ]
+    );
+}
+
+#[test]
 fn a_logs_section_on_a_host_is_read_over_ssh() {
     let home = TestHome::new();
     let sshd = Sshd::start("127.0.0.1", &[&home.key]);

@@ -115,8 +115,8 @@ fn run_inner(config_path: Option<&Path>, args: &LogsArgs) -> Result<ExitCode, St
             return Ok(ExitCode::SUCCESS);
         }
     }
-    let mut out = Printer::new(args, origins.len() > 1);
-    let mut failed = false;
+    let tagged = origins.len() > 1;
+    let mut out = Printer::new(args, tagged);
     let pool = origins
         .iter()
         .any(|o| matches!(o, Origin::Remote { .. }))
@@ -126,10 +126,10 @@ fn run_inner(config_path: Option<&Path>, args: &LogsArgs) -> Result<ExitCode, St
                 .map(|c| SshPool::new(&c.hosts, SshOptions::default(), None))
         })
         .flatten();
-    for origin in &origins {
+    let read = |origin: &Origin, out: &mut Printer| {
         let result = match origin {
             Origin::Local { source, path } => {
-                read_local(source, path, &query, format.clone(), args.follow, &mut out)
+                read_local(source, path, &query, format.clone(), args.follow, out)
             }
             Origin::Remote { source, host, path } => match &pool {
                 Some(pool) => read_remote(
@@ -140,16 +140,47 @@ fn run_inner(config_path: Option<&Path>, args: &LogsArgs) -> Result<ExitCode, St
                     &query,
                     format.clone(),
                     args.follow,
-                    &mut out,
+                    out,
                 ),
                 None => Err("remote logs need the config's hosts".into()),
             },
         };
-        if let Err(message) = result {
-            eprintln!("sheriff logs: {message}");
-            failed = true;
+        match result {
+            Ok(()) => true,
+            Err(message) => {
+                eprintln!("sheriff logs: {message}");
+                false
+            }
         }
-    }
+    };
+    let failed = if args.follow && origins.len() > 1 {
+        // Followed sources never end: each is read on its own thread, its messages
+        // written whole as they come.
+        std::thread::scope(|scope| {
+            let readers: Vec<_> = origins
+                .iter()
+                .map(|origin| {
+                    scope.spawn(|| {
+                        let mut out = Printer::new(args, tagged);
+                        let read_all = read(origin, &mut out);
+                        out.flush();
+                        read_all
+                    })
+                })
+                .collect();
+            let read_all: Vec<bool> = readers
+                .into_iter()
+                .map(|reader| reader.join().unwrap_or(false))
+                .collect();
+            read_all.contains(&false)
+        })
+    } else {
+        let mut read_all = true;
+        for origin in &origins {
+            read_all &= read(origin, &mut out);
+        }
+        !read_all
+    };
     if args.count {
         println!("{}", out.counted);
     }
@@ -173,6 +204,18 @@ fn origins(config: Option<&Config>, args: &LogsArgs) -> Result<Vec<Origin>, Stri
                 args.source
             ));
         }
+        if crate::logs::glob::is_glob(&path) {
+            // A glob typed as the path: each file is named by its own path.
+            let found = crate::logs::glob::matches(&args.source)?;
+            if found.is_empty() {
+                return Err(format!("no file matches {}", args.source));
+            }
+            let origin = |path: PathBuf| Origin::Local {
+                source: path.display().to_string(),
+                path,
+            };
+            return Ok(found.into_iter().map(origin).collect());
+        }
         if !path.exists() {
             let names: Vec<&str> = config
                 .map(|c| c.logs.iter().map(|l| l.name.as_str()).collect())
@@ -190,7 +233,7 @@ fn origins(config: Option<&Config>, args: &LogsArgs) -> Result<Vec<Origin>, Stri
         }]);
     };
     let config = config.ok_or("no config")?;
-    let origins = origins_of(spec, config)?;
+    let origins = expand_globs(origins_of(spec, config)?)?;
     let chosen: Vec<Origin> = origins
         .into_iter()
         .filter(|o| match (&args.host, o) {
@@ -207,6 +250,29 @@ fn origins(config: Option<&Config>, args: &LogsArgs) -> Result<Vec<Origin>, Stri
         ));
     }
     Ok(chosen)
+}
+
+/// Each local origin whose path is a glob becomes one origin per file it matches, named
+/// as the screen names them (`nginx:access.log@production`).
+fn expand_globs(origins: Vec<Origin>) -> Result<Vec<Origin>, String> {
+    let mut expanded = Vec::new();
+    for origin in origins {
+        match origin {
+            Origin::Local { source, path } if crate::logs::glob::is_glob(&path) => {
+                let pattern = path.to_string_lossy().into_owned();
+                let found = crate::logs::glob::matches(&pattern)?;
+                if found.is_empty() {
+                    return Err(format!("no file matches {pattern} (for {source})"));
+                }
+                expanded.extend(found.into_iter().map(|path| Origin::Local {
+                    source: crate::logs::glob::file_source(&source, &path),
+                    path,
+                }));
+            }
+            other => expanded.push(other),
+        }
+    }
+    Ok(expanded)
 }
 
 fn origins_of(spec: &LogSpec, config: &Config) -> Result<Vec<Origin>, String> {
@@ -512,6 +578,8 @@ struct Printer {
     /// Text lines carry their source when several sources are read.
     tagged: bool,
     counted: u64,
+    /// The message being formatted.
+    scratch: Vec<u8>,
     out: io::BufWriter<io::Stdout>,
 }
 
@@ -522,6 +590,7 @@ impl Printer {
             count: args.count,
             tagged,
             counted: 0,
+            scratch: Vec::new(),
             out: io::BufWriter::with_capacity(256 * 1024, io::stdout()),
         }
     }
@@ -534,7 +603,11 @@ impl Printer {
         if self.count {
             return;
         }
-        let written = if self.json {
+        // The message is written in one piece, so that sources followed on threads of
+        // their own never cut into each other's lines.
+        self.scratch.clear();
+        let scratch = &mut self.scratch;
+        let formatted = if self.json {
             let object = json!({
                 "source": message.source,
                 "host": message.host,
@@ -543,18 +616,21 @@ impl Printer {
                 "level": message.level.map(|l| l.as_str()),
                 "text": message.text,
             });
-            writeln!(self.out, "{object}")
+            writeln!(scratch, "{object}")
         } else {
             message.text.split('\n').try_for_each(|line| {
                 let line = crate::text::printable(line);
                 if self.tagged {
-                    writeln!(self.out, "{}: {line}", message.source)
+                    writeln!(scratch, "{}: {line}", message.source)
                 } else {
-                    writeln!(self.out, "{line}")
+                    writeln!(scratch, "{line}")
                 }
             })
         };
-        if written.is_err() {
+        if formatted
+            .and_then(|()| self.out.write_all(&self.scratch))
+            .is_err()
+        {
             // A closed pipe (`| head`): nothing more will be read.
             std::process::exit(0);
         }

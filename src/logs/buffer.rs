@@ -2,11 +2,12 @@
 //! a budget of bytes (64 MiB unless configured), so a flood of long lines and a trickle of
 //! short ones both stay within what the sheriff allowed.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
+use chrono::{DateTime, Utc};
 use regex::Regex;
 
-use super::LogLine;
+use super::{Level, LogLine};
 
 /// How far back a late line may go among the lines already kept: before lines of other
 /// sources at most this much newer than it (clocks that disagree more stay in arrival
@@ -18,64 +19,134 @@ pub const MERGE_LINES: usize = 4096;
 /// A ring of the most recent lines. Memory stays bounded however long sheriff runs; what
 /// fell off the front is counted so the pane can say "12,400 older lines dropped".
 ///
+/// Lines' texts are copied into large blocks, a new one started when the last is full,
+/// and a block is let go when its last line falls off the front; the ring holds a small
+/// fixed record per line. So what the buffer takes is what the allocator holds for it,
+/// to the byte: one allocation per block rather than two per line, and no free space
+/// left between lines of different lengths as old ones are freed and new ones made.
+///
 /// ```
 /// use sheriff::logs::{buffer::LogBuffer, LogLine};
-/// let line_cost = LogBuffer::cost_of(&LogLine { source: "app".into(), received: chrono::Utc::now(), time: None, level: None, text: "a".into() });
-/// // The ring's empty slots count too: room for them and two lines.
-/// let slots = LogBuffer::with_budget(0).usage().0;
-/// let mut buf = LogBuffer::with_budget(slots + 2 * line_cost);
+/// let line = |text: &str| LogLine { source: "app".into(), received: chrono::Utc::now(), time: None, level: None, text: text.into() };
+/// // The ring's empty slots count too: room for them and two lines, a block each.
+/// let slots = LogBuffer::with_blocks(0, 1).usage().0;
+/// let mut buf = LogBuffer::with_blocks(slots + 2 * LogBuffer::cost_of(&line("a")), 1);
 /// for text in ["a", "b", "c"] {
-///     buf.push_line(LogLine { source: "app".into(), received: chrono::Utc::now(), time: None, level: None, text: text.into() });
+///     buf.push_line(line(text));
 /// }
 /// assert_eq!(buf.len(), 2);
-/// assert_eq!(buf.get(0).map(|l| l.text.as_str()), Some("b"));
+/// assert_eq!(buf.get(0).map(|l| l.text), Some("b"));
 /// assert_eq!(buf.dropped(), 1);
 /// ```
 #[derive(Debug, Clone)]
 pub struct LogBuffer {
-    lines: VecDeque<LogLine>,
-    /// The most bytes the kept lines may take: their heap (as [`LogBuffer::cost_of`]
-    /// counts it) and the ring's slots, spare ones included.
+    lines: VecDeque<Slot>,
+    /// The texts of the kept lines, oldest block first.
+    blocks: VecDeque<Block>,
+    /// The number of `blocks[0]`; a slot names its block by number (wrapping).
+    first_block: u32,
+    /// The size of a new block (a longer line gets one of its own length).
+    block_size: usize,
+    /// Every source name once; a slot holds its index.
+    sources: Vec<String>,
+    source_ids: HashMap<String, u32>,
+    /// The most bytes the buffer may take: its blocks and the ring's slots, spare ones
+    /// included.
     budget: usize,
-    /// The kept lines' heap.
-    used: usize,
+    /// What the blocks take: their capacity and their records.
+    held: usize,
     dropped: u64,
+}
+
+/// One kept line: where its text is, and what the pane asks of it.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    received: DateTime<Utc>,
+    time: Option<DateTime<Utc>>,
+    block: u32,
+    start: u32,
+    len: u32,
+    source: u32,
+    level: Option<Level>,
+}
+
+#[derive(Debug, Clone)]
+struct Block {
+    bytes: Vec<u8>,
+    /// Kept lines whose text is here.
+    live: u32,
+}
+
+/// A kept line, as the buffer lends it out.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Kept<'a> {
+    pub source: &'a str,
+    pub received: DateTime<Utc>,
+    pub time: Option<DateTime<Utc>>,
+    pub level: Option<Level>,
+    pub text: &'a str,
+}
+
+impl Kept<'_> {
+    /// See [`LogLine::is_mark`].
+    pub fn is_mark(&self) -> bool {
+        super::is_mark(self.level, self.text)
+    }
+
+    /// The line as its own value, for what outlives the buffer (a bug draft, a copy).
+    pub fn to_line(&self) -> LogLine {
+        LogLine {
+            source: self.source.to_string(),
+            received: self.received,
+            time: self.time,
+            level: self.level,
+            text: self.text.to_string(),
+        }
+    }
 }
 
 impl LogBuffer {
     /// 64 MiB, for all sources together.
     pub const DEFAULT_BUDGET: usize = 64 * 1024 * 1024;
+    /// The largest block: small next to any budget worth having, big enough that its
+    /// allocation is nothing per line.
+    const MAX_BLOCK: usize = 256 * 1024;
 
     pub fn new() -> Self {
         Self::with_budget(Self::DEFAULT_BUDGET)
     }
 
-    /// A buffer whose lines take at most `budget` bytes; the newest line is always kept.
+    /// A buffer that takes at most `budget` bytes; the newest line is always kept. Blocks
+    /// are a 256th of the budget (at most 256 KiB), so at most that much is held for lines
+    /// already dropped.
     pub fn with_budget(budget: usize) -> Self {
+        Self::with_blocks(budget, (budget / 256).clamp(4096, Self::MAX_BLOCK))
+    }
+
+    /// A buffer whose texts go in blocks of `block_size` bytes (1: a block per line).
+    pub fn with_blocks(budget: usize, block_size: usize) -> Self {
         LogBuffer {
             lines: VecDeque::with_capacity(1024),
+            blocks: VecDeque::new(),
+            first_block: 0,
+            block_size: block_size.max(1),
+            sources: Vec::new(),
+            source_ids: HashMap::new(),
             budget,
-            used: 0,
+            held: 0,
             dropped: 0,
         }
     }
 
-    /// What a kept line's text and source name take on the heap, as the allocator hands it
-    /// out: a 16-byte-aligned chunk of at least 32 bytes with an 8-byte header each. (Its
-    /// record takes a slot of the ring, counted with the ring.)
+    /// What a line adds to the buffer in a block of its own: its text, the block's
+    /// record, and its slot in the ring.
     pub fn cost_of(line: &LogLine) -> usize {
-        fn chunk(bytes: usize) -> usize {
-            match bytes {
-                0 => 0,
-                n => (n + 8).div_ceil(16).max(2) * 16,
-            }
-        }
-        chunk(line.text.capacity()) + chunk(line.source.capacity())
+        line.text.len() + std::mem::size_of::<Block>() + std::mem::size_of::<Slot>()
     }
 
-    /// What the buffer takes now: the lines' heap and the ring's slots.
+    /// What the buffer takes now: its blocks and the ring's slots.
     fn taken(&self) -> usize {
-        self.used + self.lines.capacity() * std::mem::size_of::<LogLine>()
+        self.held + self.lines.capacity() * std::mem::size_of::<Slot>()
     }
 
     /// Appends a line, dropping the oldest while over budget.
@@ -99,6 +170,41 @@ impl LogBuffer {
         at
     }
 
+    /// Copies `text` into the last block, or a new one when it does not fit; returns the
+    /// block's number and where the text starts in it.
+    fn store(&mut self, text: &str) -> (u32, u32) {
+        let fits = self
+            .blocks
+            .back()
+            .is_some_and(|b| b.bytes.capacity() - b.bytes.len() >= text.len());
+        if !fits {
+            // The full block keeps its spare room (less than this line): shrinking it would
+            // leave a hole no later block fits in.
+            let size = text.len().max(self.block_size);
+            self.blocks.push_back(Block {
+                bytes: Vec::with_capacity(size),
+                live: 0,
+            });
+            self.held += size + std::mem::size_of::<Block>();
+        }
+        let number = self.first_block.wrapping_add(self.blocks.len() as u32 - 1);
+        let block = self.blocks.back_mut().expect("a block was just made");
+        let start = block.bytes.len() as u32;
+        block.bytes.extend_from_slice(text.as_bytes());
+        block.live += 1;
+        (number, start)
+    }
+
+    fn source_id(&mut self, source: String) -> u32 {
+        if let Some(&id) = self.source_ids.get(&source) {
+            return id;
+        }
+        let id = self.sources.len() as u32;
+        self.sources.push(source.clone());
+        self.source_ids.insert(source, id);
+        id
+    }
+
     /// Puts `line` at index `at` (at most `len()`); see [`LogBuffer::merge_position`].
     pub fn insert(&mut self, at: usize, line: LogLine) {
         if self.lines.len() == self.lines.capacity() {
@@ -106,11 +212,20 @@ impl LogBuffer {
             // against the budget, and doubling would leave up to half of them empty.
             self.lines.reserve_exact((self.lines.len() / 4).max(1024));
         }
-        self.used += Self::cost_of(&line);
+        let (block, start) = self.store(&line.text);
+        let slot = Slot {
+            received: line.received,
+            time: line.time,
+            block,
+            start,
+            len: line.text.len() as u32,
+            source: self.source_id(line.source),
+            level: line.level,
+        };
         if at >= self.lines.len() {
-            self.lines.push_back(line);
+            self.lines.push_back(slot);
         } else {
-            self.lines.insert(at, line);
+            self.lines.insert(at, slot);
         }
     }
 
@@ -120,6 +235,7 @@ impl LogBuffer {
         let Some(time) = head.time else {
             return self.lines.len();
         };
+        let own = self.source_ids.get(&head.source).copied();
         let floor = self.lines.len().saturating_sub(MERGE_LINES);
         let mut at = self.lines.len();
         while at > floor {
@@ -133,7 +249,7 @@ impl LogBuffer {
             }
             let before = &self.lines[start];
             // A source's own lines keep the order it wrote them in.
-            if before.source == head.source {
+            if Some(before.source) == own {
                 break;
             }
             match before.time {
@@ -149,12 +265,41 @@ impl LogBuffer {
         let mut dropped = 0;
         while self.taken() > self.budget && self.lines.len() > 1 {
             if let Some(old) = self.lines.pop_front() {
-                self.used -= Self::cost_of(&old);
+                self.release(old.block);
                 self.dropped += 1;
                 dropped += 1;
             }
         }
         dropped
+    }
+
+    /// A line whose text is in block `number` is gone: the blocks at the front that no
+    /// kept line needs are let go (the last one stays, to be filled).
+    fn release(&mut self, number: u32) {
+        let at = number.wrapping_sub(self.first_block) as usize;
+        if let Some(block) = self.blocks.get_mut(at) {
+            block.live -= 1;
+        }
+        while self.blocks.len() > 1 && self.blocks.front().is_some_and(|b| b.live == 0) {
+            if let Some(block) = self.blocks.pop_front() {
+                self.held -= block.bytes.capacity() + std::mem::size_of::<Block>();
+                self.first_block = self.first_block.wrapping_add(1);
+            }
+        }
+    }
+
+    fn kept(&self, slot: &Slot) -> Kept<'_> {
+        let block = &self.blocks[slot.block.wrapping_sub(self.first_block) as usize];
+        let bytes = &block.bytes[slot.start as usize..(slot.start + slot.len) as usize];
+        Kept {
+            source: &self.sources[slot.source as usize],
+            received: slot.received,
+            time: slot.time,
+            level: slot.level,
+            // SAFETY: the bytes were copied from a `str` whole, and a block's bytes are
+            // never changed after they are written.
+            text: unsafe { std::str::from_utf8_unchecked(bytes) },
+        }
     }
 
     /// Counts `n` more lines as dropped (lines a previous buffer let go).
@@ -182,13 +327,13 @@ impl LogBuffer {
     }
 
     /// The `i`th kept line, oldest first.
-    pub fn get(&self, i: usize) -> Option<&LogLine> {
-        self.lines.get(i)
+    pub fn get(&self, i: usize) -> Option<Kept<'_>> {
+        self.lines.get(i).map(|slot| self.kept(slot))
     }
 
     /// Kept lines, oldest first.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &LogLine> + ExactSizeIterator {
-        self.lines.iter()
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = Kept<'_>> + ExactSizeIterator {
+        self.lines.iter().map(|slot| self.kept(slot))
     }
 
     /// How many lines have fallen off the front since the buffer was made.
@@ -205,7 +350,8 @@ impl LogBuffer {
     pub fn clear(&mut self) {
         self.dropped += self.lines.len() as u64;
         self.lines.clear();
-        self.used = 0;
+        self.blocks.clear();
+        self.held = 0;
     }
 
     /// Indices (as for [`get`](Self::get)) of lines whose text matches, oldest first.
@@ -220,10 +366,10 @@ impl LogBuffer {
         // loop free of VecDeque's index arithmetic.
         let (front, back) = self.lines.as_slices();
         let mut out = Vec::new();
-        let scan = |slice: &[LogLine], offset: usize, out: &mut Vec<usize>| {
+        let scan = |slice: &[Slot], offset: usize, out: &mut Vec<usize>| {
             let skip = start.saturating_sub(offset).min(slice.len());
-            for (i, line) in slice.iter().enumerate().skip(skip) {
-                if re.is_match(&line.text) {
+            for (i, slot) in slice.iter().enumerate().skip(skip) {
+                if re.is_match(self.kept(slot).text) {
                     out.push(offset + i);
                 }
             }
@@ -255,10 +401,11 @@ mod tests {
         }
     }
 
-    /// A buffer that holds `n` lines like `line("line 0")` beside its ring's first slots.
+    /// A buffer that holds `n` lines like `line("line 0")` beside its ring's first slots,
+    /// each line in a block of its own.
     fn holding(n: usize) -> LogBuffer {
-        let slots = LogBuffer::with_budget(0).taken();
-        LogBuffer::with_budget(slots + n * LogBuffer::cost_of(&line("line 0")))
+        let slots = LogBuffer::with_blocks(0, 1).taken();
+        LogBuffer::with_blocks(slots + n * LogBuffer::cost_of(&line("line 0")), 1)
     }
 
     fn timed(source: &str, second: i64, text: &str) -> LogLine {
@@ -287,7 +434,7 @@ mod tests {
     }
 
     fn texts(buf: &LogBuffer) -> Vec<&str> {
-        buf.iter().map(|l| l.text.as_str()).collect()
+        buf.iter().map(|l| l.text).collect()
     }
 
     #[test]
@@ -382,7 +529,7 @@ mod tests {
         assert_eq!(buf.len(), 3);
         assert_eq!(buf.dropped(), 7);
         assert_eq!(buf.total(), 10);
-        let texts: Vec<&str> = buf.iter().map(|l| l.text.as_str()).collect();
+        let texts: Vec<&str> = buf.iter().map(|l| l.text).collect();
         assert_eq!(texts, ["line 7", "line 8", "line 9"]);
         assert!(buf.get(3).is_none());
     }
@@ -404,10 +551,10 @@ mod tests {
     }
 
     #[test]
-    fn the_default_budget_is_64_mib() {
+    fn the_default_budget_is_64_mib_in_blocks_of_256_kib() {
         let mut buf = LogBuffer::default();
-        // A line's heap and its slot in the ring, spare slots at most a quarter more.
-        let one = LogBuffer::cost_of(&line("line 0")) + std::mem::size_of::<LogLine>();
+        // A line's text and its slot in the ring, spare slots at most a quarter more.
+        let one = "line 0".len() + std::mem::size_of::<Slot>();
         let fits = (64 << 20) / one;
         buf.extend((0..2 * fits).map(|_| line("line 0")));
         assert!(buf.dropped() > 0);
@@ -417,6 +564,29 @@ mod tests {
             "{} of {fits} lines kept",
             buf.len()
         );
+        assert!(buf.blocks.iter().all(|b| b.bytes.capacity() <= 256 * 1024));
+    }
+
+    #[test]
+    fn a_block_is_let_go_with_its_last_line() {
+        // Blocks of 64 bytes: eight lines of 8 bytes each.
+        let slots = LogBuffer::with_blocks(0, 64).taken();
+        let block = 64 + std::mem::size_of::<Block>();
+        let mut buf = LogBuffer::with_blocks(slots + 3 * block, 64);
+        for i in 0..40 {
+            buf.push_line(line(&format!("line {i:02}")));
+            assert!(buf.usage().0 <= buf.usage().1, "after line {i}");
+        }
+        // Three blocks' worth at most, the oldest block dropped whole.
+        assert!(buf.blocks.len() <= 3, "{} blocks", buf.blocks.len());
+        assert!(buf.len() > 16, "{} kept", buf.len());
+        assert_eq!(buf.get(buf.len() - 1).map(|l| l.text), Some("line 39"));
+        assert_eq!(buf.total(), 40);
+        // A late line lands among the newest and its text is still right.
+        let texts: Vec<String> = buf.iter().map(|l| l.text.to_string()).collect();
+        let first: u32 = texts[0][5..].parse().unwrap();
+        let want: Vec<String> = (first..40).map(|i| format!("line {i:02}")).collect();
+        assert_eq!(texts, want);
     }
 
     #[test]
@@ -429,7 +599,7 @@ mod tests {
         let texts: Vec<&str> = hits
             .iter()
             .filter_map(|&i| buf.get(i))
-            .map(|l| l.text.as_str())
+            .map(|l| l.text)
             .collect();
         assert_eq!(texts, ["ERROR b", "ERROR c"]);
         assert_eq!(buf.filter_indices_from(&re, 2), vec![3]);

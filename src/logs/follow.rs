@@ -18,7 +18,7 @@ use super::parse::Format;
 use super::LogLine;
 
 /// The most read in one go; a file that grew by more is sent in several batches.
-pub(super) const MAX_READ: usize = 1024 * 1024;
+pub(super) const MAX_READ: usize = 256 * 1024;
 
 /// (device, inode): what tells a rotated-in file from the one we have open.
 pub(super) type FileId = (u64, u64);

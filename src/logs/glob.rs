@@ -124,7 +124,8 @@ pub(super) async fn run(tail: FileTail, tx: Events) {
 }
 
 /// The regular, uncompressed files `pattern` matches, in name order.
-fn matches(pattern: &str) -> Result<Vec<PathBuf>, String> {
+/// The files `pattern` matches now, sorted, compressed copies left out.
+pub fn matches(pattern: &str) -> Result<Vec<PathBuf>, String> {
     let paths = glob::glob(pattern).map_err(|e| format!("bad glob {pattern}: {e}"))?;
     let mut found: Vec<PathBuf> = paths
         .filter_map(Result::ok)

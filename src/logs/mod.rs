@@ -135,6 +135,11 @@ impl LogLine {
     /// Whether this is a mark a tail added (`⋯ …`, no level) rather than a line of its
     /// source.
     pub fn is_mark(&self) -> bool {
-        self.level.is_none() && self.text.starts_with(MARK)
+        is_mark(self.level, &self.text)
     }
+}
+
+/// A mark is a line with no level whose text starts with [`MARK`].
+fn is_mark(level: Option<Level>, text: &str) -> bool {
+    level.is_none() && text.starts_with(MARK)
 }

@@ -330,6 +330,12 @@ impl App {
             self.dirty = true;
             return Vec::new();
         }
+        if let Event::LogLines { lines, .. } = event {
+            // Moved into the buffer, as the handoff log is: a copy of every line's text
+            // would double what a flood costs, in time and in memory.
+            self.logs.push_lines(lines);
+            return Vec::new();
+        }
         match &event {
             Event::Check(run) => self.problems.observe_run(&self.config, run),
             Event::Drift(report) => self.problems.observe_drift(report),
@@ -415,7 +421,7 @@ impl App {
         for id in PaneId::ALL {
             changed |= self.pane_mut(id).on_event(&event);
         }
-        self.dirty |= changed || !matches!(event, Event::LogLines { .. } | Event::Check(_));
+        self.dirty |= changed || !matches!(event, Event::Check(_));
         effects
     }
 

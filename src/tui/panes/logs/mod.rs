@@ -19,7 +19,7 @@ use unicode_width::UnicodeWidthStr;
 use super::{Action, Ask, Detail, DrawContext, Handled, Pane};
 use crate::event::Event;
 use crate::handoff::Refs;
-use crate::logs::buffer::LogBuffer;
+use crate::logs::buffer::{Kept, LogBuffer};
 use crate::logs::{Level, LogLine};
 use crate::tui::app::Effect;
 use crate::tui::layout::cells;
@@ -81,7 +81,7 @@ impl LogsPane {
     pub fn configure(&mut self, spec: &crate::config::LogsView) {
         if self.buffer.usage().1 != spec.buffer {
             let mut buffer = LogBuffer::with_budget(spec.buffer);
-            let kept: Vec<LogLine> = self.buffer.iter().cloned().collect();
+            let kept: Vec<LogLine> = self.buffer.iter().map(|l| l.to_line()).collect();
             buffer.extend(kept);
             buffer.count_dropped(self.buffer.dropped());
             self.buffer = buffer;
@@ -152,7 +152,7 @@ impl LogsPane {
         self.view.len(&self.buffer)
     }
 
-    fn line_at(&self, visible_index: usize) -> Option<&LogLine> {
+    fn line_at(&self, visible_index: usize) -> Option<Kept<'_>> {
         self.buffer.get(self.view.index(visible_index)?)
     }
 
@@ -199,7 +199,7 @@ impl LogsPane {
     }
 
     /// The next (or previous) visible line after the selection that `wanted` accepts.
-    fn step_to(&mut self, forward: bool, wanted: impl Fn(&LogLine) -> bool) -> bool {
+    fn step_to(&mut self, forward: bool, wanted: impl Fn(Kept<'_>) -> bool) -> bool {
         let from = self.selected_index();
         let len = self.visible_len();
         let found = if forward {
@@ -222,9 +222,9 @@ impl LogsPane {
     }
 
     /// The marked lines, oldest first, or the selected one when none is marked.
-    fn marked_or_selected(&self) -> Vec<&LogLine> {
+    fn marked_or_selected(&self) -> Vec<Kept<'_>> {
         let dropped = self.buffer.dropped();
-        let marked: Vec<&LogLine> = self
+        let marked: Vec<Kept<'_>> = self
             .marks
             .iter()
             .filter_map(|&n| self.buffer.get((n - dropped) as usize))
@@ -366,7 +366,7 @@ fn highlight_slot(style: &str) -> Slot {
 }
 
 /// When a line happened: its own time, else when it arrived.
-fn line_time(line: &LogLine) -> chrono::DateTime<chrono::Utc> {
+fn line_time(line: Kept<'_>) -> chrono::DateTime<chrono::Utc> {
     line.time.unwrap_or(line.received)
 }
 
@@ -457,13 +457,9 @@ impl Pane for LogsPane {
     }
 
     fn on_event(&mut self, event: &Event) -> bool {
-        match event {
-            Event::LogLines { lines, .. } => {
-                self.push_lines(lines.iter().cloned());
-                true
-            }
-            _ => false,
-        }
+        // Lines arrive by value through [`LogsPane::push_lines`]; nothing else is for us.
+        let _ = event;
+        false
     }
 
     fn handle(&mut self, action: Action, page: usize) -> Handled {
@@ -506,7 +502,7 @@ impl Pane for LogsPane {
             }
             Action::NextError | Action::PrevError => {
                 let forward = action == Action::NextError;
-                let is_error = |l: &LogLine| l.level.is_some_and(|level| level >= Level::Error);
+                let is_error = |l: Kept<'_>| l.level.is_some_and(|level| level >= Level::Error);
                 if !self.step_to(forward, is_error) {
                     return Handled::effect(Effect::Say(
                         if forward {
@@ -539,7 +535,7 @@ impl Pane for LogsPane {
                 if lines.is_empty() {
                     return Handled::done();
                 }
-                let text: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+                let text: Vec<&str> = lines.iter().map(|l| l.text).collect();
                 return Handled::effect(Effect::Copy(text.join("\n")));
             }
             Action::CycleSource => {
@@ -634,13 +630,10 @@ impl Pane for LogsPane {
             true => self.line_at(at)?,
             false => worst?,
         };
-        let (log, target) = line
-            .source
-            .split_once('@')
-            .unwrap_or((line.source.as_str(), ""));
+        let (log, target) = line.source.split_once('@').unwrap_or((line.source, ""));
         // A line with its own time needs no second one.
-        let stamp = |l: &LogLine| match starts_with_timestamp(&l.text) {
-            true => l.text.clone(),
+        let stamp = |l: Kept<'_>| match starts_with_timestamp(l.text) {
+            true => l.text.to_string(),
             false => format!("{} {}", line_time(l).format("%H:%M:%S"), l.text),
         };
         let lines: Vec<String> = if self.marks.is_empty() {
@@ -766,7 +759,7 @@ fn thousands(n: u64) -> String {
 }
 
 fn styled_line(
-    line: &LogLine,
+    line: Kept<'_>,
     theme: &Theme,
     highlights: &[(Regex, Slot)],
     highlight: Option<&Regex>,
@@ -783,7 +776,7 @@ fn styled_line(
         let style = theme.style(Slot::Notice);
         return Line::from(vec![
             Span::styled(format!("{} ", line.source), theme.style(Slot::LogSource)),
-            Span::styled(line.text.clone(), style),
+            Span::styled(line.text.to_string(), style),
         ]);
     }
     let mut spans = Vec::with_capacity(5);

@@ -5,8 +5,7 @@
 
 use regex::Regex;
 
-use crate::logs::buffer::LogBuffer;
-use crate::logs::LogLine;
+use crate::logs::buffer::{Kept, LogBuffer};
 
 #[derive(Debug, Default)]
 pub struct View {
@@ -47,7 +46,7 @@ impl View {
         self.exclude.as_ref()
     }
 
-    pub fn passes(&self, line: &LogLine) -> bool {
+    pub fn passes(&self, line: Kept<'_>) -> bool {
         self.only.as_ref().is_none_or(|only| *only == line.source)
             && self
                 .include
