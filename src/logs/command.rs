@@ -10,8 +10,9 @@ use chrono::Utc;
 
 use super::backoff::Backoff;
 use super::lines::parsed_line;
+use super::lines::LineSplitter;
 use super::parse::{Format, LineParser};
-use super::runner::{self, Delivery, LineSplitter, Program, Reading, Runner};
+use super::runner::{self, Delivery, Program, Reading, Runner};
 use super::LogLine;
 use crate::event::{Event, Events, TrySendError};
 use crate::transport::ssh::OutputStream;

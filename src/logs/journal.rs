@@ -15,8 +15,9 @@
 use chrono::Utc;
 
 use super::backoff::Backoff;
+use super::lines::LineSplitter;
 use super::parse::{Format, LineParser};
-use super::runner::{self, LineSplitter, Program, Reading, Runner, Waiting};
+use super::runner::{self, Program, Reading, Runner, Waiting};
 use super::LogLine;
 use crate::event::Events;
 use crate::transport::ssh::OutputStream;

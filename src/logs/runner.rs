@@ -16,7 +16,6 @@ use tokio::process::{Child, Command};
 use tokio::sync::mpsc;
 
 use super::backoff::Backoff;
-use super::lines::MAX_LINE;
 use super::LogLine;
 use crate::config::duration::format_duration;
 use crate::event::Events;
@@ -149,6 +148,14 @@ async fn read_chunks(
 }
 
 impl Run {
+    /// Whether more output is waiting to be taken now (so a burst goes out as one batch).
+    fn has_ready(&self) -> bool {
+        match &self.inner {
+            RunInner::Local { rx, .. } => !rx.is_empty(),
+            RunInner::Host(rx) => rx.has_ready(),
+        }
+    }
+
     /// The next item; `None` after the `End`.
     pub async fn next(&mut self) -> Option<Item> {
         if self.ended {
@@ -206,44 +213,6 @@ impl Run {
         };
         self.ended = matches!(item, Item::End(_));
         Some(item)
-    }
-}
-
-/// Bytes cut into lines at `\n`, the unfinished last line kept between chunks; a line
-/// longer than [`MAX_LINE`] is given in pieces rather than held forever.
-#[derive(Debug, Default)]
-pub struct LineSplitter {
-    partial: Vec<u8>,
-}
-
-impl LineSplitter {
-    /// Adds `data`, calling `line` with each line it completes (without `\n` or `\r`).
-    pub fn push(&mut self, data: &[u8], mut line: impl FnMut(&[u8])) {
-        for segment in data.split_inclusive(|&b| b == b'\n') {
-            let (body, ends) = match segment.split_last() {
-                Some((b'\n', body)) => (body, true),
-                _ => (segment, false),
-            };
-            self.partial.extend_from_slice(body);
-            if ends || self.partial.len() >= MAX_LINE {
-                self.take(&mut line);
-            }
-        }
-    }
-
-    /// The unfinished last line, if any (its run ended).
-    pub fn finish(&mut self, mut line: impl FnMut(&[u8])) {
-        if !self.partial.is_empty() {
-            self.take(&mut line);
-        }
-    }
-
-    fn take(&mut self, line: &mut impl FnMut(&[u8])) {
-        let mut bytes = std::mem::take(&mut self.partial);
-        if bytes.last() == Some(&b'\r') {
-            bytes.pop();
-        }
-        line(&bytes);
     }
 }
 
@@ -344,16 +313,6 @@ pub async fn run_once<R: Reading, D: Delivery>(
     }
 }
 
-impl Run {
-    /// Whether more output is waiting to be taken now (so a burst goes out as one batch).
-    fn has_ready(&self) -> bool {
-        match &self.inner {
-            RunInner::Local { rx, .. } => !rx.is_empty(),
-            RunInner::Host(rx) => rx.has_ready(),
-        }
-    }
-}
-
 /// Runs `reading` until the receiver is gone: each run's end is a mark in the log
 /// (`⋯ journalctl exited (status 1): …; restarting in 2s`), then the backoff's wait, then
 /// the next run. After a dropped connection the next run's start is marked too
@@ -394,21 +353,5 @@ pub async fn run_restarting<R: Reading, D: Delivery>(
             return;
         }
         tokio::time::sleep(wait).await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_line_split_across_chunks_is_one_line() {
-        let mut splitter = LineSplitter::default();
-        let mut got = Vec::new();
-        for chunk in [&b"one\r\ntw"[..], b"o\nthr", b"ee"] {
-            splitter.push(chunk, |l| got.push(l.to_vec()));
-        }
-        splitter.finish(|l| got.push(l.to_vec()));
-        assert_eq!(got, [b"one".to_vec(), b"two".to_vec(), b"three".to_vec()]);
     }
 }

@@ -12,9 +12,8 @@
 use std::fs;
 use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -45,7 +44,7 @@ pub fn bed() -> &'static Bed {
             .tempdir()
             .expect("tempdir");
         fs::set_permissions(scratch.path(), fs::Permissions::from_mode(0o755)).expect("chmod");
-        let watchdog = clean_up_at_exit(&sshd, &[home.path(), sshd.dir.path(), scratch.path()]);
+        let watchdog = sshd.clean_up_at_exit(&[home.path(), sshd.dir.path(), scratch.path()]);
         Bed {
             home,
             sshd: tokio::sync::Mutex::new(sshd),
@@ -53,27 +52,6 @@ pub fn bed() -> &'static Bed {
             _watchdog: watchdog,
         }
     })
-}
-
-/// A `sh` that waits for this process's end (its stdin closes), then kills the sshd whose
-/// pid file is given (read then: a restart changes the pid) and removes `dirs`. In a
-/// process group of its own, so a Ctrl-C does not stop it first.
-fn clean_up_at_exit(sshd: &Sshd, dirs: &[&Path]) -> (Child, ChildStdin) {
-    let pid_file = sshd.dir.path().join("sshd.pid");
-    let mut child = Command::new("/bin/sh")
-        .arg("-c")
-        .arg("while read -r _; do :; done; kill -s KILL \"$(cat \"$1\")\"; shift; rm -rf -- \"$@\"")
-        .arg("watchdog")
-        .arg(&pid_file)
-        .args(dirs)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .expect("start the clean-up watchdog");
-    let stdin = child.stdin.take().expect("the watchdog's stdin");
-    (child, stdin)
 }
 
 /// The shared sshd, running, for this test alone (the tests that kill it take turns).
