@@ -497,6 +497,38 @@ mod remote_tail_tests {
         };
         assert!(notice.contains("app@web1"), "{notice}");
     }
+
+    #[tokio::test]
+    async fn a_journal_on_hosts_runs_over_the_pool_and_says_so_without_one() {
+        let mut config = Config::default();
+        config.environments.push(Environment {
+            name: "production".into(),
+            hosts: vec!["web1".into()],
+            ..Default::default()
+        });
+        config.logs.push(LogSpec {
+            name: "nginx".into(),
+            target: Target::Env("production".into()),
+            source: LogSource::Journal("nginx.service".into()),
+            format: crate::logs::parse::Format::Auto,
+        });
+        let hosts: Vec<Option<String>> = plan(&config)
+            .into_iter()
+            .filter_map(|job| match job {
+                Job::Journal(tail) => Some(tail.host),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(hosts, [Some("web1".to_string())]);
+        let (tx, mut rx) = crate::event::channel();
+        let workers = start(&config, tx);
+        assert_eq!(workers.len(), 0, "nothing runs without a pool");
+        let Ok(Event::Notice(notice)) = rx.try_recv() else {
+            panic!("a notice for the journal that cannot run");
+        };
+        assert!(notice.contains("nginx@web1"), "{notice}");
+        assert!(notice.contains("no SSH pool"), "{notice}");
+    }
 }
 
 #[cfg(test)]
