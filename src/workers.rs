@@ -24,6 +24,7 @@ use crate::event::{Event, Events};
 use crate::logs::command::CommandTail;
 use crate::logs::journal::JournalTail;
 use crate::logs::remote::{self, RemoteTail};
+use crate::logs::runner::Runner;
 use crate::logs::tail::{self, FileTail, LogPlan};
 
 /// The runtime the workers run on. Its threads run at a lower priority (nice 10) than
@@ -166,6 +167,8 @@ impl Workers {
             let uses_ssh = match &job {
                 Job::Check(check) => check.uses_ssh(),
                 Job::RemoteTail(_) => true,
+                Job::Command(command) => command.host.is_some(),
+                Job::Journal(journal) => journal.host.is_some(),
                 _ => false,
             };
             if uses_ssh {
@@ -209,7 +212,10 @@ impl Workers {
                 Some(tokio::spawn(task))
             }
             Job::Tail(file) => Some(tokio::spawn(tail::run(file, tx.clone()))),
-            Job::Command(command) => Some(tokio::spawn(command.run(tx.clone()))),
+            Job::Command(command) => {
+                let runner = self.runner_for(command.host.as_deref(), &command.source, tx)?;
+                Some(tokio::spawn(command.run_on(runner, tx.clone())))
+            }
             Job::RemoteTail(file) => match self.resources.pool.clone() {
                 Some(pool) => Some(tokio::spawn(remote::run(file, pool, tx.clone()))),
                 None => {
@@ -221,13 +227,36 @@ impl Workers {
                     None
                 }
             },
-            Job::Journal(journal) => Some(tokio::spawn(journal.run(tx.clone()))),
+            Job::Journal(journal) => {
+                let runner = self.runner_for(journal.host.as_deref(), &journal.source, tx)?;
+                Some(tokio::spawn(journal.run_on(runner, tx.clone())))
+            }
             Job::Drift { spec, left, right } => {
                 let task = crate::drift::local::run(spec, left, right, DRIFT_EVERY, tx.clone());
                 Some(tokio::spawn(task))
             }
             Job::Unserved(event) => {
                 let _ = tx.send(event);
+                None
+            }
+        }
+    }
+
+    /// Where a command or journal source runs: here with no host, else over the pool (and
+    /// without one, a notice and nothing).
+    fn runner_for(&self, host: Option<&str>, source: &str, tx: &Events) -> Option<Runner> {
+        let Some(host) = host else {
+            return Some(Runner::Local);
+        };
+        match self.resources.pool.clone() {
+            Some(pool) => Some(Runner::Host {
+                pool,
+                host: host.to_string(),
+            }),
+            None => {
+                let notice =
+                    format!("log {source}: {host} is not reachable: no SSH pool is configured");
+                let _ = tx.send(Event::Notice(notice));
                 None
             }
         }
@@ -467,6 +496,38 @@ mod remote_tail_tests {
             panic!("a notice for the tail that cannot run");
         };
         assert!(notice.contains("app@web1"), "{notice}");
+    }
+
+    #[tokio::test]
+    async fn a_journal_on_hosts_runs_over_the_pool_and_says_so_without_one() {
+        let mut config = Config::default();
+        config.environments.push(Environment {
+            name: "production".into(),
+            hosts: vec!["web1".into()],
+            ..Default::default()
+        });
+        config.logs.push(LogSpec {
+            name: "nginx".into(),
+            target: Target::Env("production".into()),
+            source: LogSource::Journal("nginx.service".into()),
+            format: crate::logs::parse::Format::Auto,
+        });
+        let hosts: Vec<Option<String>> = plan(&config)
+            .into_iter()
+            .filter_map(|job| match job {
+                Job::Journal(tail) => Some(tail.host),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(hosts, [Some("web1".to_string())]);
+        let (tx, mut rx) = crate::event::channel();
+        let workers = start(&config, tx);
+        assert_eq!(workers.len(), 0, "nothing runs without a pool");
+        let Ok(Event::Notice(notice)) = rx.try_recv() else {
+            panic!("a notice for the journal that cannot run");
+        };
+        assert!(notice.contains("nginx@web1"), "{notice}");
+        assert!(notice.contains("no SSH pool"), "{notice}");
     }
 }
 

@@ -16,9 +16,8 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Command};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -64,7 +63,7 @@ fn bed() -> &'static Bed {
             .tempdir()
             .expect("tempdir");
         fs::set_permissions(scratch.path(), fs::Permissions::from_mode(0o777)).expect("chmod");
-        let watchdog = clean_up_at_exit(&sshd, &[home.path(), sshd.dir.path(), scratch.path()]);
+        let watchdog = sshd.clean_up_at_exit(&[home.path(), sshd.dir.path(), scratch.path()]);
         let hosts = format!(
             "[hosts.box]\nssh = \"{dest}\"\nidentity_file = \"{key}\"\n\
              [hosts.many]\nssh = \"{dest}\"\nidentity_file = \"{many}\"\nmax_channels = 8\n\
@@ -88,41 +87,6 @@ fn bed() -> &'static Bed {
             _watchdog: watchdog,
         }
     })
-}
-
-/// A `sh` that waits for this process's end (its stdin closes), then kills sshd and
-/// removes `dirs`. In a process group of its own, so a Ctrl-C does not stop it first.
-fn clean_up_at_exit(sshd: &Sshd, dirs: &[&Path]) -> (Child, ChildStdin) {
-    let pid_file = sshd.dir.path().join("sshd.pid");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let pid = loop {
-        if let Some(pid) = fs::read_to_string(&pid_file)
-            .ok()
-            .and_then(|t| t.trim().parse::<u32>().ok())
-        {
-            break pid;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "sshd wrote no {}",
-            pid_file.display()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let mut child = Command::new("/bin/sh")
-        .arg("-c")
-        .arg("while read -r _; do :; done; kill -s KILL \"$1\"; shift; rm -rf -- \"$@\"")
-        .arg("watchdog")
-        .arg(pid.to_string())
-        .args(dirs)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .expect("start the clean-up watchdog");
-    let stdin = child.stdin.take().expect("the watchdog's stdin");
-    (child, stdin)
 }
 
 fn closed_port() -> u16 {

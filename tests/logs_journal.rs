@@ -3,8 +3,10 @@
 //! system journal to read): entries in order with their time and priority, one unit or
 //! all, new entries while following, and exactly once across restarts by cursor.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+#[path = "support/journal.rs"]
+mod journal;
+
+use std::path::Path;
 use std::time::Duration;
 
 use sheriff::event::{channel, Event, EventsRx};
@@ -14,14 +16,6 @@ use sheriff::logs::{Level, LogLine};
 
 const WAIT: Duration = Duration::from_secs(15);
 const T0: i64 = 1_733_100_000_000_000;
-
-fn journal_remote() -> PathBuf {
-    ["/usr/lib/systemd/systemd-journal-remote", "/lib/systemd/systemd-journal-remote"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
-        .expect("systemd-journal-remote is needed: apt-get install systemd-journal-remote (scripts/test installs it)")
-}
 
 /// Appends entries `range` to `journal`, every odd one from nginx.service, entry 2 an error.
 fn write_entries(journal: &Path, range: std::ops::RangeInclusive<i64>) {
@@ -33,26 +27,17 @@ fn write_entries(journal: &Path, range: std::ops::RangeInclusive<i64>) {
             "cron.service"
         };
         let priority = if i == 2 { 3 } else { 6 };
-        export.push_str(&format!(
-            "__REALTIME_TIMESTAMP={}\n__MONOTONIC_TIMESTAMP={}\n\
-             _BOOT_ID=0123456789abcdef0123456789abcdef\n_HOSTNAME=web1\n\
-             _SYSTEMD_UNIT={unit}\nPRIORITY={priority}\nMESSAGE=line {i}\n\n",
-            T0 + i * 1_000_000,
-            i * 1000
+        let message = format!("line {i}");
+        let realtime = T0 + i * 1_000_000;
+        export.push_str(&journal::export_entry(
+            realtime,
+            i * 1000,
+            unit,
+            priority,
+            &message,
         ));
     }
-    let input = journal.with_extension("export");
-    std::fs::write(&input, export).expect("write the export");
-    let out = Command::new(journal_remote())
-        .arg(format!("--output={}", journal.display()))
-        .arg(&input)
-        .output()
-        .expect("run systemd-journal-remote");
-    let said = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "systemd-journal-remote failed: {said}"
-    );
+    journal::append_export(journal, &export);
 }
 
 fn tail_of(dir: &Path, unit: &str, follow: bool) -> JournalTail {

@@ -3,102 +3,25 @@
 //! while it is followed, and sshd killed and restarted mid-stream. Every test asserts the
 //! exact sequence of lines: none lost, none repeated, a mark only where one belongs.
 //!
-//! One sshd serves the whole binary; tests that kill it take turns (a lock). Statics are
-//! never dropped, so a watchdog process kills that sshd and removes its temp dirs when this
-//! process exits.
+//! One sshd serves the whole binary (`support/log_bed.rs`); tests that kill it take turns
+//! (a lock).
 
+#[path = "support/log_bed.rs"]
+mod log_bed;
 #[path = "support/sshd.rs"]
 mod sshd;
 
 use std::fs;
 use std::io::Write;
-use std::net::TcpStream;
-use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sheriff::event::{Event, EventsRx};
+use log_bed::{bed, log_dir, sshd, Seen, LIMIT};
 use sheriff::logs::remote::{self, RemoteTail};
-use sheriff::logs::LogLine;
 use sheriff::transport::ssh::SshPool;
-use sshd::{Sshd, TestHome};
-
-/// No wait in these tests may take longer than this.
-const LIMIT: Duration = Duration::from_secs(30);
-
-struct Bed {
-    home: TestHome,
-    /// Async-aware: a test holds it across its awaits (and a failed one does not poison it).
-    sshd: tokio::sync::Mutex<Sshd>,
-    /// World-readable, so the test user can read the logs tests write there.
-    scratch: tempfile::TempDir,
-    _watchdog: (Child, ChildStdin),
-}
-
-fn bed() -> &'static Bed {
-    static BED: OnceLock<Bed> = OnceLock::new();
-    BED.get_or_init(|| {
-        let home = TestHome::new();
-        let sshd = Sshd::start("127.0.0.1", &[&home.key]);
-        home.trust(&sshd);
-        let scratch = tempfile::Builder::new()
-            .prefix("sheriff-logs-remote-")
-            .tempdir()
-            .expect("tempdir");
-        fs::set_permissions(scratch.path(), fs::Permissions::from_mode(0o755)).expect("chmod");
-        let watchdog = clean_up_at_exit(&sshd, &[home.path(), sshd.dir.path(), scratch.path()]);
-        Bed {
-            home,
-            sshd: tokio::sync::Mutex::new(sshd),
-            scratch,
-            _watchdog: watchdog,
-        }
-    })
-}
-
-/// A `sh` that waits for this process's end (its stdin closes), then kills the sshd whose
-/// pid file is given (read then: a restart changes the pid) and removes `dirs`. In a
-/// process group of its own, so a Ctrl-C does not stop it first.
-fn clean_up_at_exit(sshd: &Sshd, dirs: &[&Path]) -> (Child, ChildStdin) {
-    let pid_file = sshd.dir.path().join("sshd.pid");
-    let mut child = Command::new("/bin/sh")
-        .arg("-c")
-        .arg("while read -r _; do :; done; kill -s KILL \"$(cat \"$1\")\"; shift; rm -rf -- \"$@\"")
-        .arg("watchdog")
-        .arg(&pid_file)
-        .args(dirs)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .expect("start the clean-up watchdog");
-    let stdin = child.stdin.take().expect("the watchdog's stdin");
-    (child, stdin)
-}
-
-/// The shared sshd, running, for this test alone (the tests that kill it take turns).
-async fn sshd() -> tokio::sync::MutexGuard<'static, Sshd> {
-    let mut sshd = bed().sshd.lock().await;
-    // A test that failed while sshd was down leaves it so.
-    if TcpStream::connect((sshd.addr.as_str(), sshd.port)).is_err() {
-        sshd.restart();
-    }
-    sshd
-}
-
-/// A fresh directory for one test's log files.
-fn log_dir(name: &str) -> PathBuf {
-    let dir = bed().scratch.path().join(name);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir(&dir).expect("mkdir");
-    fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).expect("chmod");
-    dir
-}
+use sshd::Sshd;
 
 fn append(path: &Path, text: &str) {
     let mut file = fs::OpenOptions::new()
@@ -156,67 +79,6 @@ fn lines(n: usize) -> Vec<String> {
     (0..n).map(|i| format!("line {i}")).collect()
 }
 
-/// What a tail sent so far.
-struct Seen {
-    rx: EventsRx,
-    lines: Vec<LogLine>,
-    notices: Vec<String>,
-}
-
-impl Seen {
-    /// Takes events until `done` holds for the lines, within [`LIMIT`].
-    async fn until(&mut self, what: &str, done: impl Fn(&[LogLine]) -> bool) {
-        let deadline = Instant::now() + LIMIT;
-        while !done(&self.lines) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            let event = tokio::time::timeout(left, self.rx.recv())
-                .await
-                .unwrap_or_else(|_| {
-                    panic!(
-                        "{what}: not within {LIMIT:?}; got {:?}, notices {:?}",
-                        self.texts(),
-                        self.notices
-                    )
-                })
-                .expect("the tail runs");
-            self.take(event);
-        }
-    }
-
-    /// Until the line `text` arrived, then a moment more for anything repeated after it.
-    async fn until_line(&mut self, text: &str) {
-        self.until(text, |lines| lines.iter().any(|l| l.text == text))
-            .await;
-        let settle = Instant::now() + Duration::from_millis(700);
-        while let Ok(Some(event)) = tokio::time::timeout_at(settle.into(), self.rx.recv()).await {
-            self.take(event);
-        }
-    }
-
-    fn take(&mut self, event: Event) {
-        match event {
-            Event::LogLines { lines, .. } => self.lines.extend(lines),
-            Event::Notice(notice) => self.notices.push(notice),
-            _ => {}
-        }
-    }
-
-    fn texts(&self) -> Vec<&str> {
-        self.lines.iter().map(|l| l.text.as_str()).collect()
-    }
-
-    /// The file's lines, marks left out.
-    fn file_lines(&self) -> Vec<&str> {
-        let lines = self.lines.iter().filter(|l| !l.is_mark());
-        lines.map(|l| l.text.as_str()).collect()
-    }
-
-    fn marks(&self) -> Vec<&str> {
-        let marks = self.lines.iter().filter(|l| l.is_mark());
-        marks.map(|l| l.text.as_str()).collect()
-    }
-}
-
 /// A pool for the shared sshd as host `web`, and a tail of `path` on it.
 fn follow(sshd: &Sshd, path: &Path, backlog: usize) -> (Seen, tokio::task::JoinHandle<()>) {
     let home = &bed().home;
@@ -225,12 +87,7 @@ fn follow(sshd: &Sshd, path: &Path, backlog: usize) -> (Seen, tokio::task::JoinH
     let mut tail = RemoteTail::new("app@web", "web", path.display().to_string());
     tail.backlog = backlog;
     let task = tokio::spawn(remote::run(tail, pool, tx));
-    let seen = Seen {
-        rx,
-        lines: Vec::new(),
-        notices: Vec::new(),
-    };
-    (seen, task)
+    (Seen::new(rx), task)
 }
 
 fn assert_reconnected_once(seen: &Seen) {

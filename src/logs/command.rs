@@ -6,27 +6,25 @@
 //! counted, and the count is said in the log itself ("⋯ 1234 lines dropped: the screen
 //! could not keep up") once there is room again. Files and remote tails wait instead.
 
-use std::process::Stdio;
-
 use chrono::Utc;
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
-use tokio::process::Command;
 
 use super::backoff::Backoff;
 use super::lines::parsed_line;
+use super::lines::LineSplitter;
 use super::parse::{Format, LineParser};
+use super::runner::{self, Delivery, Program, Reading, Runner};
 use super::LogLine;
 use crate::event::{Event, Events, TrySendError};
-
-/// Lines read in one go are sent as one batch of at most this many.
-const BATCH: usize = 512;
+use crate::transport::ssh::OutputStream;
 
 /// One command to follow.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CommandTail {
-    /// The name lines carry, e.g. "api@production".
+    /// The name lines carry, e.g. "api@production", "api@web1".
     pub source: String,
     pub command: String,
+    /// The host it runs on (over the SSH pool); `None` to run it here.
+    pub host: Option<String>,
     /// How its lines are written; `Auto` tells from the first lines.
     pub format: Format,
     /// The waits before it is started again after it exits.
@@ -38,9 +36,16 @@ impl CommandTail {
         CommandTail {
             source: source.into(),
             command: command.into(),
+            host: None,
             format: Format::Auto,
             backoff: Backoff::default(),
         }
+    }
+
+    /// The same command, run on `host` by its shell.
+    pub fn on_host(mut self, host: impl Into<String>) -> Self {
+        self.host = Some(host.into());
+        self
     }
 
     /// The same tail, reading its lines in `format`.
@@ -49,85 +54,98 @@ impl CommandTail {
         self
     }
 
-    /// Runs the command until the receiver is gone, starting it again after it exits
-    /// (1 s, doubling to 30 s while it keeps exiting quickly). Each exit is a line in the
-    /// log itself, `⋯ command exited (status 1); restarting in 2s`, where the reader of
-    /// the log sees why its lines stopped.
+    /// Runs the command here until the receiver is gone; see [`CommandTail::run_on`].
     pub async fn run(self, tx: Events) {
-        let mut backoff = self.backoff;
-        let mut sender = LossySender::new(self.source.clone(), tx.clone(), self.format.clone());
-        while !tx.is_closed() {
-            let started = std::time::Instant::now();
-            let why = match self.run_once(&mut sender).await {
-                Ok(status) => format!("command exited ({})", status_words(status)),
-                Err(err) => format!("command could not start ({err})"),
-            };
-            if tx.is_closed() {
-                return;
-            }
-            let wait = backoff.after_run(started.elapsed());
-            let note = format!(
-                "{why}; restarting in {}",
-                crate::config::duration::format_duration(wait)
-            );
-            sender.push_note(&note);
-            sender.flush();
-            tokio::time::sleep(wait).await;
-        }
+        self.run_on(Runner::Local, tx).await
     }
 
-    async fn run_once(
-        &self,
-        sender: &mut LossySender,
-    ) -> std::io::Result<std::process::ExitStatus> {
-        let mut child = Command::new("sh")
-            .arg("-c")
-            .arg(&self.command)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()?;
-        // stdout and stderr are read by one task each and meet here; the channel closes
-        // when both have ended.
-        let (line_tx, mut line_rx) = tokio::sync::mpsc::channel::<String>(BATCH);
-        if let Some(out) = child.stdout.take() {
-            tokio::spawn(read_lines(out, line_tx.clone()));
+    /// Runs the command with `runner` until the receiver is gone, starting it again after
+    /// it exits (1 s, doubling to 30 s while it keeps exiting quickly). Each exit is a line
+    /// in the log itself, `⋯ command exited (status 1); restarting in 2s`, where the reader
+    /// of the log sees why its lines stopped; on a host, so is a dropped connection.
+    pub async fn run_on(self, runner: Runner, tx: Events) {
+        let sender = LossySender::new(self.source.clone(), tx);
+        let source = self.source.clone();
+        let backoff = self.backoff;
+        runner::run_restarting(self.reading(), runner, sender, source, backoff).await
+    }
+
+    fn reading(&self) -> CommandReading {
+        CommandReading {
+            source: self.source.clone(),
+            command: self.command.clone(),
+            parser: LineParser::new(self.format.clone()),
+            stdout: StreamLines::default(),
+            stderr: StreamLines::default(),
         }
-        if let Some(err) = child.stderr.take() {
-            tokio::spawn(read_lines(err, line_tx.clone()));
-        }
-        drop(line_tx);
-        while let Some(text) = line_rx.recv().await {
-            sender.push(text);
-            // Take what else is ready so a burst goes out as one batch.
-            while sender.batch.len() < BATCH {
-                match line_rx.try_recv() {
-                    Ok(text) => sender.push(text),
-                    Err(_) => break,
-                }
-            }
-            sender.flush();
-        }
-        sender.flush();
-        child.wait().await
     }
 }
 
-async fn read_lines(stream: impl AsyncRead + Unpin, tx: tokio::sync::mpsc::Sender<String>) {
-    // Split on bytes, not `lines()`: output that is not UTF-8 must not end the source.
-    let mut lines = BufReader::new(stream).split(b'\n');
-    // One redactor per stream: a private key printed line by line is masked whole.
-    let mut redact = crate::redact::Lines::default();
-    while let Ok(Some(mut bytes)) = lines.next_segment().await {
-        if bytes.last() == Some(&b'\r') {
-            bytes.pop();
+/// A command's output made into lines: stdout and stderr both shown.
+struct CommandReading {
+    source: String,
+    command: String,
+    parser: LineParser,
+    stdout: StreamLines,
+    stderr: StreamLines,
+}
+
+/// The lines of one of a command's streams. One redactor per stream: a private key printed
+/// line by line is masked whole.
+#[derive(Default)]
+struct StreamLines {
+    splitter: LineSplitter,
+    redact: crate::redact::Lines,
+}
+
+impl StreamLines {
+    /// Printable first, then masked, as every log line is before it is buffered. Bytes,
+    /// not `str`: output that is not UTF-8 must not end the source.
+    fn texts(&mut self, data: Option<&[u8]>) -> Vec<String> {
+        let mut texts = Vec::new();
+        let redact = &mut self.redact;
+        let mut take = |bytes: &[u8]| {
+            texts.push(redact.redact_owned(crate::text::printable_bytes(bytes)));
+        };
+        match data {
+            Some(data) => self.splitter.push(data, &mut take),
+            None => self.splitter.finish(&mut take),
         }
-        // Printable first, then masked, as every log line is before it is buffered.
-        let line = redact.redact_owned(crate::text::printable_bytes(&bytes));
-        if tx.send(line).await.is_err() {
-            return;
+        texts
+    }
+}
+
+impl CommandReading {
+    fn lines_of(&mut self, texts: Vec<String>, lines: &mut Vec<LogLine>) {
+        for text in texts {
+            let line = parsed_line(self.source.clone(), Utc::now(), &mut self.parser, text);
+            lines.push(line);
         }
+    }
+}
+
+impl Reading for CommandReading {
+    fn what(&self) -> &str {
+        "command"
+    }
+
+    fn program(&self) -> Program {
+        Program::Shell(self.command.clone())
+    }
+
+    fn output(&mut self, stream: OutputStream, data: &[u8], lines: &mut Vec<LogLine>) {
+        let texts = match stream {
+            OutputStream::Stdout => self.stdout.texts(Some(data)),
+            OutputStream::Stderr => self.stderr.texts(Some(data)),
+        };
+        self.lines_of(texts, lines);
+    }
+
+    fn ended(&mut self, lines: &mut Vec<LogLine>) -> Option<String> {
+        let mut texts = self.stdout.texts(None);
+        texts.extend(self.stderr.texts(None));
+        self.lines_of(texts, lines);
+        None
     }
 }
 
@@ -150,40 +168,24 @@ pub(super) fn status_words(status: std::process::ExitStatus) -> String {
 struct LossySender {
     source: String,
     tx: Events,
-    parser: LineParser,
-    batch: Vec<LogLine>,
     dropped: u64,
 }
 
 impl LossySender {
-    fn new(source: String, tx: Events, format: Format) -> Self {
+    fn new(source: String, tx: Events) -> Self {
         LossySender {
             source,
             tx,
-            parser: LineParser::new(format),
-            batch: Vec::new(),
             dropped: 0,
         }
     }
 
-    fn push(&mut self, text: String) {
-        let line = parsed_line(self.source.clone(), Utc::now(), &mut self.parser, text);
-        self.batch.push(line);
-    }
-
-    /// A mark of sheriff's own about the source: not parsed, so it never counts as one of
-    /// the command's lines for format detection.
-    fn push_note(&mut self, what: &str) {
-        self.batch.push(LogLine::mark(self.source.clone(), what));
-    }
-
     /// Sends the batch if there is room; else drops it and counts its lines. The first
     /// batch that fits after a drop starts with a line saying how many were lost.
-    fn flush(&mut self) {
-        if self.batch.is_empty() {
-            return;
+    fn send(&mut self, mut lines: Vec<LogLine>) -> bool {
+        if lines.is_empty() {
+            return !self.tx.is_closed();
         }
-        let mut lines = std::mem::take(&mut self.batch);
         let dropped_before = self.dropped;
         if dropped_before > 0 {
             let note = format!(
@@ -202,8 +204,19 @@ impl LossySender {
                 let own_note = u64::from(dropped_before > 0);
                 self.dropped = dropped_before + count - own_note;
             }
-            Err(TrySendError::Closed) => {}
+            Err(TrySendError::Closed) => return false,
         }
+        true
+    }
+}
+
+impl Delivery for LossySender {
+    async fn deliver(&mut self, lines: Vec<LogLine>) -> bool {
+        self.send(lines)
+    }
+
+    fn is_closed(&self) -> bool {
+        self.tx.is_closed()
     }
 }
 
@@ -211,13 +224,26 @@ impl LossySender {
 mod tests {
     use super::*;
 
+    /// One run of `tail` here, to its end.
+    pub(super) async fn run_once(tail: &CommandTail, sender: &mut LossySender) {
+        let mut reading = tail.reading();
+        let ended = runner::run_once(&mut reading, &Runner::Local, sender, "t", &mut None).await;
+        assert!(
+            matches!(ended, Some(runner::Ended::Exited { .. })),
+            "{ended:?}"
+        );
+        let mut rest = Vec::new();
+        reading.ended(&mut rest);
+        sender.send(rest);
+    }
+
     #[tokio::test]
     async fn a_flood_drops_lines_and_says_how_many() {
         // Room for two batches only, and nobody reading until the command is done.
         let (tx, mut rx) = crate::event::channel_with_capacity(2);
         let tail = CommandTail::new("flood", "seq 1 100000");
-        let mut sender = LossySender::new(tail.source.clone(), tx.clone(), Format::Auto);
-        tail.run_once(&mut sender).await.expect("seq runs");
+        let mut sender = LossySender::new(tail.source.clone(), tx.clone());
+        run_once(&tail, &mut sender).await;
         let mut received = Vec::new();
         while let Ok(event) = rx.try_recv() {
             if let Event::LogLines { lines, .. } = event {
@@ -227,8 +253,8 @@ mod tests {
         assert!(received.len() < 100_000, "the channel is bounded");
         assert_eq!(received[0], "1", "the first batch fits");
         // Room again: the next batch starts with the count of what was lost.
-        sender.push("after".into());
-        sender.flush();
+        let after = LogLine::mark("flood", "after");
+        sender.send(vec![after]);
         let Ok(Event::LogLines { lines, .. }) = rx.try_recv() else {
             panic!("the batch after the flood is sent");
         };
@@ -244,7 +270,7 @@ mod tests {
             100_000,
             "every line is either shown or counted"
         );
-        assert_eq!(lines[1].text, "after");
+        assert_eq!(lines[1].text, "⋯ after");
     }
 }
 
@@ -258,8 +284,8 @@ mod redaction_tests {
         let token = "ghp_Xk3b9QmZr2Lw8Vt5Nc1Hy7Ud4Jf6Ps0Ae2Ri";
         let command = format!("printf 'Authorization: Bearer {token}\\tok\\n'");
         let tail = CommandTail::new("deploy", command);
-        let mut sender = LossySender::new(tail.source.clone(), tx.clone(), Format::Auto);
-        tail.run_once(&mut sender).await.expect("printf runs");
+        let mut sender = LossySender::new(tail.source.clone(), tx.clone());
+        super::tests::run_once(&tail, &mut sender).await;
         let Ok(Event::LogLines { lines, .. }) = rx.try_recv() else {
             panic!("the line arrives");
         };

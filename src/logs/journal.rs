@@ -7,29 +7,31 @@
 //! command's output, the journal keeps its entries: when the screen is behind, reading
 //! waits rather than drops.
 //!
-//! What runs `journalctl` is [`JournalTail::argv`] plus a runner: here, a local process;
-//! over SSH, the same words run on the host.
-
-use std::process::Stdio;
-use std::time::Instant;
+//! What runs `journalctl` is [`JournalTail::argv`] plus a [`Runner`]: here, a local
+//! process; on a host, the same words shell-quoted, over the SSH pool's raw stream. A
+//! dropped connection is a run that ended: the next starts after the last cursor once the
+//! host is back, so an entry is shown once across an sshd restart too.
 
 use chrono::Utc;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
-use tokio::process::Command;
 
 use super::backoff::Backoff;
+use super::lines::LineSplitter;
 use super::parse::{Format, LineParser};
+use super::runner::{self, Program, Reading, Runner, Waiting};
 use super::LogLine;
-use crate::event::{Event, Events};
+use crate::event::Events;
+use crate::transport::ssh::OutputStream;
 
-/// Entries read in one go are sent as one batch of at most this many.
-const BATCH: usize = 512;
+/// How much of a run's stderr is kept for the mark that says why it ended.
+const MAX_STDERR: usize = 4096;
 
 /// One journal to follow.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JournalTail {
     /// The name lines carry, e.g. "nginx@production".
     pub source: String,
+    /// The host whose journal it is (over the SSH pool); `None` for this machine's.
+    pub host: Option<String>,
     /// The unit (`--unit`); `None` for the whole journal (`journal = "*"`).
     pub unit: Option<String>,
     /// Which journal is read: empty for the system's; `["--file", path]` or
@@ -49,6 +51,7 @@ impl JournalTail {
         let unit = unit.trim();
         JournalTail {
             source: source.into(),
+            host: None,
             unit: (unit != "*" && !unit.is_empty()).then(|| unit.to_string()),
             journal: Vec::new(),
             follow: true,
@@ -89,117 +92,83 @@ impl JournalTail {
         argv
     }
 
-    /// Reads the journal until the receiver is gone, starting `journalctl` again after
-    /// the last entry read whenever it ends.
-    pub async fn run(self, tx: Events) {
-        let mut reader = EntryReader::new(self.source.clone());
-        let mut backoff = self.backoff;
-        while !tx.is_closed() {
-            let started = Instant::now();
-            let (why, failed) = match self.run_once(&mut reader, &tx).await {
-                Ok(None) => return,
-                Ok(Some(ended)) => ended,
-                Err(err) => (format!("journalctl could not start ({err})"), true),
-            };
-            let wait = backoff.after_run(started.elapsed());
-            // Reaching the end is how a tail without `-f` works: not worth a word.
-            if self.follow || failed {
-                let note = format!(
-                    "{why}; restarting in {}",
-                    crate::config::duration::format_duration(wait)
-                );
-                let line = LogLine::mark(self.source.clone(), &note);
-                let event = Event::LogLines {
-                    source: self.source.clone(),
-                    lines: vec![line],
-                };
-                if tx.send_data(event).await.is_err() {
-                    return;
-                }
-            }
-            tokio::time::sleep(wait).await;
-        }
+    /// The same tail, of the journal on `host` (its `journalctl` run over the SSH pool).
+    pub fn on_host(mut self, host: impl Into<String>) -> Self {
+        self.host = Some(host.into());
+        self
     }
 
-    /// One run of `journalctl`: `Ok(None)` when the receiver went away, else why it ended
-    /// and whether that was a failure.
-    async fn run_once(
-        &self,
-        reader: &mut EntryReader,
-        tx: &Events,
-    ) -> std::io::Result<Option<(String, bool)>> {
-        let argv = self.argv(reader.cursor.as_deref());
-        let mut child = Command::new(&argv[0])
-            .args(&argv[1..])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()?;
-        // Its complaints (a unit with no entries is not one; a bad file is) are kept for
-        // the line that says why it ended.
-        let stderr = child.stderr.take().map(|mut err| {
-            tokio::spawn(async move {
-                // Read to the end so that it never blocks on a full pipe; keep the start.
-                let mut kept = Vec::new();
-                let mut chunk = [0u8; 4096];
-                while let Ok(n @ 1..) = err.read(&mut chunk).await {
-                    let room = 4096usize.saturating_sub(kept.len()).min(n);
-                    kept.extend_from_slice(&chunk[..room]);
-                }
-                String::from_utf8_lossy(&kept).into_owned()
-            })
-        });
-        if let Some(out) = child.stdout.take() {
-            let mut out = BufReader::new(out);
-            let mut batch = Vec::new();
-            let mut bytes = Vec::new();
-            loop {
-                bytes.clear();
-                match out.read_until(b'\n', &mut bytes).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) => {}
-                }
-                if let Some(line) = reader.entry(&bytes) {
-                    batch.push(line);
-                }
-                // Send at a pause in the output, or when the batch is full.
-                let pause = batch.len() >= BATCH || out.buffer().is_empty();
-                if pause && !send(tx, &self.source, &mut batch).await {
-                    return Ok(None);
-                }
-            }
-            if !send(tx, &self.source, &mut batch).await {
-                return Ok(None);
-            }
-        }
-        let status = child.wait().await?;
-        let said = match stderr {
-            Some(task) => task.await.unwrap_or_default(),
-            None => String::new(),
+    /// Reads the journal here until the receiver is gone; see [`JournalTail::run_on`].
+    pub async fn run(self, tx: Events) {
+        self.run_on(Runner::Local, tx).await
+    }
+
+    /// Reads the journal with `runner` until the receiver is gone, starting `journalctl`
+    /// again after the last entry read whenever it ends (or its connection drops).
+    pub async fn run_on(self, runner: Runner, tx: Events) {
+        let reading = JournalReading {
+            tail: self.clone(),
+            entries: EntryReader::new(self.source.clone()),
+            stdout: LineSplitter::default(),
+            stderr: Vec::new(),
         };
-        let said = said.lines().next().unwrap_or("").trim().to_string();
-        let mut why = format!(
-            "journalctl exited ({})",
-            super::command::status_words(status)
-        );
-        if !said.is_empty() {
-            why = format!("{why}: {said}");
-        }
-        Ok(Some((why, !status.success())))
+        let delivery = Waiting {
+            source: self.source.clone(),
+            tx,
+        };
+        runner::run_restarting(reading, runner, delivery, self.source, self.backoff).await
     }
 }
 
-async fn send(tx: &Events, source: &str, batch: &mut Vec<LogLine>) -> bool {
-    if batch.is_empty() {
-        return true;
+/// `journalctl`'s output: entries on stdout, complaints on stderr (a unit with no entries
+/// is not one; a bad file is), kept for the mark that says why it ended.
+struct JournalReading {
+    tail: JournalTail,
+    entries: EntryReader,
+    stdout: LineSplitter,
+    /// The start of the run's stderr.
+    stderr: Vec<u8>,
+}
+
+impl Reading for JournalReading {
+    fn what(&self) -> &str {
+        "journalctl"
     }
-    let lines = std::mem::take(batch);
-    let event = Event::LogLines {
-        source: source.to_string(),
-        lines,
-    };
-    tx.send_data(event).await.is_ok()
+
+    fn program(&self) -> Program {
+        Program::Argv(self.tail.argv(self.entries.cursor.as_deref()))
+    }
+
+    fn output(&mut self, stream: OutputStream, data: &[u8], lines: &mut Vec<LogLine>) {
+        match stream {
+            OutputStream::Stdout => {
+                let entries = &mut self.entries;
+                self.stdout
+                    .push(data, |bytes| lines.extend(entries.entry(bytes)));
+            }
+            OutputStream::Stderr => {
+                let room = MAX_STDERR.saturating_sub(self.stderr.len()).min(data.len());
+                self.stderr.extend_from_slice(&data[..room]);
+            }
+        }
+    }
+
+    fn ended(&mut self, lines: &mut Vec<LogLine>) -> Option<String> {
+        // An entry cut by a dropped connection is not whole JSON: it is not read, and the
+        // next run starts before it (its cursor was never kept).
+        let entries = &mut self.entries;
+        self.stdout
+            .finish(|bytes| lines.extend(entries.entry(bytes)));
+        let said = String::from_utf8_lossy(&self.stderr).into_owned();
+        self.stderr.clear();
+        let said = said.lines().next().unwrap_or("").trim().to_string();
+        (!said.is_empty()).then_some(said)
+    }
+
+    fn marks_clean_exit(&self) -> bool {
+        // Reaching the end is how a tail without `-f` works: not worth a word.
+        self.tail.follow
+    }
 }
 
 /// Makes lines of `journalctl -o json` entries and remembers the last cursor.

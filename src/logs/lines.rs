@@ -1,7 +1,8 @@
 //! Bytes into log lines, for the tails that read files (local and over ssh): split at
 //! `\n`, a line longer than [`MAX_LINE`] sent in pieces rather than held forever, `\r\n`
 //! taken as a newline, text made printable and then redacted, its time and level read by
-//! the source's parser.
+//! the source's parser. [`LineSplitter`] does the splitting alone, for the command and
+//! journal sources, which make their own lines of each one.
 
 use chrono::{DateTime, Utc};
 
@@ -112,6 +113,44 @@ impl LineCutter {
     }
 }
 
+/// Bytes cut into lines at `\n`, the unfinished last line kept between chunks; a line
+/// longer than [`MAX_LINE`] is given in pieces rather than held forever.
+#[derive(Debug, Default)]
+pub struct LineSplitter {
+    partial: Vec<u8>,
+}
+
+impl LineSplitter {
+    /// Adds `data`, calling `line` with each line it completes (without `\n` or `\r`).
+    pub fn push(&mut self, data: &[u8], mut line: impl FnMut(&[u8])) {
+        for segment in data.split_inclusive(|&b| b == b'\n') {
+            let (body, ends) = match segment.split_last() {
+                Some((b'\n', body)) => (body, true),
+                _ => (segment, false),
+            };
+            self.partial.extend_from_slice(body);
+            if ends || self.partial.len() >= MAX_LINE {
+                self.take(&mut line);
+            }
+        }
+    }
+
+    /// The unfinished last line, if any (its run ended).
+    pub fn finish(&mut self, mut line: impl FnMut(&[u8])) {
+        if !self.partial.is_empty() {
+            self.take(&mut line);
+        }
+    }
+
+    fn take(&mut self, line: &mut impl FnMut(&[u8])) {
+        let mut bytes = std::mem::take(&mut self.partial);
+        if bytes.last() == Some(&b'\r') {
+            bytes.pop();
+        }
+        line(&bytes);
+    }
+}
+
 /// A line with what `parser` reads in it: its time, and its level (else the first level
 /// word in it).
 pub(crate) fn parsed_line(
@@ -149,5 +188,16 @@ mod tests {
         assert_eq!(cut(text.len()), [MAX_LINE, 10, 5]);
         assert_eq!(cut(1000), [MAX_LINE, 10, 5]);
         assert_eq!(cut(7), [MAX_LINE, 10, 5]);
+    }
+
+    #[test]
+    fn a_line_split_across_chunks_is_one_line() {
+        let mut splitter = LineSplitter::default();
+        let mut got = Vec::new();
+        for chunk in [&b"one\r\ntw"[..], b"o\nthr", b"ee"] {
+            splitter.push(chunk, |l| got.push(l.to_vec()));
+        }
+        splitter.finish(|l| got.push(l.to_vec()));
+        assert_eq!(got, [b"one".to_vec(), b"two".to_vec(), b"three".to_vec()]);
     }
 }

@@ -13,6 +13,7 @@ pub mod parse;
 pub mod query;
 pub mod remote;
 pub mod rotated;
+pub mod runner;
 pub mod tail;
 
 pub use buffer::LogBuffer;

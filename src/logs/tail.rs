@@ -5,6 +5,7 @@
 //! (NFS, bind mounts, overlayfs), costs one `stat` per poll, and a rotation can never be
 //! missed between an event and a re-open.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -76,38 +77,18 @@ pub fn plan(spec: &LogSpec, config: &Config) -> Vec<LogPlan> {
         .collect()
 }
 
-/// Where the lines come from, before the format is applied.
+/// Where the lines come from, before the format is applied: one source for no target or a
+/// host, one per env with a root, one per host (`name@host`) of an env with hosts.
 fn plan_sources(spec: &LogSpec, config: &Config) -> Vec<LogPlan> {
-    let path = match &spec.source {
-        LogSource::File(path) => path,
-        LogSource::Command(command) if spec.target == Target::Local => {
-            let tail = super::command::CommandTail::new(&spec.name, command);
-            return vec![LogPlan::Command(tail)];
-        }
-        LogSource::Journal(unit) if spec.target == Target::Local => {
-            let tail = super::journal::JournalTail::new(&spec.name, unit);
-            return vec![LogPlan::Journal(tail)];
-        }
-        LogSource::Journal(_) => {
-            let reason = "journals on hosts arrive with the ssh transport".to_string();
-            return vec![LogPlan::Unserved {
-                source: spec.name.clone(),
-                reason,
-            }];
-        }
-        LogSource::Command(_) => {
-            let reason = "commands on hosts arrive with the log engine".to_string();
-            return vec![LogPlan::Unserved {
-                source: spec.name.clone(),
-                reason,
-            }];
-        }
-    };
+    let no_vars = BTreeMap::new();
     let envs: Vec<&str> = match &spec.target {
-        Target::Local => return vec![LogPlan::File(FileTail::new(&spec.name, path))],
+        Target::Local => return vec![plan_at(spec, &spec.name, Place::Here, &no_vars)],
+        Target::Host(host) => {
+            let source = format!("{}@{host}", spec.name);
+            return vec![plan_at(spec, &source, Place::Host(host), &no_vars)];
+        }
         Target::Envs(envs) => envs.iter().map(String::as_str).collect(),
         Target::Env(env) => vec![env.as_str()],
-        Target::Host(host) => return vec![remote(&spec.name, host, path)],
     };
     let mut plans = Vec::new();
     for env_name in envs {
@@ -117,25 +98,68 @@ fn plan_sources(spec: &LogSpec, config: &Config) -> Vec<LogPlan> {
             plans.push(LogPlan::Unserved { source, reason });
             continue;
         };
-        let file = crate::config::template_vars(path, &env.vars);
         match &env.root {
-            Some(root) => plans.push(LogPlan::File(FileTail::new(
-                source,
-                under_root(root, &file),
-            ))),
+            Some(root) => plans.push(plan_at(spec, &source, Place::Root(root), &env.vars)),
             None if env.hosts.is_empty() => plans.push(LogPlan::Unserved {
                 source,
                 reason: format!("environment \"{env_name}\" has neither hosts nor a root"),
             }),
-            None => plans.extend(env.hosts.iter().map(|host| remote(&spec.name, host, &file))),
+            None => plans.extend(env.hosts.iter().map(|host| {
+                let source = format!("{}@{host}", spec.name);
+                plan_at(spec, &source, Place::Host(host), &env.vars)
+            })),
         }
     }
     plans
 }
 
-fn remote(name: &str, host: &str, path: &str) -> LogPlan {
-    let source = format!("{name}@{host}");
-    LogPlan::Remote(super::remote::RemoteTail::new(source, host, path))
+/// Where one source of a `[[log]]` is read.
+#[derive(Clone, Copy)]
+enum Place<'a> {
+    /// This machine.
+    Here,
+    /// This machine, in an env's local copy of its machines.
+    Root(&'a Path),
+    /// A host, over the SSH pool.
+    Host(&'a str),
+}
+
+/// The source `source` of `spec` at `place`, with `vars` filling `{key}` in its path,
+/// command or unit. Under a root, a file is read at `root + path`, a journal is the one
+/// kept under the root (`journalctl --root`, e.g. `/srv/copy/var/log/journal`), and a
+/// command runs here as written (a root holds files, not programs to run in it).
+fn plan_at(spec: &LogSpec, source: &str, place: Place, vars: &BTreeMap<String, String>) -> LogPlan {
+    let host = match place {
+        Place::Host(host) => Some(host.to_string()),
+        Place::Here | Place::Root(_) => None,
+    };
+    match &spec.source {
+        LogSource::File(path) => {
+            let file = crate::config::template_vars(path, vars);
+            match place {
+                Place::Here => LogPlan::File(FileTail::new(source, file)),
+                Place::Root(root) => LogPlan::File(FileTail::new(source, under_root(root, &file))),
+                Place::Host(host) => {
+                    LogPlan::Remote(super::remote::RemoteTail::new(source, host, file))
+                }
+            }
+        }
+        LogSource::Journal(unit) => {
+            let unit = crate::config::template_vars(unit, vars);
+            let mut tail = super::journal::JournalTail::new(source, &unit);
+            tail.host = host;
+            if let Place::Root(root) = place {
+                tail.journal = vec!["--root".into(), root.display().to_string()];
+            }
+            LogPlan::Journal(tail)
+        }
+        LogSource::Command(command) => {
+            let command = crate::config::template_vars(command, vars);
+            let mut tail = super::command::CommandTail::new(source, command);
+            tail.host = host;
+            LogPlan::Command(tail)
+        }
+    }
 }
 
 /// `root` + an absolute path from the config: `/var/log/x` under `/srv/copy` is
@@ -193,6 +217,8 @@ pub async fn run(tail: FileTail, tx: Events) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::command::CommandTail;
+    use super::super::journal::JournalTail;
     use super::*;
 
     #[test]
@@ -229,7 +255,50 @@ mod tests {
             ..spec
         };
         let plans = plan(&command, &config);
-        assert!(matches!(&plans[0], LogPlan::Unserved { source, .. } if source == "app"));
+        // The root is a local copy: its command runs here; the host runs its own.
+        let here = super::super::command::CommandTail::new("app@production", "journalctl -f");
+        let there = super::super::command::CommandTail::new("app@web1.staging", "journalctl -f")
+            .on_host("web1.staging");
+        assert_eq!(plans, [LogPlan::Command(here), LogPlan::Command(there)]);
+    }
+
+    #[test]
+    fn journals_and_commands_run_on_each_host_with_the_env_vars() {
+        let mut config = Config::default();
+        config.environments.push(crate::config::Environment {
+            name: "production".into(),
+            hosts: vec!["web1".into(), "web2".into()],
+            vars: [("svc".to_string(), "nginx".to_string())].into(),
+            ..Default::default()
+        });
+        config.environments.push(crate::config::Environment {
+            name: "copy".into(),
+            root: Some("/srv/copy".into()),
+            ..Default::default()
+        });
+        let journal = LogSpec {
+            name: "web".into(),
+            target: Target::Envs(vec!["production".into(), "copy".into()]),
+            source: LogSource::Journal("{svc}.service".into()),
+            format: Format::Auto,
+        };
+        let on = |host: &str| {
+            let tail = JournalTail::new(format!("web@{host}"), "nginx.service").on_host(host);
+            LogPlan::Journal(tail)
+        };
+        let mut kept = JournalTail::new("web@copy", "{svc}.service");
+        kept.journal = vec!["--root".into(), "/srv/copy".into()];
+        assert_eq!(
+            plan(&journal, &config),
+            [on("web1"), on("web2"), LogPlan::Journal(kept)]
+        );
+        let command = LogSpec {
+            target: Target::Host("db1".into()),
+            source: LogSource::Command("tail -f /var/log/{svc}.log".into()),
+            ..journal
+        };
+        let want = CommandTail::new("web@db1", "tail -f /var/log/{svc}.log").on_host("db1");
+        assert_eq!(plan(&command, &config), [LogPlan::Command(want)]);
     }
 
     #[test]

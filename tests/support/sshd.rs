@@ -10,8 +10,9 @@ use std::fs;
 use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -320,6 +321,28 @@ impl Sshd {
                 }
             }
         }
+    }
+
+    /// For a server kept in a static (never dropped): a `sh` that waits for this process's
+    /// end (its stdin closes), then kills this sshd by its pid file (read then: a restart
+    /// changes the pid) and removes `dirs`. In a process group of its own, so a Ctrl-C
+    /// does not stop it first. Keep the pair alive as long as the server.
+    pub fn clean_up_at_exit(&self, dirs: &[&Path]) -> (Child, ChildStdin) {
+        let pid_file = self.dir.path().join("sshd.pid");
+        let mut child = Command::new("/bin/sh")
+            .arg("-c")
+            .arg("while read -r _; do :; done; kill -s KILL \"$(cat \"$1\")\"; shift; rm -rf -- \"$@\"")
+            .arg("watchdog")
+            .arg(&pid_file)
+            .args(dirs)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("start the clean-up watchdog");
+        let stdin = child.stdin.take().expect("the watchdog's stdin");
+        (child, stdin)
     }
 
     /// Starts the server again on the same address, port and host key.

@@ -87,6 +87,11 @@ impl StreamReceiver {
         item
     }
 
+    /// Whether an item is waiting to be taken now.
+    pub fn has_ready(&self) -> bool {
+        !self.rx.is_empty()
+    }
+
     fn made_room(&self) {
         if self.reader_waits.swap(false, Ordering::SeqCst) {
             self.waker.wake();
