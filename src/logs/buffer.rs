@@ -138,10 +138,11 @@ impl LogBuffer {
         }
     }
 
-    /// What a line adds to the buffer in a block of its own: its text, the block's
-    /// record, and its slot in the ring.
+    /// What a line adds to the blocks when it has one of its own (`with_blocks(_, 1)`): its
+    /// text and the block's record. (Its record takes a slot of the ring, counted with the
+    /// ring.)
     pub fn cost_of(line: &LogLine) -> usize {
-        line.text.len() + std::mem::size_of::<Block>() + std::mem::size_of::<Slot>()
+        line.text.len() + std::mem::size_of::<Block>()
     }
 
     /// What the buffer takes now: its blocks and the ring's slots.
