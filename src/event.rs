@@ -260,3 +260,61 @@ impl EventsRx {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(lines: usize, text_len: usize) -> Event {
+        let line = LogLine::mark("app", &"x".repeat(text_len));
+        Event::LogLines {
+            source: "app".into(),
+            lines: vec![line; lines],
+        }
+    }
+
+    #[tokio::test]
+    async fn a_flood_of_lines_waits_once_the_bytes_in_flight_are_used_up() {
+        let (tx, mut rx) = channel();
+        // About a tenth of the bytes each: ten batches fit, the eleventh waits.
+        let each = LINES_IN_FLIGHT / 10 / (1024 + std::mem::size_of::<LogLine>());
+        let mut sent = 0;
+        while tokio::time::timeout(
+            std::time::Duration::from_millis(200),
+            tx.send_data(batch(each, 1020)),
+        )
+        .await
+        .is_ok()
+        {
+            sent += 1;
+            assert!(sent <= 10, "more than the bytes in flight were let through");
+        }
+        assert!(sent >= 9, "only {sent} batches went");
+        assert_eq!(
+            tx.try_send_data(batch(each, 1020)),
+            Err(TrySendError::Full),
+            "a command's lines are dropped, not queued"
+        );
+        // The UI takes one: there is room again.
+        assert!(matches!(rx.try_recv(), Ok(Event::LogLines { .. })));
+        tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            tx.send_data(batch(each, 1020)),
+        )
+        .await
+        .expect("room once a batch was taken")
+        .expect("the UI is there");
+        // Other data never waits on log lines' bytes.
+        assert!(tx.try_send_data(Event::HandoffEntries(Vec::new())).is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_batch_bigger_than_the_limit_still_goes_alone() {
+        let (tx, mut rx) = channel();
+        let huge = batch(1, LINES_IN_FLIGHT * 2);
+        tx.send_data(huge).await.expect("sent");
+        assert!(tx.try_send_data(batch(1, 10)).is_err(), "nothing beside it");
+        assert!(matches!(rx.recv().await, Some(Event::LogLines { .. })));
+        assert!(tx.try_send_data(batch(1, 10)).is_ok());
+    }
+}

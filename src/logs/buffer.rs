@@ -566,6 +566,11 @@ mod tests {
             buf.len()
         );
         assert!(buf.blocks.iter().all(|b| b.bytes.capacity() <= 256 * 1024));
+        assert_eq!(
+            std::mem::size_of::<Slot>(),
+            44,
+            "the record docs/logs.md gives"
+        );
     }
 
     #[test]
