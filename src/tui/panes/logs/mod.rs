@@ -784,7 +784,7 @@ fn styled_line(
         spans.push(Span::styled("▌", theme.style(Slot::LogMatch)));
     }
     // A line that carries its own timestamp needs no second one.
-    if line.time.is_none() && !starts_with_timestamp(&line.text) {
+    if line.time.is_none() && !starts_with_timestamp(line.text) {
         spans.push(Span::styled(
             line.received
                 .with_timezone(&Local)
@@ -803,7 +803,7 @@ fn styled_line(
         .map(|(re, slot)| (re, theme.style(*slot)))
         .chain(highlight.map(|re| (re, theme.style(Slot::LogMatch))))
         .collect();
-    spans.extend(text_spans(&line.text, text_style, &rules));
+    spans.extend(text_spans(line.text, text_style, &rules));
     Line::from(spans)
 }
 

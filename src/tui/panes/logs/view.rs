@@ -51,11 +51,11 @@ impl View {
             && self
                 .include
                 .as_ref()
-                .is_none_or(|re| re.is_match(&line.text))
+                .is_none_or(|re| re.is_match(line.text))
             && self
                 .exclude
                 .as_ref()
-                .is_none_or(|re| !re.is_match(&line.text))
+                .is_none_or(|re| !re.is_match(line.text))
     }
 
     pub fn set(&mut self, include: Option<Regex>, exclude: Option<Regex>, buffer: &LogBuffer) {
@@ -77,7 +77,7 @@ impl View {
             let len = self.len(buffer);
             self.hits = (0..len)
                 .filter_map(|v| self.index(v))
-                .filter(|&i| buffer.get(i).is_some_and(|l| re.is_match(&l.text)))
+                .filter(|&i| buffer.get(i).is_some_and(|l| re.is_match(l.text)))
                 .collect();
         }
     }
@@ -109,7 +109,7 @@ impl View {
                 if self
                     .search
                     .as_ref()
-                    .is_some_and(|re| re.is_match(&line.text))
+                    .is_some_and(|re| re.is_match(line.text))
                 {
                     hits.push(i);
                 }
@@ -138,7 +138,7 @@ impl View {
             if self
                 .search
                 .as_ref()
-                .is_some_and(|re| re.is_match(&line.text))
+                .is_some_and(|re| re.is_match(line.text))
             {
                 self.hits.push(i);
             }
