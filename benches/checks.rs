@@ -253,18 +253,7 @@ fn burst_while_drawing() {
 /// Part 3: 200 plugins over SSH on 20 hosts, sheriff against OpenSSH.
 fn fleet_nagios() {
     let home = TestHome::new();
-    let fleet: Vec<Sshd> = std::thread::scope(|s| {
-        let handles: Vec<_> = (2..22)
-            .map(|i| {
-                let home = &home;
-                s.spawn(move || Sshd::start(&format!("127.0.0.{i}"), &[&home.key]))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("sshd"))
-            .collect()
-    });
+    let fleet = Sshd::start_fleet(2..22, &[&home.key]);
     let mut config = Config::default();
     for (i, sshd) in fleet.iter().enumerate() {
         home.trust(sshd);

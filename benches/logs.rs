@@ -231,18 +231,7 @@ fn remote_fleet() {
     const PER_SECOND: u64 = 1000;
     let span = Duration::from_secs(20);
     let home = TestHome::new();
-    let fleet: Vec<Sshd> = std::thread::scope(|s| {
-        let handles: Vec<_> = (2..2 + HOSTS)
-            .map(|i| {
-                let home = &home;
-                s.spawn(move || Sshd::start(&format!("127.0.0.{i}"), &[&home.key]))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("sshd"))
-            .collect()
-    });
+    let fleet = Sshd::start_fleet(2..2 + HOSTS, &[&home.key]);
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let files: Vec<std::path::PathBuf> = (0..HOSTS)

@@ -127,18 +127,7 @@ fn main() {
         .status();
     let mut openssh_plain = run_openssh(&home, &sshd, None, 20);
 
-    let fleet: Vec<Sshd> = std::thread::scope(|s| {
-        let handles: Vec<_> = (2..22)
-            .map(|i| {
-                let key = &home.key;
-                s.spawn(move || Sshd::start(&format!("127.0.0.{i}"), &[key]))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("sshd start"))
-            .collect()
-    });
+    let fleet = Sshd::start_fleet(2..22, &[&home.key]);
     let hosts: Vec<_> = fleet
         .iter()
         .enumerate()

@@ -128,11 +128,17 @@ impl InFlight {
         }
     }
 
+    /// The UI took `event` (or it was not sent after all): its lines are no longer in
+    /// flight.
     fn take(&self, event: &Event) {
         if let Some(bytes) = line_bytes(event) {
-            self.bytes.fetch_sub(bytes, Ordering::AcqRel);
-            self.taken.notify_waiters();
+            self.remove(bytes);
         }
+    }
+
+    fn remove(&self, bytes: usize) {
+        self.bytes.fetch_sub(bytes, Ordering::AcqRel);
+        self.taken.notify_waiters();
     }
 }
 
@@ -223,8 +229,7 @@ impl Events {
     /// Lines counted in flight that were not sent after all.
     fn give_back(&self, bytes: Option<usize>) {
         if let Some(bytes) = bytes {
-            self.in_flight.bytes.fetch_sub(bytes, Ordering::AcqRel);
-            self.in_flight.taken.notify_waiters();
+            self.in_flight.remove(bytes);
         }
     }
 

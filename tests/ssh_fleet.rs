@@ -11,15 +11,7 @@ use std::time::{Duration, Instant};
 use sshd::{Sshd, TestHome};
 
 fn start_fleet(home: &TestHome, count: usize) -> Vec<Sshd> {
-    let fleet: Vec<Sshd> = std::thread::scope(|s| {
-        let handles: Vec<_> = (2..2 + count)
-            .map(|i| s.spawn(move || Sshd::start(&format!("127.0.0.{i}"), &[&home.key])))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("sshd start thread"))
-            .collect()
-    });
+    let fleet = Sshd::start_fleet(2..2 + count, &[&home.key]);
     for sshd in &fleet {
         home.trust(sshd);
     }

@@ -109,6 +109,19 @@ impl Sshd {
 
     /// Like `start`, with extra sshd_config lines (they come first, so they win: sshd takes
     /// the first value of a keyword).
+    /// One sshd on each of `127.0.0.N` for N in `octets`, started side by side.
+    pub fn start_fleet(octets: std::ops::Range<usize>, authorized: &[&Path]) -> Vec<Sshd> {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = octets
+                .map(|i| s.spawn(move || Sshd::start(&format!("127.0.0.{i}"), authorized)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("sshd start thread"))
+                .collect()
+        })
+    }
+
     pub fn start_with(addr: &str, authorized: &[&Path], extra_config: &str) -> Sshd {
         assert!(
             Path::new(SSHD).exists(),
