@@ -1,6 +1,7 @@
 //! Config drift between two environments: what differs, file by file.
 
 pub mod local;
+pub mod side;
 
 use chrono::{DateTime, Utc};
 
