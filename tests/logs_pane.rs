@@ -55,6 +55,7 @@ fn line(i: usize, text: &str) -> LogLine {
         time: None,
         level: text.contains("ERROR").then_some(Level::Error),
         text: text.into(),
+        origin: None,
     }
 }
 
@@ -332,6 +333,7 @@ fn at(source: &str, second: i64, text: &str) -> LogLine {
         time: Some(written),
         level: text.contains("ERROR").then_some(Level::Error),
         text: text.into(),
+        origin: None,
     }
 }
 

@@ -238,6 +238,7 @@ fn log_line(i: usize) -> Event {
             time: None,
             level: None,
             text: format!("12:04:00 appended line {i}"),
+            origin: None,
         }],
     }
 }

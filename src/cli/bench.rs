@@ -51,6 +51,7 @@ pub fn draw(lines: usize, frames: usize) -> anyhow::Result<ExitCode> {
             time: None,
             level: None,
             text: format!("streamed line {i}"),
+            origin: None,
         };
         app.update(Msg::Worker(Event::LogLines {
             source: line.source.clone(),

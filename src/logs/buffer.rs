@@ -7,7 +7,7 @@ use std::collections::{HashMap, VecDeque};
 use chrono::{DateTime, Utc};
 use regex::Regex;
 
-use super::{Level, LogLine};
+use super::{Level, LogLine, Origin};
 
 /// How far back a late line may go among the lines already kept: before lines of other
 /// sources at most this much newer than it (clocks that disagree more stay in arrival
@@ -27,7 +27,7 @@ pub const MERGE_LINES: usize = 4096;
 ///
 /// ```
 /// use sheriff::logs::{buffer::LogBuffer, LogLine};
-/// let line = |text: &str| LogLine { source: "app".into(), received: chrono::Utc::now(), time: None, level: None, text: text.into() };
+/// let line = |text: &str| LogLine { source: "app".into(), received: chrono::Utc::now(), time: None, level: None, text: text.into(), origin: None };
 /// // The ring's empty slots count too: room for them and two lines, a block each.
 /// let slots = LogBuffer::with_blocks(0, 1).usage().0;
 /// let mut buf = LogBuffer::with_blocks(slots + 2 * LogBuffer::cost_of(&line("a")), 1);
@@ -68,6 +68,26 @@ struct Slot {
     len: u32,
     source: u32,
     level: Option<Level>,
+    /// The line's [`Origin`] in three words (`NO_ORIGIN` in the first for none), so the
+    /// record stays 4-byte aligned and small.
+    origin: [u32; 3],
+}
+
+/// `Slot::origin[0]` of a line without an origin.
+const NO_ORIGIN: u32 = u32::MAX;
+
+fn pack(origin: Option<Origin>) -> [u32; 3] {
+    match origin {
+        Some(o) if o.file != NO_ORIGIN => [o.file, o.offset as u32, (o.offset >> 32) as u32],
+        _ => [NO_ORIGIN, 0, 0],
+    }
+}
+
+fn unpack(words: [u32; 3]) -> Option<Origin> {
+    (words[0] != NO_ORIGIN).then(|| Origin {
+        file: words[0],
+        offset: u64::from(words[1]) | (u64::from(words[2]) << 32),
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -85,6 +105,7 @@ pub struct Kept<'a> {
     pub time: Option<DateTime<Utc>>,
     pub level: Option<Level>,
     pub text: &'a str,
+    pub origin: Option<Origin>,
 }
 
 impl Kept<'_> {
@@ -101,6 +122,22 @@ impl Kept<'_> {
             time: self.time,
             level: self.level,
             text: self.text.to_string(),
+            origin: self.origin,
+        }
+    }
+}
+
+impl LogLine {
+    /// The line as the buffer lends its own, so what draws and filters kept lines takes
+    /// this one too.
+    pub fn as_kept(&self) -> Kept<'_> {
+        Kept {
+            source: &self.source,
+            received: self.received,
+            time: self.time,
+            level: self.level,
+            text: &self.text,
+            origin: self.origin,
         }
     }
 }
@@ -222,6 +259,7 @@ impl LogBuffer {
             len: line.text.len() as u32,
             source: self.source_id(line.source),
             level: line.level,
+            origin: pack(line.origin),
         };
         if at >= self.lines.len() {
             self.lines.push_back(slot);
@@ -300,6 +338,7 @@ impl LogBuffer {
             // SAFETY: the bytes were copied from a `str` whole, and a block's bytes are
             // never changed after they are written.
             text: unsafe { std::str::from_utf8_unchecked(bytes) },
+            origin: unpack(slot.origin),
         }
     }
 
@@ -399,6 +438,7 @@ mod tests {
             time: None,
             level: None,
             text: text.into(),
+            origin: None,
         }
     }
 
@@ -417,6 +457,7 @@ mod tests {
             time: t,
             level: None,
             text: text.into(),
+            origin: None,
         }
     }
 
@@ -568,7 +609,7 @@ mod tests {
         assert!(buf.blocks.iter().all(|b| b.bytes.capacity() <= 256 * 1024));
         assert_eq!(
             std::mem::size_of::<Slot>(),
-            44,
+            56,
             "the record docs/logs.md gives"
         );
     }

@@ -35,6 +35,9 @@ pub(super) struct Follower {
     /// the first look shows a backlog: a rotated-in file, or one that appeared after the
     /// tail started, is read from its start, so no line written since is lost.
     seen: bool,
+    /// The number the next file opened (or the file after a truncation) gets: lines carry
+    /// it in their [`super::Origin`].
+    next_file: u32,
 }
 
 struct OpenFile {
@@ -51,6 +54,7 @@ impl Follower {
             lines: LineCutter::with_format(source, format),
             behind: false,
             seen: false,
+            next_file: 0,
         }
     }
 
@@ -116,13 +120,20 @@ impl Follower {
             self.backlog_start(&mut file, meta.len()).await?
         };
         self.seen = true;
-        self.lines.clear();
+        self.start_file(pos);
         // Yearless times take their year from the file's mtime, as lnav does.
         self.lines
             .start_parser(meta.modified().ok().map(DateTime::<Utc>::from));
         let id = file_id(&meta);
         self.open = Some(OpenFile { file, id, pos });
         Ok(())
+    }
+
+    /// The bytes read from now on are a new file's (or the file's again after a truncation),
+    /// from `offset` on.
+    fn start_file(&mut self, offset: u64) {
+        self.lines.at_file(self.next_file, offset);
+        self.next_file = self.next_file.wrapping_add(1);
     }
 
     /// Where to start so that about `backlog` existing lines are shown: scan back from the
@@ -164,6 +175,7 @@ impl Follower {
         if len < open.pos {
             open.pos = 0;
             self.lines.flush(lines);
+            self.start_file(0);
         }
         let Some(open) = self.open.as_mut() else {
             return Ok(());
@@ -215,7 +227,10 @@ mod tests {
         let path = dir.path().join("app.log");
         std::fs::write(&path, "one\ntwo\nthree\n").unwrap();
         let mut f = Follower::new("app".into(), 2, Format::Auto);
-        assert_eq!(texts(&f.poll(&path).await.unwrap()), ["two", "three"]);
+        let lines = f.poll(&path).await.unwrap();
+        assert_eq!(texts(&lines), ["two", "three"]);
+        let offsets: Vec<_> = lines.iter().map(|l| l.origin.map(|o| o.offset)).collect();
+        assert_eq!(offsets, [Some(4), Some(8)]);
         let mut file = std::fs::OpenOptions::new()
             .append(true)
             .open(&path)
@@ -243,7 +258,20 @@ mod tests {
         file.write_all(b"last words\n").unwrap();
         std::fs::rename(&path, dir.path().join("app.log.1")).unwrap();
         std::fs::write(&path, "new\n").unwrap();
-        assert_eq!(texts(&f.poll(&path).await.unwrap()), ["last words", "new"]);
+        let lines = f.poll(&path).await.unwrap();
+        assert_eq!(texts(&lines), ["last words", "new"]);
+        // Each line says where it starts: the old file (0) and the one after it (1).
+        let origin = |file, offset| Some(crate::logs::Origin { file, offset });
+        assert_eq!(lines[0].origin, origin(0, 4));
+        assert_eq!(lines[1].origin, origin(1, 0));
+        std::fs::write(&path, "c\n").unwrap();
+        let lines = f.poll(&path).await.unwrap();
+        assert_eq!(texts(&lines), ["c"]);
+        assert_eq!(
+            lines[0].origin,
+            origin(2, 0),
+            "a truncation starts a new file"
+        );
     }
 
     #[tokio::test]

@@ -218,6 +218,7 @@ impl EntryReader {
             time: parsed.time,
             level: parsed.level.or_else(|| super::level::detect_level(&text)),
             text,
+            origin: None,
         })
     }
 }

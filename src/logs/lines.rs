@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::level::detect_level;
 use super::parse::{Format, LineParser};
-use super::LogLine;
+use super::{LogLine, Origin};
 
 /// A line longer than this is sent in pieces rather than held forever waiting for `\n`.
 pub const MAX_LINE: usize = 64 * 1024;
@@ -23,6 +23,12 @@ pub struct LineCutter {
     format: Format,
     /// Made with the first line, or by [`LineCutter::start_parser`] with a year hint.
     parser: Option<LineParser>,
+    /// Which file the bytes come from and where the next byte pushed is in it, once
+    /// [`LineCutter::at_file`] said: then each line carries its [`Origin`].
+    file: Option<u32>,
+    at: u64,
+    /// Where the bytes in `partial` start in the file.
+    partial_start: u64,
 }
 
 impl LineCutter {
@@ -38,7 +44,19 @@ impl LineCutter {
             redact: crate::redact::Lines::default(),
             format,
             parser: None,
+            file: None,
+            at: 0,
+            partial_start: 0,
         }
+    }
+
+    /// The bytes pushed from now on are file number `file` (see [`Origin`]) from byte
+    /// `offset` on; an unfinished line is forgotten.
+    pub fn at_file(&mut self, file: u32, offset: u64) {
+        self.partial.clear();
+        self.file = Some(file);
+        self.at = offset;
+        self.partial_start = offset;
     }
 
     /// Makes the parser now, with `modified` (the file's mtime) as the year of yearless
@@ -67,13 +85,16 @@ impl LineCutter {
                 let room = MAX_LINE - self.partial.len();
                 if body.len() <= room {
                     self.partial.extend_from_slice(body);
+                    self.at += body.len() as u64;
                     break;
                 }
                 self.partial.extend_from_slice(&body[..room]);
                 body = &body[room..];
+                self.at += room as u64;
                 lines.push(self.take_line(received));
             }
             if ends {
+                self.at += 1;
                 lines.push(self.take_line(received));
             }
         }
@@ -89,6 +110,7 @@ impl LineCutter {
     /// Forgets the unfinished last line.
     pub fn clear(&mut self) {
         self.partial.clear();
+        self.partial_start = self.at;
     }
 
     fn take_line(&mut self, received: DateTime<Utc>) -> LogLine {
@@ -100,7 +122,12 @@ impl LineCutter {
         // Printable first, then masked, so an escape code inside a secret cannot hide it.
         let text = self.redact.redact_owned(crate::text::into_printable(text));
         self.start_parser(None);
-        match self.parser.as_mut() {
+        let origin = self.file.map(|file| Origin {
+            file,
+            offset: self.partial_start,
+        });
+        self.partial_start = self.at;
+        let mut line = match self.parser.as_mut() {
             Some(parser) => parsed_line(self.source.clone(), received, parser, text),
             None => LogLine {
                 source: self.source.clone(),
@@ -108,8 +135,11 @@ impl LineCutter {
                 time: None,
                 level: detect_level(&text),
                 text,
+                origin: None,
             },
-        }
+        };
+        line.origin = origin;
+        line
     }
 }
 
@@ -166,6 +196,7 @@ pub(crate) fn parsed_line(
         time: parsed.time,
         level: parsed.level.or_else(|| detect_level(&text)),
         text,
+        origin: None,
     }
 }
 

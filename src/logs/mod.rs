@@ -4,6 +4,7 @@ pub mod backoff;
 pub mod buffer;
 pub mod command;
 pub mod count;
+pub mod earlier;
 mod follow;
 pub mod glob;
 pub mod journal;
@@ -115,6 +116,18 @@ pub struct LogLine {
     pub time: Option<DateTime<Utc>>,
     pub level: Option<Level>,
     pub text: String,
+    /// Where the line starts in the file it was read from, for a local file's lines: what
+    /// reading back past the buffer starts from. `None` for other sources and for marks.
+    pub origin: Option<Origin>,
+}
+
+/// Where a line starts in its file: which of the files its tail opened (0 the first, one
+/// more at each rotation or truncation, so the `n`th before the current one is the `n`th
+/// rotated copy), and the byte offset in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Origin {
+    pub file: u32,
+    pub offset: u64,
 }
 
 /// What the text of a line sheriff adds to a log starts with: a mark where lines were cut,
@@ -130,6 +143,7 @@ impl LogLine {
             time: None,
             level: None,
             text: format!("{MARK}{what}"),
+            origin: None,
         }
     }
 

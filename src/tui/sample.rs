@@ -137,6 +137,7 @@ pub fn app_with(log_lines: usize) -> App {
                     i % 250,
                     i % 900
                 ),
+                origin: None,
             }
         })
         .collect();

@@ -82,6 +82,7 @@ mod tests {
             time: None,
             level,
             text: String::new(),
+            origin: None,
         }
     }
 
