@@ -48,6 +48,22 @@ impl Before {
     }
 }
 
+/// A page of one source to read, as the Logs pane asks for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub source: String,
+    pub before: Before,
+}
+
+/// Reads the page `request` asks for: finds its source's file in `config`, then reads.
+pub fn read_request(config: &crate::config::Config, request: &Request) -> Result<Page, String> {
+    let Some((path, format)) = locate(config, &request.source) else {
+        return Err("its file is no longer in the config".into());
+    };
+    read_page(&request.source, &path, format, request.before, PAGE_LINES)
+        .map_err(|err| format!("{}: {err}", path.display()))
+}
+
 /// One page of earlier lines.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {

@@ -74,6 +74,11 @@ impl Follower {
         if let (Some(open), Ok(meta)) = (&self.open, &on_disk) {
             if open.id.is_some() && open.id != file_id(meta) {
                 self.read_available(&mut lines).await?;
+                if self.behind {
+                    // More of the old file than one read: the rest of it comes first, on
+                    // the next polls (which come at once while behind).
+                    return Ok(lines);
+                }
                 self.lines.flush(&mut lines);
                 self.open = None;
             }
@@ -105,8 +110,13 @@ impl Follower {
     /// newline.
     pub(super) async fn finish(&mut self) -> Vec<LogLine> {
         let mut lines = Vec::new();
-        // An error here ends the file as much as its end does.
-        let _ = self.read_available(&mut lines).await;
+        // An error here ends the file as much as its end does. At most 16 MiB: the lines
+        // come in one batch.
+        for _ in 0..64 {
+            if self.read_available(&mut lines).await.is_err() || !self.behind {
+                break;
+            }
+        }
         self.lines.flush(&mut lines);
         lines
     }
@@ -272,6 +282,32 @@ mod tests {
             origin(2, 0),
             "a truncation starts a new file"
         );
+    }
+
+    #[tokio::test]
+    async fn a_rotation_with_more_unread_than_one_read_loses_no_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.log");
+        std::fs::write(&path, "start\n").unwrap();
+        let mut f = Follower::new("app".into(), 10, Format::Auto);
+        assert_eq!(texts(&f.poll(&path).await.unwrap()), ["start"]);
+        let burst: String = (0..40_000).map(|i| format!("old line {i:06}\n")).collect();
+        assert!(burst.len() > 2 * MAX_READ);
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap()
+            .write_all(burst.as_bytes())
+            .unwrap();
+        std::fs::rename(&path, dir.path().join("app.log.1")).unwrap();
+        std::fs::write(&path, "new\n").unwrap();
+        let mut got = Vec::new();
+        for _ in 0..20 {
+            got.extend(f.poll(&path).await.unwrap());
+        }
+        assert_eq!(got.len(), 40_001);
+        assert_eq!(got[39_999].text, "old line 039999");
+        assert_eq!(got[40_000].text, "new");
     }
 
     #[tokio::test]

@@ -45,6 +45,11 @@ pub enum Msg {
     Bugs(Box<crate::tui::bugs::BugNews>),
     /// Something asked for (`d`: what fills a disk) arrived: shown in the detail view.
     Show(Detail),
+    /// A page of a log's earlier lines, read back from its file, or why it could not be.
+    Earlier {
+        source: String,
+        page: Result<crate::logs::earlier::Page, String>,
+    },
 }
 
 #[derive(Debug)]
@@ -103,6 +108,9 @@ pub enum Effect {
         ids: Vec<String>,
         entry: Box<Entry>,
     },
+    /// Read these pages of logs' earlier lines from their files, off the render path;
+    /// each answers with `Msg::Earlier`.
+    ReadEarlier(Vec<crate::logs::earlier::Request>),
 }
 
 /// What covers the panes, if anything. Keys go to the overlay first.
@@ -301,6 +309,11 @@ impl App {
                 self.dirty = true;
                 self.overlay = Some(Overlay::Detail { detail, scroll: 0 });
                 Vec::new()
+            }
+            Msg::Earlier { source, page } => {
+                self.dirty = true;
+                let page_rows = self.page_of(PaneId::Logs);
+                self.logs.earlier_arrived(&source, page, page_rows)
             }
             Msg::Edited { field, result } => {
                 self.dirty = true;

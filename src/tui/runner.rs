@@ -407,6 +407,17 @@ impl Runner {
                     let _ = msg_tx.send(Msg::Show(detail));
                 });
             }
+            Effect::ReadEarlier(requests) => {
+                let config = std::sync::Arc::new(self.app.config.clone());
+                for request in requests {
+                    let (config, msg_tx) = (config.clone(), self.msg_tx.clone());
+                    tokio::spawn(async move {
+                        let source = request.source.clone();
+                        let page = read_earlier(config, request).await;
+                        let _ = msg_tx.send(Msg::Earlier { source, page });
+                    });
+                }
+            }
             Effect::RunCheck { check, target } => {
                 let notice = match &self.services {
                     Some(services) if services.run_now(&check, &target) => {
@@ -656,6 +667,27 @@ fn save(log: Log, entry: handoff::Entry, retry: bool, events: Events) {
         };
         let _ = events.send(Event::HandoffCommitted { id, error });
     });
+}
+
+/// How long a page of earlier lines may take to read (a gzip'd copy is inflated from its
+/// start; a file on a hung NFS mount never answers).
+const EARLIER_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// One page of a log's earlier lines, read on a blocking thread within [`EARLIER_TIMEOUT`].
+async fn read_earlier(
+    config: std::sync::Arc<Config>,
+    request: crate::logs::earlier::Request,
+) -> Result<crate::logs::earlier::Page, String> {
+    let read =
+        tokio::task::spawn_blocking(move || crate::logs::earlier::read_request(&config, &request));
+    match tokio::time::timeout(EARLIER_TIMEOUT, read).await {
+        Ok(Ok(page)) => page,
+        Ok(Err(err)) => Err(format!("reading stopped: {err}")),
+        Err(_) => Err(format!(
+            "no answer from the file in {}s",
+            EARLIER_TIMEOUT.as_secs()
+        )),
+    }
 }
 
 /// The largest directories under `mount`, from a time-bounded `du -x` run where the disk

@@ -3,10 +3,12 @@
 //! steps through matches (`n`/`N`); `e`/`E` step through errors; marked lines (`space`)
 //! are what a bug filed from here carries and what `y` copies.
 
+pub mod earlier;
 mod rates;
+mod scroll_back;
 mod view;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::Local;
 use ratatui::layout::Rect;
@@ -24,6 +26,7 @@ use crate::logs::{Level, LogLine};
 use crate::tui::app::Effect;
 use crate::tui::layout::cells;
 use crate::tui::theme::{Slot, Theme};
+use earlier::Earlier;
 use rates::ErrorRates;
 use view::View;
 
@@ -51,6 +54,14 @@ pub struct LogsPane {
     highlights: Vec<(Regex, Slot)>,
     /// Errors per minute per source, for the sparkline row.
     rates: ErrorRates,
+    /// Lines before the buffer, read back from the files (kept while the buffer drops
+    /// nothing more, so going back there again costs no reading).
+    earlier: Option<Earlier>,
+    /// The selection is among the earlier lines, above the buffer.
+    in_earlier: bool,
+    /// The number of the latest file each local source's tail opened (see
+    /// [`crate::logs::Origin`]): how many rotations back a line's file now is.
+    latest_file: HashMap<String, u32>,
 }
 
 impl Default for LogsPane {
@@ -73,6 +84,9 @@ impl LogsPane {
             unseen: 0,
             highlights: Vec::new(),
             rates: ErrorRates::default(),
+            earlier: None,
+            in_earlier: false,
+            latest_file: HashMap::new(),
         }
     }
 
@@ -105,8 +119,15 @@ impl LogsPane {
         // A batch is one source's lines in order: each line with a time starts a message
         // and goes where its time puts it; the lines under it without one go with it.
         let mut next: Option<usize> = None;
+        let mut latest: Option<(String, u32)> = None;
         for line in lines {
             self.rates.count(&line);
+            if let Some(origin) = line.origin {
+                match &mut latest {
+                    Some((_, file)) => *file = origin.file,
+                    None => latest = Some((line.source.clone(), origin.file)),
+                }
+            }
             let at = match next {
                 Some(at) if line.time.is_none() && !line.is_mark() => at,
                 _ => self.buffer.merge_position(&line),
@@ -135,6 +156,9 @@ impl LogsPane {
                 }
             }
         }
+        if let Some((source, file)) = latest {
+            self.latest_file.insert(source, file);
+        }
         let shift = self.buffer.trim();
         if shift > 0 {
             self.view.dropped(shift);
@@ -154,6 +178,14 @@ impl LogsPane {
 
     fn line_at(&self, visible_index: usize) -> Option<Kept<'_>> {
         self.buffer.get(self.view.index(visible_index)?)
+    }
+
+    /// The selected line, in the buffer or among the earlier lines.
+    fn current_line(&self) -> Option<Kept<'_>> {
+        match (self.in_earlier, &self.earlier) {
+            (true, Some(earlier)) => earlier.get(earlier.selected),
+            _ => self.line_at(self.selected_index()),
+        }
     }
 
     /// The stable number of the line at a visible index.
@@ -352,6 +384,54 @@ impl LogsPane {
     }
 }
 
+impl LogsPane {
+    /// The lines up to the selected one (`line_at` gives each, and whether it is marked),
+    /// under the sparkline row.
+    fn draw_lines<'a>(
+        &self,
+        frame: &mut Frame,
+        area: Rect,
+        ctx: &DrawContext,
+        selected: usize,
+        line_at: &dyn Fn(usize) -> Option<(Kept<'a>, bool)>,
+    ) {
+        let theme = ctx.theme;
+        let area = self.draw_rates(frame, area, ctx);
+        let height = area.height as usize;
+        // The selected line sits at the bottom of the view; wrapped lines may take more
+        // rows, so draw a few extra and let the paragraph scroll to the end.
+        let end = selected + 1;
+        let start = end.saturating_sub(height);
+        let search = self.view.search();
+        let highlight = search.or(self.view.include());
+        let lines: Vec<Line> = (start..end)
+            .filter_map(|i| Some((i, line_at(i)?)))
+            .map(|(i, (line, marked))| {
+                let styled = styled_line(line, theme, &self.highlights, highlight, marked);
+                if ctx.focused && !self.follow && i == selected {
+                    styled.style(theme.style(Slot::Selection))
+                } else {
+                    styled
+                }
+            })
+            .collect();
+        let mut paragraph = Paragraph::new(lines);
+        if self.wrap {
+            paragraph = paragraph.wrap(Wrap { trim: false });
+            // Rows the wrapped lines take, so the newest line ends at the bottom.
+            let width = area.width.max(1) as usize;
+            let rows: usize = (start..end)
+                .filter_map(line_at)
+                .map(|(l, _)| (l.text.width() + l.source.width() + 10).div_ceil(width))
+                .sum();
+            paragraph = paragraph.scroll((cells(rows.saturating_sub(height)), 0));
+        } else if self.hscroll > 0 {
+            paragraph = paragraph.scroll((0, cells(self.hscroll)));
+        }
+        frame.render_widget(paragraph, area);
+    }
+}
+
 /// The theme slot of a `[logs] highlight` style (validated when the config was read).
 fn highlight_slot(style: &str) -> Slot {
     match style {
@@ -372,6 +452,9 @@ fn line_time(line: Kept<'_>) -> chrono::DateTime<chrono::Utc> {
 
 impl Pane for LogsPane {
     fn title(&self, _theme: &Theme) -> Line<'static> {
+        if let (true, Some(earlier)) = (self.in_earlier, &self.earlier) {
+            return Line::raw(self.earlier_title(earlier));
+        }
         let mut title = format!("Logs · {} lines", self.buffer.len());
         if self.buffer.dropped() > 0 {
             title.push_str(&format!(
@@ -409,6 +492,19 @@ impl Pane for LogsPane {
 
     fn draw(&self, frame: &mut Frame, area: Rect, ctx: &DrawContext) {
         let theme = ctx.theme;
+        if let (true, Some(earlier)) = (self.in_earlier, &self.earlier) {
+            if earlier.is_empty() {
+                let text = match earlier.is_reading() {
+                    true => "Reading earlier lines from the files…",
+                    false => "No earlier line matches the filter (x clears it).",
+                };
+                frame.render_widget(Paragraph::new(text).style(theme.style(Slot::Muted)), area);
+                return;
+            }
+            let line_at = |i: usize| Some((earlier.get(i)?, false));
+            self.draw_lines(frame, area, ctx, earlier.selected, &line_at);
+            return;
+        }
         let len = self.visible_len();
         if len == 0 {
             let text = if self.view.is_active() {
@@ -419,41 +515,11 @@ impl Pane for LogsPane {
             frame.render_widget(Paragraph::new(text).style(theme.style(Slot::Muted)), area);
             return;
         }
-        let area = self.draw_rates(frame, area, ctx);
-        let height = area.height as usize;
-        let selected = self.selected_index();
-        // The selected line sits at the bottom of the view; wrapped lines may take more
-        // rows, so draw a few extra and let the paragraph scroll to the end.
-        let end = selected + 1;
-        let start = end.saturating_sub(height);
-        let search = self.view.search();
-        let highlight = search.or(self.view.include());
-        let lines: Vec<Line> = (start..end)
-            .filter_map(|i| Some((i, self.line_at(i)?, self.number_at(i)?)))
-            .map(|(i, line, number)| {
-                let marked = self.marks.contains(&number);
-                let styled = styled_line(line, theme, &self.highlights, highlight, marked);
-                if ctx.focused && !self.follow && i == selected {
-                    styled.style(theme.style(Slot::Selection))
-                } else {
-                    styled
-                }
-            })
-            .collect();
-        let mut paragraph = Paragraph::new(lines);
-        if self.wrap {
-            paragraph = paragraph.wrap(Wrap { trim: false });
-            // Rows the wrapped lines take, so the newest line ends at the bottom.
-            let width = area.width.max(1) as usize;
-            let rows: usize = (start..end)
-                .filter_map(|i| self.line_at(i))
-                .map(|l| (l.text.width() + l.source.width() + 10).div_ceil(width))
-                .sum();
-            paragraph = paragraph.scroll((cells(rows.saturating_sub(height)), 0));
-        } else if self.hscroll > 0 {
-            paragraph = paragraph.scroll((0, cells(self.hscroll)));
-        }
-        frame.render_widget(paragraph, area);
+        let line_at = |i: usize| {
+            let line = self.line_at(i)?;
+            Some((line, self.marks.contains(&self.number_at(i)?)))
+        };
+        self.draw_lines(frame, area, ctx, self.selected_index(), &line_at);
     }
 
     fn on_event(&mut self, event: &Event) -> bool {
@@ -463,8 +529,17 @@ impl Pane for LogsPane {
     }
 
     fn handle(&mut self, action: Action, page: usize) -> Handled {
+        if self.in_earlier {
+            if let Some(handled) = self.handle_earlier(action, page) {
+                return handled;
+            }
+        }
         let last = self.visible_len().saturating_sub(1);
         let current = self.selected_index();
+        let at_top = current == 0 && !self.follow || last == 0;
+        if at_top && matches!(action, Action::Up | Action::PageUp | Action::Top) {
+            return self.go_earlier();
+        }
         let target = match action {
             Action::ToggleFollow => {
                 self.follow = !self.follow;
@@ -480,6 +555,7 @@ impl Pane for LogsPane {
                 self.view.set(None, None, &self.buffer);
                 let search = self.view.search().cloned();
                 self.view.set_search(search, &self.buffer);
+                self.refilter_earlier();
                 return Handled::done();
             }
             Action::NextMatch | Action::PrevMatch => {
@@ -549,6 +625,8 @@ impl Pane for LogsPane {
                         .cloned(),
                 };
                 self.view.set_only(next, &self.buffer);
+                // What was read back was for the sources shown before.
+                self.earlier = None;
                 self.follow = true;
                 self.unseen = 0;
                 return Handled::done();
@@ -590,7 +668,7 @@ impl Pane for LogsPane {
     }
 
     fn detail(&self, theme: &Theme) -> Option<Detail> {
-        let line = self.line_at(self.selected_index())?;
+        let line = self.current_line()?;
         let mut lines = vec![
             Line::styled(
                 format!("source: {}", line.source),
@@ -619,6 +697,13 @@ impl Pane for LogsPane {
     }
 
     fn bug_subject(&self) -> Option<crate::tracker::draft::Subject> {
+        if self.in_earlier {
+            // Among the earlier lines: the selected one and its source's lines above it.
+            let earlier = self.earlier.as_ref()?;
+            let line = earlier.get(earlier.selected)?;
+            let lines = source_lines_up_to(line, earlier.selected, |i| earlier.get(i));
+            return Some(log_subject(line, lines));
+        }
         let at = self.selected_index();
         // With lines marked, the bug is about them: its title is the worst of them.
         let marked = self.marked_or_selected();
@@ -630,51 +715,24 @@ impl Pane for LogsPane {
             true => self.line_at(at)?,
             false => worst?,
         };
-        let (log, target) = line.source.split_once('@').unwrap_or((line.source, ""));
-        // A line with its own time needs no second one.
-        let stamp = |l: Kept<'_>| match starts_with_timestamp(l.text) {
-            true => l.text.to_string(),
-            false => format!("{} {}", line_time(l).format("%H:%M:%S"), l.text),
-        };
         let lines: Vec<String> = if self.marks.is_empty() {
-            // The selected line and the lines of its source before it, oldest first.
-            let mut lines: Vec<String> = (0..=at)
-                .rev()
-                .filter_map(|i| self.line_at(i))
-                .filter(|l| l.source == line.source)
-                .take(crate::tracker::draft::LOG_LINES)
-                .map(stamp)
-                .collect();
-            lines.reverse();
-            lines
+            source_lines_up_to(line, at, |i| self.line_at(i))
         } else {
             // Exactly the lines the sheriff marked, with their sources when they differ.
             let mixed = marked.iter().any(|l| l.source != line.source);
             marked
                 .into_iter()
                 .map(|l| match mixed {
-                    true => format!("{} {}", l.source, stamp(l)),
-                    false => stamp(l),
+                    true => format!("{} {}", l.source, stamped(l)),
+                    false => stamped(l),
                 })
                 .collect()
         };
-        Some(crate::tracker::draft::Subject {
-            kind: "log",
-            name: log.to_string(),
-            env: (!target.is_empty()).then(|| target.to_string()),
-            target: (!target.is_empty()).then(|| target.to_string()),
-            state: line
-                .level
-                .map_or("LOG".to_string(), |l| l.label().to_string()),
-            summary: line.text.chars().take(120).collect(),
-            since: Some(line_time(line)),
-            log_lines: lines,
-            ..Default::default()
-        })
+        Some(log_subject(line, lines))
     }
 
     fn selection_refs(&self) -> Refs {
-        let Some(line) = self.line_at(self.selected_index()) else {
+        let Some(line) = self.current_line() else {
             return Refs::default();
         };
         // Sources are named "log@target"; the target is an env or a host.
@@ -695,6 +753,13 @@ impl Pane for LogsPane {
             false => (row, page),
         };
         // Rows are laid out bottom-aligned on the selected line.
+        if let (true, Some(earlier)) = (self.in_earlier, self.earlier.as_mut()) {
+            let first = (earlier.selected + 1).saturating_sub(page);
+            if first + row < earlier.len() {
+                earlier.selected = first + row;
+            }
+            return;
+        }
         let first = (self.selected_index() + 1).saturating_sub(page);
         if first + row < self.visible_len() {
             self.follow = false;
@@ -730,8 +795,11 @@ impl Pane for LogsPane {
         }
         let search = self.view.search().cloned();
         self.view.set_search(search, &self.buffer);
-        self.follow = true;
-        self.unseen = 0;
+        self.refilter_earlier();
+        if !self.in_earlier {
+            self.follow = true;
+            self.unseen = 0;
+        }
         Ok(())
     }
 
@@ -742,6 +810,50 @@ impl Pane for LogsPane {
             Ask::Search => self.view.search().map(|r| r.as_str().to_string()),
             Ask::Jump => None,
         }
+    }
+}
+
+/// The selected line (at visible index `at`) and the lines of its source before it, oldest
+/// first, as a bug about it carries them.
+fn source_lines_up_to<'a>(
+    line: Kept<'a>,
+    at: usize,
+    line_at: impl Fn(usize) -> Option<Kept<'a>>,
+) -> Vec<String> {
+    let mut lines: Vec<String> = (0..=at)
+        .rev()
+        .filter_map(line_at)
+        .filter(|l| l.source == line.source)
+        .take(crate::tracker::draft::LOG_LINES)
+        .map(stamped)
+        .collect();
+    lines.reverse();
+    lines
+}
+
+/// A line as a bug body quotes it: with its time, unless it starts with its own.
+fn stamped(line: Kept<'_>) -> String {
+    match starts_with_timestamp(line.text) {
+        true => line.text.to_string(),
+        false => format!("{} {}", line_time(line).format("%H:%M:%S"), line.text),
+    }
+}
+
+/// What a bug about `line` (and `lines`, the log lines it carries) is pre-filled with.
+fn log_subject(line: Kept<'_>, lines: Vec<String>) -> crate::tracker::draft::Subject {
+    let (log, target) = line.source.split_once('@').unwrap_or((line.source, ""));
+    crate::tracker::draft::Subject {
+        kind: "log",
+        name: log.to_string(),
+        env: (!target.is_empty()).then(|| target.to_string()),
+        target: (!target.is_empty()).then(|| target.to_string()),
+        state: line
+            .level
+            .map_or("LOG".to_string(), |l| l.label().to_string()),
+        summary: line.text.chars().take(120).collect(),
+        since: Some(line_time(line)),
+        log_lines: lines,
+        ..Default::default()
     }
 }
 
