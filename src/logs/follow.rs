@@ -20,6 +20,10 @@ use super::LogLine;
 /// The most read in one go; a file that grew by more is sent in several batches.
 pub(super) const MAX_READ: usize = 256 * 1024;
 
+/// How far back the first screen looks for the start of a line when the file ends in a
+/// line longer than [`MAX_READ`].
+const LONG_LINE_SCAN: u64 = 16 * 1024 * 1024;
+
 /// (device, inode): what tells a rotated-in file from the one we have open.
 pub(super) type FileId = (u64, u64);
 
@@ -147,7 +151,9 @@ impl Follower {
     }
 
     /// Where to start so that about `backlog` existing lines are shown: scan back from the
-    /// end in blocks, counting newlines.
+    /// end in blocks, counting newlines, over at most `MAX_READ` bytes; always at the start
+    /// of a line, so a long last line is shown from its head (its level and time), looking
+    /// back up to `LONG_LINE_SCAN` for it.
     async fn backlog_start(&self, file: &mut File, len: u64) -> std::io::Result<u64> {
         if self.backlog == 0 {
             return Ok(len);
@@ -155,7 +161,12 @@ impl Follower {
         let mut newlines = 0;
         let mut end = len;
         let mut block = vec![0u8; 16 * 1024];
-        while end > 0 && len - end < MAX_READ as u64 {
+        let mut line_start = None;
+        while end > 0 {
+            let scanned = len - end;
+            if scanned >= LONG_LINE_SCAN || (scanned >= MAX_READ as u64 && line_start.is_some()) {
+                break;
+            }
             let start = end.saturating_sub(block.len() as u64);
             let n = (end - start) as usize;
             file.seek(SeekFrom::Start(start)).await?;
@@ -164,14 +175,16 @@ impl Follower {
                 // The newline ending the last line does not start a new one.
                 if block[i] == b'\n' && start + i as u64 + 1 != len {
                     newlines += 1;
-                    if newlines == self.backlog {
+                    line_start = Some(start + i as u64 + 1);
+                    if newlines == self.backlog || len - start >= MAX_READ as u64 {
                         return Ok(start + i as u64 + 1);
                     }
                 }
             }
             end = start;
         }
-        Ok(end)
+        // The top of the file, or (a line longer than `LONG_LINE_SCAN`) inside that line.
+        Ok(line_start.filter(|_| end > 0).unwrap_or(end))
     }
 
     async fn read_available(&mut self, lines: &mut Vec<LogLine>) -> std::io::Result<()> {
@@ -308,6 +321,29 @@ mod tests {
         assert_eq!(got.len(), 40_001);
         assert_eq!(got[39_999].text, "old line 039999");
         assert_eq!(got[40_000].text, "new");
+    }
+
+    #[tokio::test]
+    async fn a_file_ending_in_a_line_longer_than_a_read_shows_it_from_its_head() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.log");
+        let long = format!("ERROR dump {}\n", "x".repeat(3 * MAX_READ));
+        std::fs::write(&path, format!("{}{long}", "short\n".repeat(1000))).unwrap();
+        let mut f = Follower::new("app".into(), 200, Format::Auto);
+        let lines = f.poll(&path).await.unwrap();
+        assert!(
+            lines[0].text.starts_with("ERROR dump"),
+            "{:?}",
+            &lines[0].text[..20]
+        );
+        assert_eq!(lines[0].level, Some(crate::logs::Level::Error));
+        assert_eq!(lines[0].origin.map(|o| o.offset), Some(6000));
+        // A long line before the last lines: the first screen keeps within one read, from a
+        // line's start (the long line is read back when scrolling up).
+        let tail = "end\n".repeat(10);
+        std::fs::write(&path, format!("{}{long}{tail}", "short\n".repeat(1000))).unwrap();
+        let mut f = Follower::new("app".into(), 200, Format::Auto);
+        assert_eq!(texts(&f.poll(&path).await.unwrap()), ["end"; 10]);
     }
 
     #[tokio::test]
