@@ -141,6 +141,14 @@ async fn sshd_killed_mid_stream_resumes_at_the_byte_it_stopped() {
     task.abort();
     assert_reconnected_once(&seen);
     assert_eq!(seen.file_lines(), lines(n));
+    // Each line knows where it starts in the file, across the reconnect: what reading
+    // back past the buffer starts from.
+    let mut offset = 0;
+    for line in seen.lines.iter().filter(|l| !l.is_mark()) {
+        let origin = line.origin.expect("a file's line has an origin");
+        assert_eq!((origin.file, origin.offset), (0, offset), "{}", line.text);
+        offset += line.text.len() as u64 + 1;
+    }
 }
 
 #[tokio::test]
@@ -390,4 +398,64 @@ async fn a_raw_stream_gives_bytes_as_sent_and_never_runs_twice() {
     // The cut one stays ended: it never starts again.
     let again = tokio::time::timeout(Duration::from_secs(2), rx.recv()).await;
     assert!(matches!(again, Ok(None) | Err(_)), "{again:?}");
+}
+
+#[tokio::test]
+async fn lines_before_the_first_screen_are_read_back_over_ssh_through_the_rotated_copies() {
+    use sheriff::logs::earlier::{remote::HostFile, Before};
+    let sshd = sshd().await;
+    let dir = log_dir("read-back");
+    let path = dir.join("app.log");
+    let numbered = |range: std::ops::Range<usize>| -> String {
+        range.map(|i| format!("line {i}\n")).collect()
+    };
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(numbered(0..3000).as_bytes()).unwrap();
+    fs::write(dir.join("app.log.2.gz"), gz.finish().unwrap()).unwrap();
+    fs::write(dir.join("app.log.1"), numbered(3000..6000)).unwrap();
+    fs::write(&path, numbered(6000..7000)).unwrap();
+    let home = &bed().home;
+    let pool = SshPool::new(&[home.host("web", &sshd)], home.options(), None);
+    let (tx, rx) = sheriff::event::channel();
+    let tail = RemoteTail::new("app@web", "web", path.display().to_string());
+    let task = tokio::spawn(remote::run(tail, pool.clone(), tx));
+    let mut seen = Seen::new(rx);
+    seen.until_line("line 6999").await;
+    // Rotated while followed: the first screen's lines are in app.log.1 now.
+    fs::rename(dir.join("app.log.2.gz"), dir.join("app.log.3.gz")).unwrap();
+    fs::rename(dir.join("app.log.1"), dir.join("app.log.2")).unwrap();
+    fs::rename(&path, dir.join("app.log.1")).unwrap();
+    fs::write(&path, numbered(7000..7010)).unwrap();
+    seen.until_line("line 7009").await;
+    task.abort();
+    let first = seen.lines.iter().find(|l| !l.is_mark()).unwrap().clone();
+    assert_eq!(
+        first.text, "line 6800",
+        "the first screen is the last 200 lines"
+    );
+    let latest = seen.lines.last().and_then(|l| l.origin).unwrap().file;
+    assert_eq!(latest, first.origin.unwrap().file + 1, "one rotation seen");
+    let mut at = Before::origin(first.origin.unwrap(), latest);
+    let mut pages: Vec<Vec<String>> = Vec::new();
+    loop {
+        let file = HostFile {
+            pool: &pool,
+            host: "web",
+            path: &path.display().to_string(),
+        };
+        let format = sheriff::logs::parse::Format::Auto;
+        let page = sheriff::logs::earlier::remote::read_page(file, "app@web", format, at, 1000)
+            .await
+            .expect("a page");
+        pages.push(page.lines.iter().map(|l| l.text.clone()).collect());
+        match page.next {
+            Some(next) => at = next,
+            None => break,
+        }
+        assert!(pages.len() < 20, "pages never end");
+    }
+    assert_eq!(pages[0].first().map(String::as_str), Some("line 6000"));
+    let read: Vec<String> = pages.into_iter().rev().flatten().collect();
+    let want: Vec<String> = (0..6800).map(|i| format!("line {i}")).collect();
+    assert_eq!(read, want, "every earlier line once, in order");
 }

@@ -36,12 +36,18 @@ fn lines(range: std::ops::Range<usize>) -> String {
 /// Runs what the pane asks for as the runner does (the pages read here, the answers fed
 /// back), until it asks for nothing more.
 fn run(app: &mut App, effects: Vec<Effect>) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let config = std::sync::Arc::new(app.config.clone());
     let mut effects = effects;
     while let Some(effect) = effects.pop() {
         if let Effect::ReadEarlier(requests) = effect {
             for request in requests {
-                let page = sheriff::logs::earlier::read_request(&app.config, &request);
                 let source = request.source.clone();
+                let read = sheriff::logs::earlier::read_request(config.clone(), None, request);
+                let page = runtime.block_on(read);
                 effects.extend(app.update(Msg::Earlier { source, page }));
             }
         }

@@ -19,11 +19,13 @@ use super::lines::LineCutter;
 use super::parse::Format;
 use super::{LogLine, Origin};
 
+pub mod remote;
+
 /// The lines a page holds, at most.
 pub const PAGE_LINES: usize = 2000;
 /// The bytes a page holds, at most: a page of lines longer than this starts inside its
 /// first line.
-const PAGE_BYTES: u64 = 4 * 1024 * 1024;
+pub(crate) const PAGE_BYTES: u64 = 4 * 1024 * 1024;
 /// The most inflated from one gzip'd copy, as [`super::rotated`] reads them.
 const MAX_INFLATED: u64 = 256 * 1024 * 1024;
 /// What a backwards scan reads at once.
@@ -55,13 +57,46 @@ pub struct Request {
     pub before: Before,
 }
 
-/// Reads the page `request` asks for: finds its source's file in `config`, then reads.
-pub fn read_request(config: &crate::config::Config, request: &Request) -> Result<Page, String> {
-    let Some((path, format)) = locate(config, &request.source) else {
+/// Reads the page `request` asks for: finds its source's file in `config`, then reads it
+/// here on a blocking thread, or on its host over `pool`.
+pub async fn read_request(
+    config: std::sync::Arc<crate::config::Config>,
+    pool: Option<crate::transport::ssh::SshPool>,
+    request: Request,
+) -> Result<Page, String> {
+    let Some((place, format)) = locate(&config, &request.source) else {
         return Err("its file is no longer in the config".into());
     };
-    read_page(&request.source, &path, format, request.before, PAGE_LINES)
-        .map_err(|err| format!("{}: {err}", path.display()))
+    match place {
+        Located::Here(path) => {
+            let read = tokio::task::spawn_blocking(move || {
+                read_page(&request.source, &path, format, request.before, PAGE_LINES)
+                    .map_err(|err| format!("{}: {err}", path.display()))
+            });
+            read.await
+                .unwrap_or_else(|err| Err(format!("reading stopped: {err}")))
+        }
+        Located::Host { host, path } => {
+            let Some(pool) = pool else {
+                return Err("the SSH pool is restarting; try again in a moment".into());
+            };
+            let file = remote::HostFile {
+                pool: &pool,
+                host: &host,
+                path: &path,
+            };
+            remote::read_page(file, &request.source, format, request.before, PAGE_LINES).await
+        }
+    }
+}
+
+/// Where a source's file is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Located {
+    /// On this machine (a file, or one under an environment's root).
+    Here(PathBuf),
+    /// On a host, read over the SSH pool.
+    Host { host: String, path: String },
 }
 
 /// One page of earlier lines.
@@ -83,10 +118,12 @@ pub struct Page {
 ///
 /// ```no_run
 /// use sheriff::logs::earlier::{read_page, Before};
+/// use sheriff::logs::parse::Format;
 /// let path = std::path::Path::new("/var/log/syslog");
-/// let last = read_page("syslog", path, Default::default(), Before { copy: 0, offset: None }, 100)?;
+/// let end = Before { copy: 0, offset: None };
+/// let last = read_page("syslog", path, Format::Auto, end, 100)?;
 /// // The 100 lines before those, from syslog.1 when the file has no more.
-/// let before = read_page("syslog", path, Default::default(), last.next.unwrap(), 100)?;
+/// let before = read_page("syslog", path, Format::Auto, last.next.unwrap(), 100)?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn read_page(
@@ -108,17 +145,7 @@ pub fn read_page(
             });
         };
         let (start, bytes, modified) = read_tail(copy, at.offset, max_lines.max(1))?;
-        let next = if start > 0 {
-            Some(Before {
-                copy: at.copy,
-                offset: Some(start),
-            })
-        } else {
-            (at.copy + 1 < copies.len()).then_some(Before {
-                copy: at.copy + 1,
-                offset: None,
-            })
-        };
+        let next = next_after(at, start, copies.len());
         let lines = cut(source, format.clone(), modified, start, &bytes);
         match next {
             Some(next) if lines.is_empty() => at = next,
@@ -131,6 +158,22 @@ pub fn read_page(
             }
         }
     }
+}
+
+/// Where the page before one read at `at`, starting at byte `start`, ends: earlier in the
+/// same copy, else at the end of the next older one of `copies`; `None` at the top of the
+/// oldest.
+fn next_after(at: Before, start: u64, copies: usize) -> Option<Before> {
+    if start > 0 {
+        return Some(Before {
+            copy: at.copy,
+            offset: Some(start),
+        });
+    }
+    (at.copy + 1 < copies).then_some(Before {
+        copy: at.copy + 1,
+        offset: None,
+    })
 }
 
 /// The bytes of the last `max_lines` lines of `path` that start before `end`, where they
@@ -257,16 +300,26 @@ fn cut(
     lines
 }
 
-/// The file and format of the local log lines of `source` come from, when they come from
-/// one: a `[[log]]`'s file here or under an env's root, or a file its glob matches.
-pub fn locate(config: &crate::config::Config, source: &str) -> Option<(PathBuf, Format)> {
+/// Where the file of `source`'s lines is, and their format: a `[[log]]`'s file here, under
+/// an environment's root or on a host, or a file its glob matches.
+pub fn locate(config: &crate::config::Config, source: &str) -> Option<(Located, Format)> {
     use super::tail::LogPlan;
     for spec in &config.logs {
         for plan in super::tail::plan(spec, config) {
-            let LogPlan::File(tail) = plan else { continue };
+            let tail = match plan {
+                LogPlan::File(tail) => tail,
+                LogPlan::Remote(tail) if tail.source == source => {
+                    let place = Located::Host {
+                        host: tail.host,
+                        path: tail.path,
+                    };
+                    return Some((place, tail.format));
+                }
+                _ => continue,
+            };
             if !super::glob::is_glob(&tail.path) {
                 if tail.source == source {
-                    return Some((tail.path, tail.format));
+                    return Some((Located::Here(tail.path), tail.format));
                 }
                 continue;
             }
@@ -276,7 +329,7 @@ pub fn locate(config: &crate::config::Config, source: &str) -> Option<(PathBuf, 
                 .into_iter()
                 .find(|p| super::glob::file_source(&tail.source, p) == source)
             {
-                return Some((path, tail.format));
+                return Some((Located::Here(path), tail.format));
             }
         }
     }

@@ -154,6 +154,11 @@ struct Reader {
     cut_at: Option<Instant>,
     /// The last notice sent, not repeated while nothing changes.
     said: Option<String>,
+    /// The number the next file read gets in its lines' [`super::Origin`].
+    next_file: u32,
+    /// The run that ended read its file to the end (rotated) or saw it truncated: the
+    /// next bytes are another file's, even at the offset the last run left.
+    new_file: bool,
 }
 
 impl Reader {
@@ -169,6 +174,8 @@ impl Reader {
             stderr: Vec::new(),
             cut_at: None,
             said: None,
+            next_file: 0,
+            new_file: false,
         }
     }
 
@@ -252,6 +259,7 @@ impl Reader {
         match status {
             Some(script::FILE_DONE) => {
                 self.lines.flush(lines);
+                self.new_file = true;
                 self.start = match script::next_file(&self.stderr) {
                     Some(id) => Start::Resume {
                         id,
@@ -264,6 +272,7 @@ impl Reader {
             }
             Some(script::TRUNCATED) => {
                 self.lines.flush(lines);
+                self.new_file = true;
                 let what = format!("gap: {} was truncated; lines may be missing", self.path);
                 lines.push(LogLine::mark(&self.source, &what));
                 if let Start::Resume { offset, recent, .. } = &mut self.start {
@@ -344,6 +353,11 @@ impl Reader {
                 if !resumed {
                     // Not where the last line was left: it ends here.
                     self.lines.flush(lines);
+                }
+                if !resumed || std::mem::take(&mut self.new_file) {
+                    // Lines from here on say where they are in this file.
+                    self.lines.at_file(self.next_file, offset);
+                    self.next_file = self.next_file.wrapping_add(1);
                 }
                 let how = match changed {
                     Some(Change::Truncated) => Some("truncated"),

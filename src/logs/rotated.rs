@@ -34,12 +34,27 @@ pub fn list(log: &Path) -> std::io::Result<Vec<PathBuf>> {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let mut numbered: Vec<(u64, PathBuf)> = Vec::new();
-    let mut dated: Vec<(String, PathBuf)> = Vec::new();
+    let mut names = Vec::new();
     for entry in std::fs::read_dir(dir)? {
         let Ok(entry) = entry else { continue };
-        let file = entry.file_name();
-        let Some(rest) = file.to_str().and_then(|f| f.strip_prefix(name)) else {
+        if let Some(file) = entry.file_name().to_str() {
+            names.push(file.to_string());
+        }
+    }
+    Ok(copies_among(name, names)
+        .into_iter()
+        .map(|copy| dir.join(copy))
+        .collect())
+}
+
+/// The names among `names` (a directory's entries) that are rotated copies of the log
+/// named `name`, newest first, as [`list`] orders them: also for a directory listed on a
+/// host.
+pub fn copies_among(name: &str, names: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut numbered: Vec<(u64, String)> = Vec::new();
+    let mut dated: Vec<(String, String)> = Vec::new();
+    for file in names {
+        let Some(rest) = file.strip_prefix(name) else {
             continue;
         };
         let Some(stamp) = rest.strip_prefix(['.', '-']) else {
@@ -49,19 +64,18 @@ pub fn list(log: &Path) -> std::io::Result<Vec<PathBuf>> {
         if stamp.is_empty() || !stamp.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
             continue;
         }
-        let path = entry.path();
         // logrotate numbers from 1; 8 or more digits are a date (`dateext`).
         match stamp.parse::<u64>() {
-            Ok(n) if stamp.len() < 8 => numbered.push((n, path)),
-            _ => dated.push((stamp.to_string(), path)),
+            Ok(n) if stamp.len() < 8 => numbered.push((n, file)),
+            _ => dated.push((stamp.to_string(), file)),
         }
     }
     numbered.sort();
     dated.sort_by(|a, b| b.cmp(a));
-    let newest_first = numbered.into_iter().map(|(_, p)| p);
-    Ok(newest_first
-        .chain(dated.into_iter().map(|(_, p)| p))
-        .collect())
+    let newest_first = numbered.into_iter().map(|(_, f)| f);
+    newest_first
+        .chain(dated.into_iter().map(|(_, f)| f))
+        .collect()
 }
 
 /// Every line of the rotated copy at `path` (gzip'd when its name ends in `.gz`), oldest

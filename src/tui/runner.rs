@@ -409,11 +409,13 @@ impl Runner {
             }
             Effect::ReadEarlier(requests) => {
                 let config = std::sync::Arc::new(self.app.config.clone());
+                let pool = self.services.as_ref().and_then(Services::pool);
                 for request in requests {
                     let (config, msg_tx) = (config.clone(), self.msg_tx.clone());
+                    let pool = pool.clone();
                     tokio::spawn(async move {
                         let source = request.source.clone();
-                        let page = read_earlier(config, request).await;
+                        let page = read_earlier(config, pool, request).await;
                         let _ = msg_tx.send(Msg::Earlier { source, page });
                     });
                 }
@@ -673,16 +675,15 @@ fn save(log: Log, entry: handoff::Entry, retry: bool, events: Events) {
 /// start; a file on a hung NFS mount never answers).
 const EARLIER_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// One page of a log's earlier lines, read on a blocking thread within [`EARLIER_TIMEOUT`].
+/// One page of a log's earlier lines, read within [`EARLIER_TIMEOUT`].
 async fn read_earlier(
     config: std::sync::Arc<Config>,
+    pool: Option<crate::transport::ssh::SshPool>,
     request: crate::logs::earlier::Request,
 ) -> Result<crate::logs::earlier::Page, String> {
-    let read =
-        tokio::task::spawn_blocking(move || crate::logs::earlier::read_request(&config, &request));
+    let read = crate::logs::earlier::read_request(config, pool, request);
     match tokio::time::timeout(EARLIER_TIMEOUT, read).await {
-        Ok(Ok(page)) => page,
-        Ok(Err(err)) => Err(format!("reading stopped: {err}")),
+        Ok(page) => page,
         Err(_) => Err(format!(
             "no answer from the file in {}s",
             EARLIER_TIMEOUT.as_secs()

@@ -29,7 +29,7 @@ impl LogsPane {
         let starts = self.earlier_starts();
         if starts.is_empty() {
             return Handled::effect(Effect::Say(
-                "no earlier lines to read back: lines are read again only from local files".into(),
+                "no earlier lines to read back: lines are read again only from files (not from journals or commands)".into(),
             ));
         }
         let mut earlier = Earlier::start(starts, self.buffer.dropped());
