@@ -468,3 +468,37 @@ async fn few_bytes_travel_when_few_files_of_a_large_tree_are_read() {
         place.bytes_transferred()
     );
 }
+
+#[tokio::test]
+async fn a_closed_directory_is_one_unreadable_entry_inside_a_tree_and_an_error_as_the_target() {
+    let _turn = bed().turns.read().await;
+    let dir = tree_dir("closed");
+    write(&dir, "open.conf", b"open\n");
+    write(&dir, "private/inner.key", b"hidden\n");
+    chown_to_test_user(&dir);
+    let private = dir.join("private");
+    let status = Command::new("chown")
+        .arg("root:root")
+        .arg(&private)
+        .status();
+    assert!(status.expect("chown").success());
+    chmod(&private, 0o700);
+
+    let tree = fetch::list(&tree_target(&dir), &web())
+        .await
+        .expect("over ssh");
+    let keys: Vec<&String> = tree.entries.keys().collect();
+    assert_eq!(keys, ["open.conf", "private"]);
+    assert_eq!(
+        tree.entries["private"].kind,
+        EntryKind::Unreadable {
+            reason: "permission denied: the directory's files are not listed".into()
+        }
+    );
+
+    let err = fetch::list(&tree_target(&private), &web())
+        .await
+        .expect_err("nothing of the target can be read");
+    assert!(matches!(err, FetchError::Closed { .. }), "{err:?}");
+    assert!(err.to_string().starts_with("web: cannot read "), "{err}");
+}

@@ -31,13 +31,13 @@ pub async fn list(target: &DriftTarget, root: &Path) -> Result<Tree, FetchError>
             return Ok(tree);
         };
         let name = record::base_name(&path);
-        Ok(record::into_tree(
-            listed,
-            &name,
-            &globs,
-            file_target,
-            max_entries,
-        ))
+        record::into_tree(listed, &name, &globs, file_target, max_entries).map_err(|why| {
+            FetchError::Closed {
+                place: "this machine".into(),
+                path: base.display().to_string(),
+                why,
+            }
+        })
     })
     .await
 }

@@ -113,6 +113,14 @@ pub enum FetchError {
         why: String,
     },
 
+    /// The target's directory is there but cannot be read: the whole side is unknown.
+    #[error("{place}: cannot read {path}: {why}")]
+    Closed {
+        place: String,
+        path: String,
+        why: String,
+    },
+
     #[error("{path}: {source}")]
     Local {
         path: PathBuf,
@@ -263,5 +271,37 @@ impl HostPlace {
         let bytes = command.len() + out.stdout.len() + out.stderr.len();
         self.transferred.fetch_add(bytes as u64, Ordering::Relaxed);
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(hosts: &[&str]) -> Environment {
+        Environment {
+            name: "prod".into(),
+            hosts: hosts.iter().map(|h| h.to_string()).collect(),
+            ..Environment::default()
+        }
+    }
+
+    #[test]
+    fn the_reference_host_comes_first_then_its_peers() {
+        let prod = env(&["web1", "web2", "web3"]);
+        assert_eq!(
+            hosts_by_reference(&prod, None).unwrap(),
+            ["web1", "web2", "web3"]
+        );
+        assert_eq!(
+            hosts_by_reference(&prod, Some("web2")).unwrap(),
+            ["web2", "web1", "web3"]
+        );
+        let err = hosts_by_reference(&prod, Some("db1")).unwrap_err();
+        assert!(
+            err.to_string().contains("db1 is not one of its hosts"),
+            "{err}"
+        );
+        assert!(hosts_by_reference(&env(&[]), None).is_err());
     }
 }

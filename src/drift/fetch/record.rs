@@ -38,20 +38,21 @@ pub enum ListedKind {
 
 /// The Tree of a listing of `base` (`base_name` is the key of a target that is one file).
 /// `file_target`: the target names one file, so a directory there is not descended.
+/// A directory target the listing user cannot enter is an error: nothing of it is known.
 pub fn into_tree(
     listed: Vec<Listed>,
     base_name: &str,
     globs: &Globs,
     file_target: bool,
     max_entries: usize,
-) -> Tree {
+) -> Result<Tree, String> {
     let mut tree = Tree::default();
     let mut specials = 0usize;
     for item in listed {
         let is_base = item.rel.is_empty();
         if is_base && item.kind == ListedKind::Dir && !file_target {
             if !item.readable {
-                tree.notes.push(format!(
+                return Err(format!(
                     "{PERMISSION_DENIED}: the directory cannot be listed"
                 ));
             }
@@ -107,15 +108,17 @@ pub fn into_tree(
             "{specials} fifo, socket or device file(s) not compared"
         ));
     }
-    if tree.entries.len() > max_entries {
-        let total = tree.entries.len();
-        let keep: Vec<String> = tree.entries.keys().take(max_entries).cloned().collect();
-        tree.entries.retain(|k, _| keep.binary_search(k).is_ok());
+    let total = tree.entries.len();
+    if total > max_entries {
+        tree.entries = std::mem::take(&mut tree.entries)
+            .into_iter()
+            .take(max_entries)
+            .collect();
         tree.notes.push(format!(
             "{total} entries: comparing the first {max_entries} by name"
         ));
     }
-    tree
+    Ok(tree)
 }
 
 /// The key of a target that is one file: its path's last component.

@@ -29,14 +29,16 @@ fi
 exit 0
 "#;
 
-/// `$1` the target's path, then relative paths, all as `printf` formats. For each path:
-/// `E` when it cannot be read, else `F<size>`, exactly that many bytes (zero-padded if the
-/// file shrank meanwhile), and its size once more, so a file that changed shows.
+/// `$1` the target's path as a `printf` format, `$2` the per-file cap, then relative paths
+/// as formats. For each path: `E` when it cannot be read, `C` when it grew past the cap
+/// since the listing, else `F<size>`, exactly that many bytes (zero-padded if the file
+/// shrank meanwhile), and its size once more, so a file that changed shows.
 const READ_SCRIPT: &str = r#"LC_ALL=C; export LC_ALL
-b=$(printf "$1"; printf x); b=${b%x}; shift
+b=$(printf "$1"; printf x); b=${b%x}; c=$2; shift 2
 for e in "$@"; do
   if [ -d "$b" ]; then p=$(printf "$e"; printf x); p=$b/${p%x}; else p=$b; fi
   if [ -f "$p" ] && [ -r "$p" ] && n=$(wc -c < "$p"); then
+    if [ "$n" -gt "$c" ]; then printf 'C\n'; continue; fi
     printf 'F%s\n' "$n"
     { head -c "$n" < "$p"; head -c "$n" /dev/zero; } | head -c "$n"
     m=$(wc -c < "$p") || m=gone
@@ -77,13 +79,20 @@ pub async fn list(target: &DriftTarget, on: &HostPlace) -> Result<Tree, FetchErr
             .push(format!("{path} does not exist on {}", on.host));
         return Ok(tree);
     };
-    Ok(record::into_tree(
+    let name = record::base_name(&path);
+    let globs = target.globs();
+    record::into_tree(
         listed,
-        &record::base_name(&path),
-        &target.globs(),
+        &name,
+        &globs,
         file_target,
         target.limits.max_entries,
-    ))
+    )
+    .map_err(|why| FetchError::Closed {
+        place: on.host.clone(),
+        path: path.clone(),
+        why,
+    })
 }
 
 /// Reads `wanted` under `base`, in as few calls as the command length allows.
@@ -95,9 +104,10 @@ pub async fn read(
 ) -> Result<Vec<(String, Read)>, FetchError> {
     let base = safe_start(base);
     let head = format!(
-        "sh -c {} sh {}",
+        "sh -c {} sh {} {}",
         shell_quote(READ_SCRIPT),
-        shell_quote(&key::printf_format(base.as_bytes()))
+        shell_quote(&key::printf_format(base.as_bytes())),
+        target.limits.file_cap
     );
     let mut results = Vec::with_capacity(wanted.len());
     let mut rest = wanted;
@@ -296,12 +306,16 @@ fn parse_reads(stdout: &[u8], count: usize) -> Result<Vec<Read>, String> {
             ));
             continue;
         }
+        if head == "C" {
+            reads.push(Read::Changed);
+            continue;
+        }
         let size: usize = head
             .strip_prefix('F')
             .and_then(|n| n.trim().parse().ok())
             .ok_or_else(|| format!("bad file header {head:?}"))?;
         let bytes = stdout
-            .get(at..at + size)
+            .get(at..at.saturating_add(size))
             .ok_or("a file was cut short")?
             .to_vec();
         at += size;
@@ -345,11 +359,12 @@ mod tests {
 
     #[test]
     fn framed_files_and_changed_ones() {
-        let out = b"F3\nabc\n3\nE\nF2\nxy\n5\n";
-        let reads = parse_reads(out, 3).unwrap();
+        let out = b"F3\nabc\n3\nE\nF2\nxy\n5\nC\n";
+        let reads = parse_reads(out, 4).unwrap();
         assert!(matches!(&reads[0], Read::Bytes(b) if b == b"abc"));
         assert!(matches!(reads[1], Read::Gone(_)));
         assert!(matches!(reads[2], Read::Changed));
+        assert!(matches!(reads[3], Read::Changed));
         assert!(parse_reads(b"F9\nabc", 1).is_err());
     }
 }
