@@ -4,8 +4,11 @@
 //! file is reported on its own, commands and HTTP bodies are one entry, a hung host is an
 //! error in bounded time, and few bytes travel when few files are read.
 //!
-//! One sshd serves the whole binary; the test that freezes it takes it alone (a lock).
+//! One sshd serves the whole binary (`support/log_bed.rs`); tests take turns on it, as the
+//! one that freezes it must have it alone.
 
+#[path = "support/log_bed.rs"]
+mod log_bed;
 #[path = "support/sshd.rs"]
 mod sshd;
 
@@ -16,59 +19,20 @@ use std::io::{Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command};
-use std::sync::OnceLock;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use log_bed::{bed, log_dir, sshd};
 use sheriff::drift::fetch::{self, DriftTarget, FetchError, Globs, Place, TargetKind};
 use sheriff::drift::side::{EntryKind, Tree};
 use sheriff::transport::ssh::SshPool;
-use sshd::{Sshd, TestHome, TEST_USER};
+use sshd::{Sshd, TEST_USER};
 
-struct Bed {
-    home: TestHome,
-    sshd: Sshd,
-    /// Readers share it; the test that freezes sshd takes it alone.
-    turns: tokio::sync::RwLock<()>,
-    /// World-readable, so the test user can reach the trees built in it.
-    scratch: tempfile::TempDir,
-    _watchdog: (Child, ChildStdin),
-}
-
-fn bed() -> &'static Bed {
-    static BED: OnceLock<Bed> = OnceLock::new();
-    BED.get_or_init(|| {
-        let home = TestHome::new();
-        let sshd = Sshd::start("127.0.0.1", &[&home.key]);
-        home.trust(&sshd);
-        let scratch = tempfile::Builder::new()
-            .prefix("sheriff-drift-fetch-")
-            .tempdir()
-            .expect("tempdir");
-        fs::set_permissions(scratch.path(), fs::Permissions::from_mode(0o755)).expect("chmod");
-        let watchdog = sshd.clean_up_at_exit(&[home.path(), sshd.dir.path(), scratch.path()]);
-        Bed {
-            home,
-            sshd,
-            turns: tokio::sync::RwLock::new(()),
-            scratch,
-            _watchdog: watchdog,
-        }
-    })
-}
-
-fn web() -> Place {
+/// A pool on the shared sshd as host `web`.
+fn web(sshd: &Sshd) -> Place {
     let home = &bed().home;
-    let pool = SshPool::new(&[home.host("web", &bed().sshd)], home.options(), None);
+    let pool = SshPool::new(&[home.host("web", sshd)], home.options(), None);
     Place::host(pool, "web")
-}
-
-/// A fresh directory for one test's tree.
-fn tree_dir(name: &str) -> PathBuf {
-    let dir = bed().scratch.path().join(name);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir(&dir).expect("mkdir");
-    dir
 }
 
 fn write(dir: &Path, rel: impl AsRef<OsStr>, bytes: &[u8]) -> PathBuf {
@@ -100,7 +64,7 @@ const BIG: usize = 3 << 20;
 /// Nested dirs, odd names, a symlink, a 0600 file, an unreadable one, a binary file, a big
 /// one, and files the globs leave out.
 fn odd_tree(name: &str) -> PathBuf {
-    let dir = tree_dir(name);
+    let dir = log_dir(name);
     write(&dir, "etc/nginx/nginx.conf", b"worker_processes 4;\n");
     write(
         &dir,
@@ -163,13 +127,13 @@ fn take_locked(local: &mut Tree, remote: &mut Tree) {
 
 #[tokio::test]
 async fn a_tree_listed_locally_and_over_ssh_is_the_same_tree() {
-    let _turn = bed().turns.read().await;
+    let sshd = sshd().await;
     let dir = odd_tree("same");
     let target = tree_target(&dir);
     let mut local = fetch::list(&target, &Place::local("/"))
         .await
         .expect("local");
-    let mut remote = fetch::list(&target, &web()).await.expect("over ssh");
+    let mut remote = fetch::list(&target, &web(&sshd)).await.expect("over ssh");
     take_locked(&mut local, &mut remote);
     assert_eq!(local, remote);
 
@@ -220,7 +184,7 @@ async fn a_tree_listed_locally_and_over_ssh_is_the_same_tree() {
 
 #[tokio::test]
 async fn fill_reads_exactly_the_asked_files_and_leaves_big_ones_hash_only() {
-    let _turn = bed().turns.read().await;
+    let sshd = sshd().await;
     let dir = odd_tree("fill");
     let target = tree_target(&dir);
     let asked: Vec<String> = [
@@ -238,7 +202,7 @@ async fn fill_reads_exactly_the_asked_files_and_leaves_big_ones_hash_only() {
     fetch::fill(&target, &mut local, &asked, &local_place)
         .await
         .expect("local fill");
-    let place = web();
+    let place = web(&sshd);
     let mut remote = fetch::list(&target, &place).await.expect("over ssh");
     fetch::fill(&target, &mut remote, &asked, &place)
         .await
@@ -281,7 +245,7 @@ async fn fill_reads_exactly_the_asked_files_and_leaves_big_ones_hash_only() {
 
 #[tokio::test]
 async fn a_single_file_and_a_missing_path() {
-    let _turn = bed().turns.read().await;
+    let sshd = sshd().await;
     let dir = odd_tree("single");
     let file = DriftTarget::new(
         "nginx",
@@ -291,7 +255,7 @@ async fn a_single_file_and_a_missing_path() {
     );
     let vars = BTreeMap::from([("root".to_string(), dir.display().to_string())]);
     let file = file.for_vars(&vars);
-    let place = web();
+    let place = web(&sshd);
     let mut tree = fetch::list(&file, &place).await.expect("over ssh");
     let keys: Vec<&String> = tree.entries.keys().collect();
     assert_eq!(keys, ["nginx.conf"]);
@@ -316,7 +280,7 @@ async fn a_single_file_and_a_missing_path() {
 
 #[tokio::test]
 async fn a_command_is_one_entry_named_after_the_target() {
-    let _turn = bed().turns.read().await;
+    let sshd = sshd().await;
     let command = DriftTarget::new(
         "sysctl",
         TargetKind::Command {
@@ -327,7 +291,7 @@ async fn a_command_is_one_entry_named_after_the_target() {
         "swappiness".to_string(),
         "10".to_string(),
     )]));
-    let remote = fetch::list(&command, &web()).await.expect("over ssh");
+    let remote = fetch::list(&command, &web(&sshd)).await.expect("over ssh");
     let local = fetch::list(&command, &Place::local("/"))
         .await
         .expect("local");
@@ -344,7 +308,7 @@ async fn a_command_is_one_entry_named_after_the_target() {
             command: "echo 'nginx: bad config' >&2; exit 1".into(),
         },
     );
-    let tree = fetch::list(&failing, &web()).await.expect("over ssh");
+    let tree = fetch::list(&failing, &web(&sshd)).await.expect("over ssh");
     assert_eq!(
         tree.entries["broken"].kind,
         EntryKind::Unreadable {
@@ -410,18 +374,18 @@ async fn an_http_body_is_one_entry_and_an_error_status_is_unreadable() {
 
 #[tokio::test]
 async fn a_frozen_host_is_hung_within_the_timeout() {
-    let _alone = bed().turns.write().await;
-    let dir = tree_dir("frozen");
+    let sshd = sshd().await;
+    let dir = log_dir("frozen");
     write(&dir, "a.conf", b"a\n");
     let mut target = tree_target(&dir);
     target.timeout = Duration::from_secs(2);
-    let place = web();
+    let place = web(&sshd);
     fetch::list(&target, &place).await.expect("connected first");
-    bed().sshd.freeze();
+    sshd.freeze();
     let started = Instant::now();
     let result = fetch::list(&target, &place).await;
     let took = started.elapsed();
-    bed().sshd.thaw();
+    sshd.thaw();
     let err = result.expect_err("a frozen host cannot answer");
     assert!(matches!(err, FetchError::Hung { .. }), "{err:?}");
     assert!(
@@ -433,8 +397,8 @@ async fn a_frozen_host_is_hung_within_the_timeout() {
 
 #[tokio::test]
 async fn few_bytes_travel_when_few_files_of_a_large_tree_are_read() {
-    let _turn = bed().turns.read().await;
-    let dir = tree_dir("thousand");
+    let sshd = sshd().await;
+    let dir = log_dir("thousand");
     let mut total = 0usize;
     for i in 0..1000 {
         let body = format!("setting_{i} = {}\n", "x".repeat(4000));
@@ -447,7 +411,7 @@ async fn few_bytes_travel_when_few_files_of_a_large_tree_are_read() {
     }
     chown_to_test_user(&dir);
     let target = tree_target(&dir);
-    let place = web();
+    let place = web(&sshd);
     let mut tree = fetch::list(&target, &place).await.expect("over ssh");
     assert_eq!(tree.entries.len(), 1000);
     let listed = place.bytes_transferred();
@@ -471,8 +435,8 @@ async fn few_bytes_travel_when_few_files_of_a_large_tree_are_read() {
 
 #[tokio::test]
 async fn a_closed_directory_is_one_unreadable_entry_inside_a_tree_and_an_error_as_the_target() {
-    let _turn = bed().turns.read().await;
-    let dir = tree_dir("closed");
+    let sshd = sshd().await;
+    let dir = log_dir("closed");
     write(&dir, "open.conf", b"open\n");
     write(&dir, "private/inner.key", b"hidden\n");
     chown_to_test_user(&dir);
@@ -484,7 +448,7 @@ async fn a_closed_directory_is_one_unreadable_entry_inside_a_tree_and_an_error_a
     assert!(status.expect("chown").success());
     chmod(&private, 0o700);
 
-    let tree = fetch::list(&tree_target(&dir), &web())
+    let tree = fetch::list(&tree_target(&dir), &web(&sshd))
         .await
         .expect("over ssh");
     let keys: Vec<&String> = tree.entries.keys().collect();
@@ -496,7 +460,7 @@ async fn a_closed_directory_is_one_unreadable_entry_inside_a_tree_and_an_error_a
         }
     );
 
-    let err = fetch::list(&tree_target(&private), &web())
+    let err = fetch::list(&tree_target(&private), &web(&sshd))
         .await
         .expect_err("nothing of the target can be read");
     assert!(matches!(err, FetchError::Closed { .. }), "{err:?}");
