@@ -365,6 +365,18 @@ async fn an_http_body_is_one_entry_and_an_error_status_is_unreadable() {
             reason: "HTTP 404 Not Found".into()
         }
     );
+    let closed = DriftTarget::new(
+        "version",
+        TargetKind::Http {
+            url: "http://admin:s3cret-pass@127.0.0.1:1/version".into(),
+        },
+    );
+    let err = fetch::list(&closed, &place)
+        .await
+        .expect_err("nothing listens");
+    let text = err.to_string();
+    assert!(text.ends_with(": connection refused"), "{text}");
+    assert!(!text.contains("s3cret-pass"), "{text}");
     let wrong = fetch::list(&version, &Place::local("/")).await;
     assert!(
         matches!(wrong, Err(FetchError::WrongPlace { .. })),
@@ -465,4 +477,43 @@ async fn a_closed_directory_is_one_unreadable_entry_inside_a_tree_and_an_error_a
         .expect_err("nothing of the target can be read");
     assert!(matches!(err, FetchError::Closed { .. }), "{err:?}");
     assert!(err.to_string().starts_with("web: cannot read "), "{err}");
+}
+
+#[tokio::test]
+async fn files_changed_or_removed_after_the_listing_are_said_so() {
+    let sshd = sshd().await;
+    for (name, place) in [
+        ("later-local", Place::local("/")),
+        ("later-ssh", web(&sshd)),
+    ] {
+        let dir = log_dir(name);
+        write(&dir, "edited.conf", b"workers = 8\n");
+        write(&dir, "removed.conf", b"gone soon\n");
+        chown_to_test_user(&dir);
+        let target = tree_target(&dir);
+        let mut tree = fetch::list(&target, &place).await.expect("listed");
+        write(&dir, "edited.conf", b"workers = 4\n");
+        fs::remove_file(dir.join("removed.conf")).expect("rm");
+        let asked = ["edited.conf".to_string(), "removed.conf".to_string()];
+        fetch::fill(&target, &mut tree, &asked, &place)
+            .await
+            .expect("fill");
+        assert_eq!(
+            content(&tree, "edited.conf"),
+            Some(&b"workers = 4\n"[..]),
+            "{name}"
+        );
+        assert_eq!(
+            tree.entries["removed.conf"].kind,
+            EntryKind::Unreadable {
+                reason: "cannot be read now (removed or its permissions changed)".into()
+            },
+            "{name}"
+        );
+        assert_eq!(
+            tree.notes,
+            ["1 file(s) changed between listing and reading: their newer hash is shown"],
+            "{name}"
+        );
+    }
 }

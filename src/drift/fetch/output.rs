@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::Stdio;
 
 use super::{DriftTarget, FetchError, HostPlace};
+use crate::checks::http::describe;
 use crate::drift::side::{Entry, EntryKind, Tree};
 
 /// The most bytes of an HTTP body kept; a larger body is an unreadable entry.
@@ -66,8 +67,9 @@ pub async fn http(
     url: &str,
     client: &reqwest::Client,
 ) -> Result<Tree, FetchError> {
+    // A URL may carry credentials (`https://user:pass@…`): the error shows it masked.
     let failed = |why: String| FetchError::Http {
-        url: url.to_string(),
+        url: crate::redact::mask(url).into_owned(),
         why,
     };
     let timed_out = || {
@@ -86,12 +88,12 @@ pub async fn http(
                 if e.is_timeout() {
                     timed_out()
                 } else {
-                    failed(e.to_string())
+                    failed(describe(&e))
                 }
             })?;
         let status = response.status();
         let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| failed(e.to_string()))? {
+        while let Some(chunk) = response.chunk().await.map_err(|e| failed(describe(&e)))? {
             if body.len() + chunk.len() > BODY_CAP {
                 return Ok::<_, FetchError>((status, None));
             }
