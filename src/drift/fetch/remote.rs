@@ -11,18 +11,19 @@ use super::{key, DriftTarget, FetchError, HostPlace};
 use crate::drift::side::Tree;
 use crate::transport::ssh::known_hosts::shell_quote;
 
-/// `$1` the path, `$2` `file` or `tree`. Prints one record per path (readable flag, then
-/// type, mode, user, group, size, relative path, symlink target, each NUL-terminated),
-/// `END`, then `sha256sum` lines for the readable files. `-H` follows the path itself
-/// when it is a symlink (`current -> releases/42`), never the links below it.
+/// `$1` the path, `$2` `file` or `tree`, then `find` arguments that skip excluded files
+/// when hashing. Prints one record per path (readable flag, then type, mode, user, group,
+/// size, relative path, symlink target, each NUL-terminated), `END`, then `sha256sum`
+/// lines for the readable files. `-H` follows the path itself when it is a symlink
+/// (`current -> releases/42`), never the links below it.
 const LIST_SCRIPT: &str = r#"LC_ALL=C; export LC_ALL
-p=$1
+p=$1; what=$2; shift 2
 if [ ! -e "$p" ] && [ ! -h "$p" ]; then printf 'MISSING\0'; exit 0; fi
-if [ "$2" = file ]; then depth='-maxdepth 0'; else depth=; fi
+if [ "$what" = file ]; then depth='-maxdepth 0'; else depth=; fi
 find -H "$p" $depth \( -readable \( ! -type d -o -executable \) -printf 'R\0' -o -printf 'U\0' \) -printf '%y\0%m\0%u\0%g\0%s\0%P\0%l\0'
 printf 'END\0'
 if [ -d "$p" ]; then
-  if [ "$2" = tree ] && cd -- "$p"; then find . -type f -readable -exec sha256sum -- {} +; fi
+  if [ "$what" = tree ] && cd -- "$p"; then find . "$@" -type f -readable -exec sha256sum -- {} +; fi
 elif [ -f "$p" ] && [ -r "$p" ]; then
   sha256sum < "$p"
 fi
@@ -61,11 +62,15 @@ pub async fn list(target: &DriftTarget, on: &HostPlace) -> Result<Tree, FetchErr
     };
     let path = safe_start(path);
     let mode = if file_target { "file" } else { "tree" };
-    let command = format!(
+    let mut command = format!(
         "sh -c {} sh {} {mode}",
         shell_quote(LIST_SCRIPT),
         shell_quote(&path)
     );
+    for arg in target.globs().hash_skips() {
+        command.push(' ');
+        command.push_str(&shell_quote(&arg));
+    }
     let out = on.exec(&command, target.timeout).await?;
     let bad = |why: String| FetchError::BadOutput {
         host: on.host.clone(),

@@ -97,6 +97,44 @@ impl Globs {
     }
 }
 
+impl Globs {
+    /// `find` arguments that keep the host from hashing files the excludes drop anyway
+    /// (`*.log` of a gigabyte): `( -path ./cache -o … ) -prune -o ! -name '*.log' …`, to
+    /// put before `-type f`. Only globs whose meaning `find` shares exactly become
+    /// arguments; the others are applied to the listing like every glob, so the Tree is
+    /// the same either way.
+    pub(super) fn hash_skips(&self) -> Vec<String> {
+        let plain = |c: char| c.is_ascii_alphanumeric() || "._-".contains(c);
+        let (mut dirs, mut names) = (Vec::new(), Vec::new());
+        for pattern in self.exclude.iter().map(glob::Pattern::as_str) {
+            match pattern.strip_suffix("/**") {
+                Some(dir) if !dir.is_empty() && dir.chars().all(|c| plain(c) || c == '/') => {
+                    dirs.push(format!("./{dir}"));
+                }
+                _ if pattern.chars().all(|c| plain(c) || "*?".contains(c)) => {
+                    names.push(pattern.to_string());
+                }
+                _ => {}
+            }
+        }
+        let mut args = Vec::new();
+        if !dirs.is_empty() {
+            args.push("(".to_string());
+            for (i, dir) in dirs.into_iter().enumerate() {
+                if i > 0 {
+                    args.push("-o".into());
+                }
+                args.extend(["-path".to_string(), dir]);
+            }
+            args.extend([")".into(), "-prune".into(), "-o".into()]);
+        }
+        for name in names {
+            args.extend(["!".to_string(), "-name".into(), name]);
+        }
+        args
+    }
+}
+
 impl DriftTarget {
     pub fn new(name: &str, kind: TargetKind) -> DriftTarget {
         DriftTarget {
@@ -158,6 +196,16 @@ mod tests {
         let only = Globs::new(&["conf.d/*.conf"], &[]).unwrap();
         assert!(only.admits("conf.d/a.conf"));
         assert!(!only.admits("conf.d/sub/a.conf"));
+    }
+
+    #[test]
+    fn excludes_find_understands_keep_the_host_from_hashing() {
+        let globs = Globs::new(&[], &["*.log", "cache/**", "tmp/**", "[ab]*", "a/*.x"]).unwrap();
+        assert_eq!(
+            globs.hash_skips().join(" "),
+            "( -path ./cache -o -path ./tmp ) -prune -o ! -name *.log"
+        );
+        assert!(Globs::default().hash_skips().is_empty());
     }
 
     #[test]
