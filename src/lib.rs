@@ -4,6 +4,7 @@
 //! responsibility (`config`, `transport`, `checks`, `logs`, `drift`, `handoff`) and each is
 //! usable headless; `tui` depends on them, never the other way round.
 
+pub mod accounts;
 pub mod checks;
 pub mod cli;
 pub mod config;

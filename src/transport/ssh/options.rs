@@ -100,25 +100,6 @@ pub(crate) fn local_user_name() -> Option<String> {
             }
         }
     }
-    // SAFETY: getpwuid_r writes into our buffers only; the result points into `buf`.
-    unsafe {
-        let mut pwd: libc::passwd = std::mem::zeroed();
-        let mut buf = vec![0 as libc::c_char; 4096];
-        let mut result: *mut libc::passwd = std::ptr::null_mut();
-        let rc = libc::getpwuid_r(
-            libc::geteuid(),
-            &mut pwd,
-            buf.as_mut_ptr(),
-            buf.len(),
-            &mut result,
-        );
-        if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
-            return None;
-        }
-        Some(
-            std::ffi::CStr::from_ptr(pwd.pw_name)
-                .to_string_lossy()
-                .into_owned(),
-        )
-    }
+    // SAFETY: geteuid cannot fail and touches no memory.
+    crate::accounts::user_name(unsafe { libc::geteuid() })
 }
