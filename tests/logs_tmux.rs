@@ -94,3 +94,55 @@ fn search_mark_and_file_a_bug_with_exactly_the_marked_lines() {
     assert!(!text.contains("ghp_aBcDeF"), "a token in the bug: {text}");
     term.send(&["q"]);
 }
+
+#[test]
+fn going_up_past_the_first_screen_reads_the_lines_before_it_from_the_rotated_copy() {
+    let home = tempfile::tempdir().expect("temp home");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = dir.path().join("app.log");
+    let line = |i: usize| {
+        format!(
+            "2026-12-01T09:{:02}:{:02}Z INFO request {i:04} ok\n",
+            i / 60,
+            i % 60
+        )
+    };
+    let old: String = (0..100).map(line).collect();
+    std::fs::write(dir.path().join("app.log.1"), old).expect("write the rotated copy");
+    // More than the 200 lines of the first screen: its top is request 0100.
+    let new: String = (100..400).map(line).collect();
+    std::fs::write(&log, new).expect("write log");
+    let config = dir.path().join("sheriff.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[log]]\nname = \"app\"\nfile = \"{}\"\n[handoff]\npath = \"{}\"\n",
+            log.display(),
+            dir.path().join("handoff.jsonl").display()
+        ),
+    )
+    .expect("write config");
+    let command = format!(
+        "'{}' --config '{}'",
+        sheriff_bin().display(),
+        config.display()
+    );
+    let home_s = home.path().to_string_lossy().into_owned();
+    let term = Tmux::start(&command, 160, 45, &[("HOME", &home_s)]);
+    term.wait_for("request 0399 ok", WAIT);
+    term.send(&["2", "Home"]);
+    let top = term.wait_for("request 0200 ok", WAIT);
+    assert!(top.contains("paused"), "{top}");
+    // Up from the first line: the lines before it, from the file and then app.log.1.
+    term.send(&["Up"]);
+    term.wait_for("earlier lines", WAIT);
+    term.send(&["Home"]);
+    term.wait_for("200 read back from the files · from the first line", WAIT);
+    // The pages that came meanwhile went above the selection: to the top again.
+    term.send(&["Home"]);
+    term.wait_for("request 0000 ok", WAIT);
+    // Down past the last of them: back in the buffer.
+    term.send(&["End"]);
+    let screen = term.wait_for("follow", WAIT);
+    assert!(screen.contains("request 0399 ok"), "{screen}");
+}

@@ -11,6 +11,8 @@ use tokio::io::AsyncWriteExt;
 
 /// Lines already in each file when the demo starts, so the Logs pane opens with history.
 const BACKLOG: usize = 40;
+/// Lines in each rotated copy of the app log the demo starts with (an hour each).
+const HISTORY: usize = 600;
 /// Mean time between appended lines (both files together).
 const EVERY: Duration = Duration::from_millis(350);
 
@@ -35,6 +37,20 @@ impl LogWriter {
     /// the files exist before the config naming them is read.
     pub fn seed(&self, now: DateTime<Utc>) -> std::io::Result<()> {
         let mut rng = StdRng::from_rng(&mut rand::rng());
+        // Two rotated copies of the app log, as logrotate leaves them, for scrolling back
+        // past the first screen: `app.log.1` and, older, `app.log.2.gz`.
+        for (copy, hours_ago) in [(2, 3), (1, 2)] {
+            let from = now - TimeDelta::hours(hours_ago) - TimeDelta::minutes(10);
+            let mut text = String::new();
+            for i in 0..HISTORY {
+                let at = from + TimeDelta::seconds((i * 3600 / HISTORY) as i64);
+                text.push_str(&line(Kind::App, at, &mut rng));
+                text.push('\n');
+            }
+            std::fs::write(self.copy(copy), text)?;
+        }
+        std::fs::write(self.copy_gz(2), gzip(&std::fs::read(self.copy(2))?)?)?;
+        std::fs::remove_file(self.copy(2))?;
         for (kind, path) in [(Kind::App, &self.app), (Kind::Nginx, &self.nginx)] {
             let mut text = String::new();
             for i in 0..BACKLOG {
@@ -57,10 +73,7 @@ impl LogWriter {
             // Now and then the app log is rotated as logrotate does, by rename, so the
             // demo shows a tail going on into the new file.
             if written.is_multiple_of(ROTATE_EVERY) {
-                let rotated = self.app.with_extension("log.1");
-                if tokio::fs::rename(&self.app, &rotated).await.is_ok() {
-                    let _ = tokio::fs::write(&self.app, "").await;
-                }
+                self.rotate().await;
             }
             let jitter = rng.random_range(0..=EVERY.as_millis() as u64);
             tokio::time::sleep(Duration::from_millis(EVERY.as_millis() as u64 / 2 + jitter)).await;
@@ -88,6 +101,41 @@ impl LogWriter {
             }
         }
     }
+}
+
+impl LogWriter {
+    /// `app.log.N` (`N` from 1).
+    fn copy(&self, n: u32) -> PathBuf {
+        self.app.with_extension(format!("log.{n}"))
+    }
+
+    fn copy_gz(&self, n: u32) -> PathBuf {
+        self.app.with_extension(format!("log.{n}.gz"))
+    }
+
+    /// As logrotate with `compress` and `delaycompress` rotates: the oldest copy goes, the
+    /// others move one number back, `.1` is gzip'd as `.2.gz`, the log becomes `.1`, and a
+    /// new empty log takes its place.
+    async fn rotate(&self) {
+        let _ = tokio::fs::rename(self.copy_gz(2), self.copy_gz(3)).await;
+        if let Ok(bytes) = tokio::fs::read(self.copy(1)).await {
+            if let Ok(packed) = gzip(&bytes) {
+                if tokio::fs::write(self.copy_gz(2), packed).await.is_ok() {
+                    let _ = tokio::fs::remove_file(self.copy(1)).await;
+                }
+            }
+        }
+        if tokio::fs::rename(&self.app, self.copy(1)).await.is_ok() {
+            let _ = tokio::fs::write(&self.app, "").await;
+        }
+    }
+}
+
+fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    use std::io::Write;
+    let mut packed = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    packed.write_all(bytes)?;
+    packed.finish()
 }
 
 fn line(kind: Kind, at: DateTime<Utc>, rng: &mut StdRng) -> String {
