@@ -381,7 +381,6 @@ fn plan_drift(config: &Config, spec: &DriftSpec) -> Job {
 mod tests {
     use super::*;
     use crate::config::{CheckKind, DiskLimit, Target};
-    use std::collections::BTreeMap;
 
     fn disk_check() -> CheckSpec {
         CheckSpec::new(
@@ -404,13 +403,11 @@ mod tests {
             ..Default::default()
         });
         config.checks.push(disk_check());
-        config.drifts.push(DriftSpec {
-            name: "nginx".into(),
-            path: "/etc/nginx/".into(),
-            between: ("production".into(), "production".into()),
-            ignore: vec![],
-            replace: BTreeMap::new(),
-        });
+        config.drifts.push(DriftSpec::path(
+            "nginx",
+            "/etc/nginx/",
+            ("production", "production"),
+        ));
         let (tx, mut rx) = crate::event::channel();
         let workers = start(&config, tx);
         assert_eq!(workers.len(), 2, "one disk check per host");

@@ -239,6 +239,35 @@ fn drift_between_unknown_or_repeated_environment() {
 }
 
 #[test]
+fn drift_with_two_sources_a_bad_glob_and_an_unknown_whitespace_rule() {
+    let text = with_envs(
+        "[[drift]]\nname = \"a\"\npath = \"/etc/\"\ncommand = \"nginx -T\"\n\
+         between = [\"production\", \"staging\"]\nexclude = ['cache/[x']\n\
+         whitespace = \"loose\"\n",
+    );
+    assert_errors(
+        &text,
+        &[
+            (
+                10,
+                1,
+                "drift \"a\" has path and command: a drift target compares one thing; keep one, or split it into several [[drift]] sections",
+            ),
+            (
+                12,
+                12,
+                "bad glob 'cache/[x' in exclude: invalid range pattern",
+            ),
+            (
+                13,
+                14,
+                "whitespace \"loose\" is not a rule: use \"exact\", \"trailing\" (spaces at line ends do not count), \"changes\" (runs of spaces equal any other) or \"all\"",
+            ),
+        ],
+    );
+}
+
+#[test]
 fn check_with_two_kinds_or_none() {
     let text =
         "[[check]]\nname = \"a\"\nhttp = \"https://x\"\ndisk = \"/\"\n\n[[check]]\nname = \"b\"\n";

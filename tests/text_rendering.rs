@@ -139,13 +139,7 @@ fn drift_diffs_are_printable() {
         )
         .expect("write");
     }
-    let spec = DriftSpec {
-        name: "nginx".into(),
-        path: "/etc/".into(),
-        between: ("production".into(), "staging".into()),
-        ignore: vec![],
-        replace: BTreeMap::new(),
-    };
+    let spec = DriftSpec::path("nginx", "/etc/", ("production", "staging"));
     let report = sheriff::drift::local::compare(&spec, &env("production", &a), &env("staging", &b));
     let diff = &report.files[0].diff;
     assert!(

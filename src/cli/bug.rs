@@ -218,7 +218,7 @@ fn from_drift(config: &Config, name: &str, env: Option<&str>) -> anyhow::Result<
         env: env.map(str::to_string).or_else(|| Some(left.clone())),
         target: Some(format!("{left} ↔ {right}")),
         state: "DRIFT".into(),
-        summary: format!("{} differs between {left} and {right}", spec.path),
+        summary: format!("{} differs between {left} and {right}", spec.source.text()),
         ..Subject::default()
     })
 }

@@ -1,18 +1,16 @@
-//! The repeated sections `[[log]]` and `[[drift]]` (`[[check]]` is in `check_items`), and
-//! the name and target keys they share.
+//! The repeated section `[[log]]` (`[[check]]` is in `check_items`, `[[drift]]` in
+//! `drift_items`), and the name and target keys they share.
 //!
 //! Each item is built even when part of it is wrong (with a placeholder for the bad part),
 //! so that its references and name are still checked and one run reports every problem.
 
-use std::collections::BTreeMap;
 use std::ops::Range;
 
-use regex::Regex;
 use toml::de::DeTable;
 use toml::Spanned;
 
 use super::fields::{Fields, Problems};
-use super::model::{DriftSpec, LogSource, LogSpec, Target};
+use super::model::{LogSource, LogSpec, Target};
 use super::sections::Located;
 use crate::logs::parse::Format;
 
@@ -95,87 +93,6 @@ pub(crate) fn log(
         name.span(),
     );
     located.on = on;
-    located
-}
-
-pub(crate) fn drift(
-    table: &DeTable<'_>,
-    header: Range<usize>,
-    problems: &mut Problems,
-) -> Located<DriftSpec> {
-    let keys = &["name", "path", "between", "ignore", "replace"];
-    let mut f = Fields::new(table, "[[drift]]", keys, problems);
-    f.report_unknown();
-    let name = required_name(&mut f, "drift", header.clone());
-    let path = f.string("path");
-    if path.as_ref().is_none_or(|p| p.get_ref().is_empty()) {
-        let at = path.as_ref().map_or(header.clone(), |p| p.span());
-        let message = format!(
-            "drift \"{}\" needs a path: a file, or a directory ending in /, like path = \"/etc/nginx/\"",
-            name.get_ref()
-        );
-        f.problems.at(at, message);
-    }
-    let between = f.strings("between");
-    let mut refs = Vec::new();
-    match between {
-        Some(envs) if envs.len() == 2 => {
-            if envs[0].get_ref() == envs[1].get_ref() {
-                let message = format!(
-                    "between names \"{}\" twice: drift compares two different environments",
-                    envs[1].get_ref()
-                );
-                f.problems.at(envs[1].span(), message);
-            }
-            refs = envs;
-        }
-        Some(envs) => {
-            let at = f.get("between").map_or(header.clone(), |v| v.span());
-            let message = format!(
-                "between must name two environments, like between = [\"production\", \"staging\"]; found {}",
-                envs.len()
-            );
-            f.problems.at(at, message);
-        }
-        None if f.get("between").is_none() => {
-            let message = format!(
-                "drift \"{}\" needs between = [\"ENV\", \"ENV\"]: the two environments to compare",
-                name.get_ref()
-            );
-            f.problems.at(header, message);
-        }
-        None => {}
-    }
-    let mut ignore = Vec::new();
-    for pattern in f.strings("ignore").unwrap_or_default() {
-        match Regex::new(pattern.get_ref()) {
-            Ok(re) => ignore.push(re),
-            Err(err) => {
-                let message = format!(
-                    "bad regex '{}' in ignore: {}",
-                    pattern.get_ref(),
-                    super::diagnostic::regex_reason(&err)
-                );
-                f.problems.at(pattern.span(), message);
-            }
-        }
-    }
-    let replace_pairs = f.string_map("replace").unwrap_or_default();
-    let replace: BTreeMap<String, String> = replace_pairs
-        .iter()
-        .map(|(k, v)| (k.get_ref().clone(), v.get_ref().clone()))
-        .collect();
-    let pair = |i: usize| refs.get(i).map(|s| s.get_ref().clone()).unwrap_or_default();
-    let spec = DriftSpec {
-        name: name.get_ref().clone(),
-        path: path.map(Spanned::into_inner).unwrap_or_default(),
-        between: (pair(0), pair(1)),
-        ignore,
-        replace,
-    };
-    let mut located = Located::new(spec, name.span());
-    located.refs = refs;
-    located.vars = replace_pairs.into_iter().map(|(_, v)| v).collect();
     located
 }
 

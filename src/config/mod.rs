@@ -19,6 +19,7 @@ mod check_items;
 mod check_kinds;
 pub mod diagnostic;
 pub mod discover;
+mod drift_items;
 pub mod duration;
 mod fields;
 mod items;
@@ -136,7 +137,9 @@ fn read_sections(root: &DeTable<'_>, problems: &mut Problems) -> Parsed {
         parsed.logs.push(items::log(table, header, f.problems));
     }
     for (table, header) in f.tables("drift") {
-        parsed.drifts.push(items::drift(table, header, f.problems));
+        parsed
+            .drifts
+            .push(drift_items::drift(table, header, f.problems));
     }
     if let Some((table, header)) = f.table("tracker") {
         parsed.tracker = tracker::tracker(table, header, f.problems);

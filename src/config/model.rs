@@ -390,12 +390,128 @@ pub const HIGHLIGHT_STYLES: &[&str] =
 #[derive(Debug, Clone)]
 pub struct DriftSpec {
     pub name: String,
-    /// A file, or a directory when it ends in `/`.
-    pub path: String,
+    /// What is compared; `{var}`s are each environment's.
+    pub source: DriftSource,
     pub between: (String, String),
+    /// Globs on a tree's relative paths: only these (none: all), less the excluded.
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    /// Lines matching any of these are not compared.
     pub ignore: Vec<Regex>,
-    /// Literal text -> env var name: `{domain}` replaces each env's `domain` before diffing.
+    /// Placeholder -> env var name: each env's value of `domain` reads `{domain}`.
     pub replace: BTreeMap<String, String>,
+    pub whitespace: DriftWhitespace,
+    pub ignore_blank_lines: bool,
+    /// Lines starting with one of these (after indentation) are not compared.
+    pub comments: Vec<String>,
+    /// Lines within a section are compared as a set, not in order.
+    pub unordered: bool,
+    /// Read every file as this, instead of telling by its name.
+    pub format: Option<DriftFormat>,
+    /// Hosts each side is read from, instead of its environment's first host.
+    pub reference: Vec<String>,
+    /// How often it is compared again (default: a few minutes over SSH).
+    pub every: Option<std::time::Duration>,
+    /// How long one call to a host or URL may take.
+    pub timeout: Option<std::time::Duration>,
+}
+
+impl DriftSpec {
+    /// A target comparing `path` between `a` and `b`, with no rules.
+    pub fn path(name: &str, path: &str, between: (&str, &str)) -> DriftSpec {
+        DriftSpec {
+            name: name.into(),
+            source: DriftSource::Path(path.into()),
+            between: (between.0.into(), between.1.into()),
+            include: Vec::new(),
+            exclude: Vec::new(),
+            ignore: Vec::new(),
+            replace: BTreeMap::new(),
+            whitespace: DriftWhitespace::Exact,
+            ignore_blank_lines: false,
+            comments: Vec::new(),
+            unordered: false,
+            format: None,
+            reference: Vec::new(),
+            every: None,
+            timeout: None,
+        }
+    }
+
+    /// The path compared, for a file or tree target.
+    pub fn file_path(&self) -> Option<&str> {
+        match &self.source {
+            DriftSource::Path(path) => Some(path),
+            _ => None,
+        }
+    }
+}
+
+impl DriftSource {
+    /// What it is, as text says it: the path, the command or the URL.
+    pub fn text(&self) -> &str {
+        match self {
+            DriftSource::Path(text) | DriftSource::Command(text) | DriftSource::Url(text) => text,
+        }
+    }
+}
+
+/// What a drift target compares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DriftSource {
+    /// A file, or a directory tree when it ends in `/`.
+    Path(String),
+    /// A command's output (`nginx -T`), run on each side's reference host.
+    Command(String),
+    /// A GET's body (`{base}/version`).
+    Url(String),
+}
+
+/// How whitespace counts in a drift comparison (GNU diff's `-Z`, `-b`, `-w`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DriftWhitespace {
+    #[default]
+    Exact,
+    Trailing,
+    Changes,
+    All,
+}
+
+impl DriftWhitespace {
+    pub fn from_name(name: &str) -> Option<DriftWhitespace> {
+        Some(match name {
+            "exact" => DriftWhitespace::Exact,
+            "trailing" => DriftWhitespace::Trailing,
+            "changes" => DriftWhitespace::Changes,
+            "all" => DriftWhitespace::All,
+            _ => return None,
+        })
+    }
+}
+
+/// The shape drift reads a file as, when a target says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DriftFormat {
+    Json,
+    Yaml,
+    Toml,
+    Ini,
+    Env,
+    Text,
+}
+
+impl DriftFormat {
+    pub fn from_name(name: &str) -> Option<DriftFormat> {
+        Some(match name {
+            "json" => DriftFormat::Json,
+            "yaml" => DriftFormat::Yaml,
+            "toml" => DriftFormat::Toml,
+            "ini" => DriftFormat::Ini,
+            "env" => DriftFormat::Env,
+            "text" => DriftFormat::Text,
+            _ => return None,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

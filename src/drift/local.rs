@@ -106,7 +106,8 @@ fn side(spec: &DriftSpec, env: &Environment) -> Result<(PathBuf, Vec<String>), S
             env.name
         ));
     };
-    let base = under_root(root, &crate::config::template_vars(&spec.path, &env.vars));
+    let path = spec.file_path().unwrap_or_default();
+    let base = under_root(root, &crate::config::template_vars(path, &env.vars));
     let files = list(&base).map_err(|err| format!("{}: {}: {err}", env.name, base.display()))?;
     Ok((base, files))
 }
@@ -289,11 +290,9 @@ mod tests {
 
     fn spec(path: &str) -> DriftSpec {
         DriftSpec {
-            name: "app".into(),
-            path: path.into(),
-            between: ("production".into(), "staging".into()),
             ignore: vec![regex::Regex::new(r"^\s*#").unwrap()],
             replace: BTreeMap::from([("{domain}".to_string(), "domain".to_string())]),
+            ..DriftSpec::path("app", path, ("production", "staging"))
         }
     }
 
