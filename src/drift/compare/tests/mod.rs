@@ -1,0 +1,46 @@
+//! Tests of the comparison on realistic config files, and on the odd ones.
+
+mod fixtures;
+mod large;
+mod odd;
+mod secrets;
+mod statuses;
+mod structure;
+mod text;
+
+use super::{compare_trees, EnvVars, FileDiff, Rules, TargetDiff};
+use crate::drift::side::{Entry, Tree};
+
+fn tree(files: &[(&str, &[u8])]) -> Tree {
+    Tree {
+        entries: files
+            .iter()
+            .map(|(path, bytes)| (path.to_string(), Entry::file(bytes.to_vec())))
+            .collect(),
+        notes: Vec::new(),
+    }
+}
+
+/// One file, present on both sides, compared.
+fn compare_with(path: &str, a: &str, b: &str, rules: &Rules, vars: &EnvVars) -> FileDiff {
+    let diff = compare_trees(
+        &tree(&[(path, a.as_bytes())]),
+        &tree(&[(path, b.as_bytes())]),
+        rules,
+        vars,
+    );
+    diff.files.into_iter().next().expect("one file")
+}
+
+fn compare(path: &str, a: &str, b: &str) -> FileDiff {
+    compare_with(path, a, b, &Rules::default(), &EnvVars::default())
+}
+
+/// Everything a result could show anywhere: its Debug form and its JSON.
+fn everything_shown(diff: &TargetDiff) -> String {
+    format!("{diff:?}\n{}", diff.files_json())
+}
+
+fn key_lines(file: &FileDiff) -> Vec<String> {
+    file.keys.iter().map(|k| k.describe()).collect()
+}
