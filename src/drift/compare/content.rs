@@ -24,7 +24,7 @@ impl Comparison<'_> {
         };
         let format = self.rules.format.unwrap_or_else(|| Format::for_path(path));
         if format == Format::Text {
-            return self.text(path, text_a, text_b, None);
+            return self.text(path, text_a, text_b, None, &[]);
         }
         let read = |text: &str, placeholders| {
             let reader = Reader {
@@ -43,7 +43,13 @@ impl Comparison<'_> {
                 if keys.is_empty() {
                     return FileDiff::new(path, Status::Same);
                 }
-                let mut file = self.text(path, text_a, text_b, None);
+                let secret_lines: Vec<&str> = keys_a
+                    .secret_lines
+                    .iter()
+                    .chain(&keys_b.secret_lines)
+                    .map(|line| line.as_str())
+                    .collect();
+                let mut file = self.text(path, text_a, text_b, None, &secret_lines);
                 file.status = Status::Changed;
                 let secrets: Vec<String> = keys
                     .iter()
@@ -58,13 +64,20 @@ impl Comparison<'_> {
                 let side = if a_read.is_err() { "a" } else { "b" };
                 let why = a_read.err().or(b_read.err()).map_or(String::new(), |e| e.0);
                 let note = format!("{side}: not {} ({why}); compared as text", format.name());
-                self.text(path, text_a, text_b, Some(note))
+                self.text(path, text_a, text_b, Some(note), &[])
             }
         }
     }
 
-    /// A line diff of the normalised texts.
-    fn text(&self, path: &str, a: &str, b: &str, note: Option<String>) -> FileDiff {
+    /// A line diff of the normalised texts; `secrets` are masked wherever they appear.
+    fn text(
+        &self,
+        path: &str,
+        a: &str,
+        b: &str,
+        note: Option<String>,
+        secrets: &[&str],
+    ) -> FileDiff {
         let lines_a = normalise(a, self.rules, &self.placeholders_a);
         let lines_b = normalise(b, self.rules, &self.placeholders_b);
         let hunks = LineDiff {
@@ -73,6 +86,7 @@ impl Comparison<'_> {
             context: self.rules.context,
             deadline: Instant::now() + self.rules.diff_timeout,
             salt: &self.salt,
+            secrets,
         }
         .hunks();
         let mut file = FileDiff::new(path, Status::Changed);

@@ -37,7 +37,9 @@ pub struct DiffLine {
     pub highlight: Vec<Range<usize>>,
 }
 
-/// A run of changes with context around it.
+/// A run of changes with context around it. Starts are line numbers in the files as read;
+/// lengths count the lines the hunk shows, so lines the rules leave out (comments, ignored
+/// lines) are not counted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hunk {
     pub old_start: usize,

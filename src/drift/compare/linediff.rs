@@ -24,6 +24,8 @@ pub(crate) struct LineDiff<'n, 't> {
     pub context: usize,
     pub deadline: Instant,
     pub salt: &'n Salt,
+    /// Values known to be secret from elsewhere (the file's structure), masked too.
+    pub secrets: &'n [&'n str],
 }
 
 impl LineDiff<'_, '_> {
@@ -68,7 +70,7 @@ impl LineDiff<'_, '_> {
             .iter()
             .map(|(_, x, y)| x.or(*y).map_or("", |l| l.raw))
             .collect();
-        let shown = mask_together(&texts);
+        let shown = mask_together(&texts, self.secrets);
         let mut lines: Vec<DiffLine> = raw
             .iter()
             .zip(shown)
@@ -153,12 +155,15 @@ fn start(lines: &[Line<'_>], range: Range<usize>, len: usize) -> usize {
 /// The lines of one hunk as shown: each value the redactor finds on any of them is masked
 /// on all of them (a secret on a changed line may reappear on a context line in a form no
 /// rule knows), then made printable and cut to a readable length.
-fn mask_together(texts: &[&str]) -> Vec<String> {
-    let known: Vec<&str> = texts
+fn mask_together(texts: &[&str], secrets: &[&str]) -> Vec<String> {
+    let mut known: Vec<&str> = texts
         .iter()
         .flat_map(|t| redact::secrets(t))
         .map(|s| s.value)
         .collect();
+    known.extend_from_slice(secrets);
+    // Longest first, so a value is masked whole before a shorter one inside it.
+    known.sort_by_key(|value| std::cmp::Reverse(value.len()));
     texts
         .iter()
         .map(|text| {

@@ -41,7 +41,7 @@ mod tests;
 pub use hunk::{DiffLine, Hunk, LineTag, Row};
 pub use id::ContentId;
 pub use model::{Counts, FileDiff, KeyChange, Shown, Status, TargetDiff};
-pub use rules::{EnvVars, Format, Rules, Side, Whitespace, COMMON_COMMENT_PREFIXES};
+pub use rules::{EnvVars, Format, Rules, Whitespace, COMMON_COMMENT_PREFIXES};
 pub use secret::{Salt, SECRET_SHOWN};
 
 use super::side::{Entry, Tree};

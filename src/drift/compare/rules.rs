@@ -143,13 +143,6 @@ pub struct EnvVars {
     pub b: BTreeMap<String, String>,
 }
 
-/// Which side of the comparison a value came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Side {
-    A,
-    B,
-}
-
 /// One side's `replace` values and their placeholders, longest value first so that
 /// `staging.example.org` is replaced whole before `example.org` could match inside it.
 #[derive(Debug, Clone)]

@@ -2,7 +2,8 @@
 //! file is not drift and a change reads `server.workers: 8 → 4`.
 //!
 //! Each side is parsed into a flat map of key paths to leaves. A leaf that looks secret is
-//! hashed there and then, so the clear value never leaves this module's stack. Input the
+//! hashed there and then; only its digest is compared, and its clear lines live on just
+//! long enough to be masked in the same file's line diff, wiped when dropped. Input the
 //! parsers could choke on is refused first: nesting deeper than [`MAX_DEPTH`] or more than
 //! [`MAX_LEAVES`] leaves (a YAML alias bomb) is compared as text instead.
 
@@ -12,6 +13,7 @@ use super::ini;
 use super::model::{KeyChange, Shown};
 use super::rules::{Format, Placeholders, Rules};
 use super::secret::{self, Salt, SecretDigest};
+use zeroize::Zeroizing;
 
 /// Deeper nesting than any real config has; past it a file is compared as text.
 pub(crate) const MAX_DEPTH: usize = 64;
@@ -32,7 +34,14 @@ enum Leaf {
 }
 
 /// One side read as key paths.
-pub(crate) struct KeyMap(BTreeMap<String, Leaf>);
+pub(crate) struct KeyMap {
+    leaves: BTreeMap<String, Leaf>,
+    /// The lines of the secret values found, wiped when dropped. A value the structure
+    /// calls secret may sit on a line the redactor cannot judge alone (a list item under
+    /// `password:`), so the line diff of the same file masks these wherever they appear;
+    /// they never reach a result.
+    pub secret_lines: Vec<Zeroizing<String>>,
+}
 
 /// Why a side could not be read as its format.
 #[derive(Debug)]
@@ -52,27 +61,30 @@ impl Reader<'_> {
         {
             return Err(NotStructured(format!("nested deeper than {MAX_DEPTH}")));
         }
-        let mut leaves = BTreeMap::new();
+        let mut keys = KeyMap {
+            leaves: BTreeMap::new(),
+            secret_lines: Vec::new(),
+        };
         match format {
             Format::Ini | Format::Env => {
                 let pairs = ini::key_values(text, format)
                     .ok_or_else(|| NotStructured("a line is not key = value".into()))?;
                 for (path, value) in pairs {
-                    self.add_leaf(&mut leaves, path, value);
+                    self.add_leaf(&mut keys, path, value);
                 }
             }
             Format::Json | Format::Yaml | Format::Toml => {
                 let node = parse(text, format)?;
-                self.flatten(&mut leaves, String::new(), node, 0)?;
+                self.flatten(&mut keys, String::new(), node, 0)?;
             }
             Format::Text => return Err(NotStructured("text".into())),
         }
-        Ok(KeyMap(leaves))
+        Ok(keys)
     }
 
     fn flatten(
         &self,
-        leaves: &mut BTreeMap<String, Leaf>,
+        keys: &mut KeyMap,
         path: String,
         node: Node,
         depth: usize,
@@ -80,22 +92,22 @@ impl Reader<'_> {
         if depth > MAX_DEPTH {
             return Err(NotStructured(format!("nested deeper than {MAX_DEPTH}")));
         }
-        if leaves.len() > MAX_LEAVES {
+        if keys.leaves.len() > MAX_LEAVES {
             return Err(NotStructured(format!("more than {MAX_LEAVES} values")));
         }
         match node {
-            Node::Scalar(value) => self.add_leaf(leaves, path, value),
-            Node::List(items) if items.is_empty() => self.add_leaf(leaves, path, "[]".into()),
-            Node::Map(entries) if entries.is_empty() => self.add_leaf(leaves, path, "{}".into()),
+            Node::Scalar(value) => self.add_leaf(keys, path, value),
+            Node::List(items) if items.is_empty() => self.add_leaf(keys, path, "[]".into()),
+            Node::Map(entries) if entries.is_empty() => self.add_leaf(keys, path, "{}".into()),
             Node::List(items) => {
                 for (index, item) in items.into_iter().enumerate() {
-                    self.flatten(leaves, format!("{path}[{index}]"), item, depth + 1)?;
+                    self.flatten(keys, format!("{path}[{index}]"), item, depth + 1)?;
                 }
             }
             Node::Map(entries) => {
                 for (key, item) in entries {
                     let child = join_key(&path, &key);
-                    self.flatten(leaves, child, item, depth + 1)?;
+                    self.flatten(keys, child, item, depth + 1)?;
                 }
             }
         }
@@ -104,12 +116,21 @@ impl Reader<'_> {
 
     /// Places a value under its path: env values replaced by placeholders, and a secret
     /// hashed at once so only its digest is kept.
-    fn add_leaf(&self, leaves: &mut BTreeMap<String, Leaf>, path: String, value: String) {
+    fn add_leaf(&self, keys: &mut KeyMap, path: String, value: String) {
         let path = self.placeholders.apply(&path).unwrap_or(path);
         let value = self.placeholders.apply(&value).unwrap_or(value);
         let last_key = last_segment(&path);
         let leaf = if secret::is_secret_assignment(last_key, &value) {
-            Leaf::Secret(self.salt.digest(&value))
+            let digest = self.salt.digest(&value);
+            let value = Zeroizing::new(value);
+            keys.secret_lines.extend(
+                value
+                    .lines()
+                    .map(str::trim)
+                    .filter(|line| line.len() >= 4)
+                    .map(|line| Zeroizing::new(line.to_string())),
+            );
+            Leaf::Secret(digest)
         } else {
             Leaf::Plain(value)
         };
@@ -120,7 +141,7 @@ impl Reader<'_> {
                 }
             }
         }
-        leaves.insert(path, leaf);
+        keys.leaves.insert(path, leaf);
     }
 }
 
@@ -131,8 +152,8 @@ pub(crate) fn key_changes(a: &KeyMap, b: &KeyMap) -> Vec<KeyChange> {
         Leaf::Secret(_) => Shown::Secret,
     };
     let mut changes = Vec::new();
-    let mut b_only: BTreeMap<&String, &Leaf> = b.0.iter().collect();
-    for (path, a_leaf) in &a.0 {
+    let mut b_only: BTreeMap<&String, &Leaf> = b.leaves.iter().collect();
+    for (path, a_leaf) in &a.leaves {
         let b_leaf = b_only.remove(path);
         if b_leaf == Some(a_leaf) {
             continue;

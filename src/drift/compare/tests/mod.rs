@@ -21,15 +21,34 @@ fn tree(files: &[(&str, &[u8])]) -> Tree {
     }
 }
 
-/// One file, present on both sides, compared.
-fn compare_with(path: &str, a: &str, b: &str, rules: &Rules, vars: &EnvVars) -> FileDiff {
-    let diff = compare_trees(
+/// One file, present on both sides, compared as a target.
+fn target_with(path: &str, a: &str, b: &str, rules: &Rules, vars: &EnvVars) -> TargetDiff {
+    compare_trees(
         &tree(&[(path, a.as_bytes())]),
         &tree(&[(path, b.as_bytes())]),
         rules,
         vars,
-    );
+    )
+}
+
+/// One file, present on both sides, compared.
+fn compare_with(path: &str, a: &str, b: &str, rules: &Rules, vars: &EnvVars) -> FileDiff {
+    let diff = target_with(path, a, b, rules, vars);
     diff.files.into_iter().next().expect("one file")
+}
+
+/// Each environment's vars, from `(name, value)` pairs.
+fn env_vars(a: &[(&str, &str)], b: &[(&str, &str)]) -> EnvVars {
+    let map = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    EnvVars {
+        a: map(a),
+        b: map(b),
+    }
 }
 
 fn compare(path: &str, a: &str, b: &str) -> FileDiff {

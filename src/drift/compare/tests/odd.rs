@@ -97,3 +97,22 @@ fn deeply_nested_json_and_toml_fall_back_to_text_without_overflowing() {
     let file = compare("ok.json", &nested("1"), &nested("2"));
     assert_eq!(file.keys.len(), 1);
 }
+
+#[test]
+fn a_pair_that_shares_nothing_is_bounded_by_the_diff_timeout() {
+    let a: String = (0..30_000)
+        .map(|n| format!("left {n} {}\n", n * 7 % 13))
+        .collect();
+    let b: String = (0..30_000)
+        .map(|n| format!("right {n} {}\n", n * 5 % 11))
+        .collect();
+    let rules = Rules {
+        diff_timeout: std::time::Duration::from_millis(50),
+        ..Rules::default()
+    };
+    let started = std::time::Instant::now();
+    let file = compare_with("dump.txt", &a, &b, &rules, &EnvVars::default());
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    // Coarser after the deadline, but still every line of both sides.
+    assert_eq!(file.counts().to_string(), "+30000 −30000");
+}

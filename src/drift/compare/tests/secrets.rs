@@ -10,12 +10,7 @@ fn assert_hidden(diff: &TargetDiff, values: &[&str]) {
 }
 
 fn one_file(path: &str, a: &str, b: &str) -> TargetDiff {
-    compare_trees(
-        &tree(&[(path, a.as_bytes())]),
-        &tree(&[(path, b.as_bytes())]),
-        &Rules::default(),
-        &EnvVars::default(),
-    )
+    target_with(path, a, b, &Rules::default(), &EnvVars::default())
 }
 
 #[test]
@@ -70,11 +65,9 @@ fn a_yaml_password_key_is_compared_by_hash() {
     let diff = one_file("app.yaml", a, b);
     assert_eq!(key_lines(&diff.files[0]), ["database.password differs"]);
     assert_hidden(&diff, &["hunter2-but-longer", "correct-horse-battery"]);
-    let same = one_file(
-        "app.yaml",
-        a,
-        &a.replace("host: db.internal\n  ", "host: db.internal\n  "),
-    );
+    // The same password, keys in another order: equal digests, no drift.
+    let reordered = "database:\n  password: hunter2-but-longer\n  host: db.internal\n";
+    let same = one_file("app.yaml", a, reordered);
     assert_eq!(same.files[0].status, Status::Same);
 }
 
@@ -87,12 +80,7 @@ fn a_changed_secret_in_a_text_diff_is_masked_and_still_said() {
         format: Some(crate::drift::compare::Format::Text),
         ..Rules::default()
     };
-    let diff = compare_trees(
-        &tree(&[("my.cnf", a.as_bytes())]),
-        &tree(&[("my.cnf", b.as_bytes())]),
-        &rules,
-        &EnvVars::default(),
-    );
+    let diff = target_with("my.cnf", a, b, &rules, &EnvVars::default());
     let file = &diff.files[0];
     assert_eq!(file.status, Status::Changed);
     assert_eq!(file.note.as_deref(), Some("password differs"));
@@ -112,4 +100,15 @@ fn a_secret_found_on_a_changed_line_is_masked_where_it_reappears() {
     let diff = one_file("run.sh", a, b);
     assert_eq!(diff.files[0].status, Status::Changed);
     assert_hidden(&diff, &["1234567890abcdefghij"]);
+}
+
+#[test]
+fn a_secret_the_structure_finds_is_masked_in_the_line_diff_too() {
+    // The list item's line alone does not look secret; its key path does.
+    let a = "db:\n  password:\n    - first-Secret-Value-1\n  pool: 5\n";
+    let b = "db:\n  password:\n    - second-Secret-Value-2\n  pool: 5\n";
+    let diff = one_file("app.yaml", a, b);
+    assert_eq!(key_lines(&diff.files[0]), ["db.password[0] differs"]);
+    assert_eq!(diff.files[0].hunks.len(), 1);
+    assert_hidden(&diff, &["first-Secret-Value-1", "second-Secret-Value-2"]);
 }

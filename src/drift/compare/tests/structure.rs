@@ -154,3 +154,21 @@ fn a_file_that_does_not_parse_is_compared_as_text_and_says_so() {
     assert!(note.starts_with("b: not JSON"), "{note}");
     assert!(note.ends_with("compared as text"), "{note}");
 }
+
+#[test]
+fn replace_placeholders_apply_to_structured_values_too() {
+    let vars = env_vars(
+        &[("domain", "example.org"), ("workers", "8")],
+        &[("domain", "staging.example.org"), ("workers", "4")],
+    );
+    let rules = Rules {
+        replace: vec!["domain".into()],
+        ..Rules::default()
+    };
+    let a = r#"{"api": "https://api.example.org", "workers": 8}"#;
+    let b = r#"{"workers": 8, "api": "https://api.staging.example.org"}"#;
+    assert_eq!(compare_with("app.json", a, b, &rules, &vars).status, Status::Same);
+    let b = r#"{"workers": 4, "api": "https://api.staging.example.org"}"#;
+    let file = compare_with("app.json", a, b, &rules, &vars);
+    assert_eq!(key_lines(&file), ["workers: 8 → 4"]);
+}

@@ -63,14 +63,10 @@ fn side_by_side_rows_pair_deleted_with_inserted_lines() {
 
 #[test]
 fn env_domains_named_in_replace_are_not_drift_but_other_vars_are() {
-    let vars = EnvVars {
-        a: [("domain", "example.org"), ("workers", "8")]
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .into(),
-        b: [("domain", "staging.example.org"), ("workers", "4")]
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .into(),
-    };
+    let vars = env_vars(
+        &[("domain", "example.org"), ("workers", "8")],
+        &[("domain", "staging.example.org"), ("workers", "4")],
+    );
     let rules = Rules {
         replace: vec!["domain".into()],
         ..Rules::default()
@@ -94,17 +90,13 @@ fn env_domains_named_in_replace_are_not_drift_but_other_vars_are() {
 
 #[test]
 fn overlapping_replace_values_are_replaced_longest_first() {
-    let vars = EnvVars {
-        a: [("domain", "example.org"), ("host", "shop.example.org")]
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .into(),
-        b: [
+    let vars = env_vars(
+        &[("domain", "example.org"), ("host", "shop.example.org")],
+        &[
             ("domain", "staging.example.org"),
             ("host", "shop.staging.example.org"),
-        ]
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .into(),
-    };
+        ],
+    );
     let rules = Rules {
         replace: vec!["domain".into(), "host".into()],
         ..Rules::default()
