@@ -69,16 +69,13 @@ impl Hunk {
     }
 
     /// The hunk as unified diff text, header first, one line per line, no trailing newline.
+    /// Secret notes are not in it, so it stays a valid hunk; they are in the file's note.
     pub fn unified(&self) -> String {
         let mut out = self.header();
         for line in &self.lines {
             out.push('\n');
             out.push(line.tag.prefix());
             out.push_str(&line.text);
-        }
-        for note in &self.secret_notes {
-            out.push_str("\n# ");
-            out.push_str(note);
         }
         out
     }

@@ -83,19 +83,53 @@ fn line_key<'t>(raw: &'t str, rules: &Rules, placeholders: &Placeholders) -> Opt
     };
     key = match rules.whitespace {
         Whitespace::Exact => key,
-        Whitespace::IgnoreTrailing => match key {
-            Cow::Borrowed(k) => Cow::Borrowed(k.trim_end()),
-            Cow::Owned(k) => Cow::Owned(k.trim_end().to_string()),
-        },
-        Whitespace::IgnoreChanges => {
-            Cow::Owned(key.split_whitespace().collect::<Vec<_>>().join(" "))
-        }
-        Whitespace::IgnoreAll => Cow::Owned(key.split_whitespace().collect::<String>()),
+        Whitespace::IgnoreTrailing => rewrite(key, |k| Cow::Borrowed(k.trim_end())),
+        Whitespace::IgnoreChanges => rewrite(key, collapse_whitespace),
+        Whitespace::IgnoreAll => rewrite(key, remove_whitespace),
     };
     if rules.ignore_blank_lines && key.trim().is_empty() {
         return None;
     }
     Some(key)
+}
+
+/// `key` through `change`, borrowing still when the key was borrowed and nothing changed.
+fn rewrite<'t>(
+    key: Cow<'t, str>,
+    change: impl for<'a> Fn(&'a str) -> Cow<'a, str>,
+) -> Cow<'t, str> {
+    match key {
+        Cow::Borrowed(k) => change(k),
+        Cow::Owned(k) => Cow::Owned(change(&k).into_owned()),
+    }
+}
+
+/// Runs of whitespace as one space, none at the ends; no copy for a line already so.
+fn collapse_whitespace(line: &str) -> Cow<'_, str> {
+    let trimmed = line.trim();
+    let bytes = trimmed.as_bytes();
+    let tidy = trimmed.is_ascii()
+        && !bytes.iter().any(|b| b.is_ascii_whitespace() && *b != b' ')
+        && !bytes.windows(2).any(|w| w == b"  ");
+    if tidy {
+        return Cow::Borrowed(trimmed);
+    }
+    let mut out = String::with_capacity(trimmed.len());
+    for word in trimmed.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    Cow::Owned(out)
+}
+
+/// The line without any whitespace; no copy for a line that has none.
+fn remove_whitespace(line: &str) -> Cow<'_, str> {
+    if !line.chars().any(char::is_whitespace) {
+        return Cow::Borrowed(line);
+    }
+    Cow::Owned(line.split_whitespace().collect())
 }
 
 /// Sorts the lines between section headers (`[name]`), headers staying where they are.
@@ -168,5 +202,22 @@ mod tests {
         rules.order_insensitive = true;
         let got = keys("; generated 12:00\nb=2\na=1\n[s]\nz=1\ny=2\n", &rules);
         assert_eq!(got, ["a=1", "b=2", "[s]", "y=2", "z=1"]);
+    }
+
+    #[test]
+    fn collapsing_whitespace_borrows_tidy_lines_and_fixes_the_rest() {
+        assert!(matches!(
+            collapse_whitespace("a b c"),
+            Cow::Borrowed("a b c")
+        ));
+        assert!(matches!(
+            collapse_whitespace("  a b "),
+            Cow::Borrowed("a b")
+        ));
+        for (line, want) in [("a  b", "a b"), ("a\tb", "a b"), ("a\u{a0}\u{a0}b", "a b")] {
+            assert_eq!(collapse_whitespace(line), want, "{line:?}");
+        }
+        assert!(matches!(remove_whitespace("ab"), Cow::Borrowed("ab")));
+        assert_eq!(remove_whitespace(" a \tb "), "ab");
     }
 }

@@ -167,7 +167,10 @@ fn replace_placeholders_apply_to_structured_values_too() {
     };
     let a = r#"{"api": "https://api.example.org", "workers": 8}"#;
     let b = r#"{"workers": 8, "api": "https://api.staging.example.org"}"#;
-    assert_eq!(compare_with("app.json", a, b, &rules, &vars).status, Status::Same);
+    assert_eq!(
+        compare_with("app.json", a, b, &rules, &vars).status,
+        Status::Same
+    );
     let b = r#"{"workers": 4, "api": "https://api.staging.example.org"}"#;
     let file = compare_with("app.json", a, b, &rules, &vars);
     assert_eq!(key_lines(&file), ["workers: 8 → 4"]);
