@@ -129,7 +129,10 @@ impl LineDiff<'_, '_> {
             .map(|(key, _)| format!("{key} differs"))
             .collect();
         for &(old, new) in pairs {
-            let looks_same = lines[old].text == lines[new].text;
+            // Equal-looking lines with different keys: the difference is under a mask
+            // (or under a placeholder of one side only, which is no secret).
+            let looks_same =
+                lines[old].text == lines[new].text && lines[new].text.contains(redact::MASK);
             let named = secret::line_secrets(raw[old].1.map_or("", |l| l.raw), self.salt)
                 .iter()
                 .any(|(key, _)| key.as_ref().is_some_and(|k| digests[1].contains_key(k)));

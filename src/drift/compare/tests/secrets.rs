@@ -112,3 +112,20 @@ fn a_secret_the_structure_finds_is_masked_in_the_line_diff_too() {
     assert_eq!(diff.files[0].hunks.len(), 1);
     assert_hidden(&diff, &["first-Secret-Value-1", "second-Secret-Value-2"]);
 }
+
+#[test]
+fn an_unnamed_secret_that_changed_under_the_mask_is_still_said() {
+    let a = "curl -H 'Authorization: Bearer abcdef0123456789old' https://api\n";
+    let b = "curl -H 'Authorization: Bearer abcdef0123456789new' https://api\n";
+    let diff = one_file("probe.sh", a, b);
+    let file = &diff.files[0];
+    assert_eq!(file.status, Status::Changed);
+    let unified = file.hunks[0].unified();
+    let (minus, plus) = unified.split_once("\n+").unwrap();
+    assert_eq!(minus.split_once("\n-").unwrap().1, plus, "{unified}");
+    assert_eq!(
+        file.note.as_deref(),
+        Some("a masked value differs on line 1")
+    );
+    assert_hidden(&diff, &["abcdef0123456789"]);
+}
