@@ -55,6 +55,20 @@ fn compare(path: &str, a: &str, b: &str) -> FileDiff {
     compare_with(path, a, b, &Rules::default(), &EnvVars::default())
 }
 
+/// Two environments whose `domain` and `workers` differ, with only `domain` named in
+/// replace.
+fn domain_replaced() -> (Rules, EnvVars) {
+    let vars = env_vars(
+        &[("domain", "example.org"), ("workers", "8")],
+        &[("domain", "staging.example.org"), ("workers", "4")],
+    );
+    let rules = Rules {
+        replace: vec!["domain".into()],
+        ..Rules::default()
+    };
+    (rules, vars)
+}
+
 /// Everything a result could show anywhere: its Debug form and its JSON.
 fn everything_shown(diff: &TargetDiff) -> String {
     format!("{diff:?}\n{}", diff.files_json())

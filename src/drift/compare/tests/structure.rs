@@ -157,14 +157,7 @@ fn a_file_that_does_not_parse_is_compared_as_text_and_says_so() {
 
 #[test]
 fn replace_placeholders_apply_to_structured_values_too() {
-    let vars = env_vars(
-        &[("domain", "example.org"), ("workers", "8")],
-        &[("domain", "staging.example.org"), ("workers", "4")],
-    );
-    let rules = Rules {
-        replace: vec!["domain".into()],
-        ..Rules::default()
-    };
+    let (rules, vars) = domain_replaced();
     let a = r#"{"api": "https://api.example.org", "workers": 8}"#;
     let b = r#"{"workers": 8, "api": "https://api.staging.example.org"}"#;
     assert_eq!(

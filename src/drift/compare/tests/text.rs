@@ -63,14 +63,7 @@ fn side_by_side_rows_pair_deleted_with_inserted_lines() {
 
 #[test]
 fn env_domains_named_in_replace_are_not_drift_but_other_vars_are() {
-    let vars = env_vars(
-        &[("domain", "example.org"), ("workers", "8")],
-        &[("domain", "staging.example.org"), ("workers", "4")],
-    );
-    let rules = Rules {
-        replace: vec!["domain".into()],
-        ..Rules::default()
-    };
+    let (rules, vars) = domain_replaced();
     let a = NGINX.replace(".prod.example.org", ".example.org");
     let b = NGINX.replace(".prod.example.org", ".staging.example.org");
     assert_eq!(
