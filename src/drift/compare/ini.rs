@@ -51,16 +51,18 @@ fn assignment(line: &str, format: Format) -> Option<(&str, String)> {
             .unwrap_or(line),
         _ => line,
     };
-    let (key, value) = line.split_once('=')?;
-    let key = key.trim();
-    let key_is_plain = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '[' | ']' | '/' | ' '));
-    if !key_is_plain {
-        return None;
+    let is_plain = |key: &str| {
+        !key.is_empty()
+            && key.chars().all(|c| {
+                c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '[' | ']' | '/' | ' ')
+            })
+    };
+    match line.split_once('=') {
+        Some((key, value)) if is_plain(key.trim()) => Some((key.trim(), unquote(value.trim()))),
+        // my.cnf's bare options (`skip-name-resolve`) are set by being there.
+        None if format == Format::Ini && is_plain(line) => Some((line, String::new())),
+        _ => None,
     }
-    Some((key, unquote(value.trim())))
 }
 
 /// A value without its quotes, or without a trailing ` # comment` when unquoted.
@@ -120,8 +122,18 @@ mod tests {
     }
 
     #[test]
+    fn bare_options_of_my_cnf_are_keys_without_a_value() {
+        let pairs = key_values("[mysqld]\nskip-name-resolve\nport = 3306\n", Format::Ini).unwrap();
+        assert_eq!(
+            pairs[0],
+            ("mysqld.skip-name-resolve".to_string(), String::new())
+        );
+    }
+
+    #[test]
     fn a_line_that_is_not_an_assignment_means_not_this_format() {
         assert!(key_values("worker_processes 4;\n", Format::Ini).is_none());
+        assert!(key_values("SKIP_CHECKS\n", Format::Env).is_none());
         assert!(key_values("[section]\n", Format::Env).is_none());
     }
 }
