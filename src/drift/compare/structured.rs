@@ -176,7 +176,12 @@ pub(crate) fn key_changes(a: &KeyMap, b: &KeyMap) -> Vec<KeyChange> {
 }
 
 fn parse(text: &str, format: Format) -> Result<Node, NotStructured> {
-    let bad = |e: &dyn std::fmt::Display| NotStructured(secret::shown(&e.to_string()));
+    // The first line only: the toml crate goes on to quote the offending line of the file,
+    // which may hold a value no rule would mask out of its context.
+    let bad = |e: &dyn std::fmt::Display| {
+        let message = e.to_string();
+        NotStructured(secret::shown(message.lines().next().unwrap_or("")))
+    };
     match format {
         Format::Json => serde_json::from_str::<serde_json::Value>(text)
             .map(from_json)

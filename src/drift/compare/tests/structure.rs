@@ -168,3 +168,14 @@ fn replace_placeholders_apply_to_structured_values_too() {
     let file = compare_with("app.json", a, b, &rules, &vars);
     assert_eq!(key_lines(&file), ["workers: 8 → 4"]);
 }
+
+#[test]
+fn a_parse_error_note_does_not_quote_the_file() {
+    let file = compare("app.toml", "a = 1\n", "a = 1\ndb = Unquoted-Value-123\n");
+    let note = file.note.clone().unwrap_or_default();
+    assert!(
+        note.starts_with("b: not TOML (TOML parse error at line 2"),
+        "{note}"
+    );
+    assert!(!note.contains("Unquoted-Value-123"), "{note}");
+}
