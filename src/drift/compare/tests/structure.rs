@@ -179,3 +179,11 @@ fn a_parse_error_note_does_not_quote_the_file() {
     );
     assert!(!note.contains("Unquoted-Value-123"), "{note}");
 }
+
+#[test]
+fn each_document_of_a_multi_document_yaml_is_compared() {
+    let a = "apiVersion: v1\nkind: Service\nmetadata:\n  name: shop\n---\napiVersion: apps/v1\nkind: Deployment\nspec:\n  replicas: 2\n";
+    let b = a.replace("replicas: 2", "replicas: 3");
+    let file = compare("k8s/shop.yaml", a, &b);
+    assert_eq!(key_lines(&file), ["[1].spec.replicas: 2 → 3"]);
+}
