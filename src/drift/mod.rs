@@ -1,5 +1,6 @@
 //! Config drift between two environments: what differs, file by file.
 
+pub mod compare;
 pub mod fetch;
 pub mod local;
 pub mod side;

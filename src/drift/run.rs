@@ -1,0 +1,313 @@
+//! One drift target compared, end to end, and the worker that compares it again and again:
+//! each side read where its environment is (its reference host over the SSH pool, its
+//! local `root`, or a URL), hashes first; the bytes of only the entries whose hashes differ
+//! fetched; both compared with the target's rules; and the other hosts of each environment
+//! checked against their reference by hash ("web3.prod differs from web1.prod in
+//! nginx.conf").
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+
+use super::compare::{Comparison, EnvVars, Format, Rules, Whitespace};
+use super::fetch::{self, DriftTarget, Globs, Place, TargetKind};
+use super::side::{EntryKind, Tree};
+use super::{DriftReport, PeerDrift};
+use crate::config::{Config, DriftFormat, DriftSource, DriftSpec, DriftWhitespace, Environment};
+use crate::event::{Event, Events};
+use crate::transport::ssh::SshPool;
+
+/// How often a target read over SSH is compared again, unless it says.
+pub const EVERY_OVER_SSH: Duration = Duration::from_secs(5 * 60);
+/// How often a target read from local roots (or a URL) is compared again, unless it says.
+pub const EVERY_HERE: Duration = Duration::from_secs(30);
+/// How long one call to a host or URL may take, unless the target says.
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Where the two environments of a comparison are, and what reads them.
+#[derive(Clone)]
+pub struct Sides {
+    pub a: Environment,
+    pub b: Environment,
+    pub pool: Option<SshPool>,
+}
+
+impl Sides {
+    /// The two environments `spec` compares, from `config`.
+    pub fn of(spec: &DriftSpec, config: &Config, pool: Option<SshPool>) -> Result<Sides, String> {
+        let env = |name: &str| {
+            config
+                .environment(name)
+                .cloned()
+                .ok_or_else(|| format!("no environment \"{name}\""))
+        };
+        Ok(Sides {
+            a: env(&spec.between.0)?,
+            b: env(&spec.between.1)?,
+            pool,
+        })
+    }
+
+    /// Whether reading either side goes over SSH.
+    pub fn uses_ssh(&self, spec: &DriftSpec) -> bool {
+        !matches!(spec.source, DriftSource::Url(_))
+            && [&self.a, &self.b].iter().any(|e| e.root.is_none())
+    }
+}
+
+/// Compares `spec` every `every` (or its own `every`), sending a report when the result
+/// changed (the first always), until the receiver is gone. `r` on the pane (`now`) compares
+/// at once.
+pub async fn run(spec: DriftSpec, sides: Sides, tx: Events, now: Arc<tokio::sync::Notify>) {
+    let every = spec.every.unwrap_or(if sides.uses_ssh(&spec) {
+        EVERY_OVER_SSH
+    } else {
+        EVERY_HERE
+    });
+    let mut last: Option<DriftReport> = None;
+    loop {
+        if tx.is_closed() {
+            return;
+        }
+        let report = compare(&spec, &sides).await;
+        let changed = last.as_ref().is_none_or(|prev| !prev.same_result(&report));
+        if changed {
+            last = Some(report.clone());
+            if tx.send_data(Event::Drift(report)).await.is_err() {
+                return;
+            }
+        }
+        tokio::select! {
+            () = tokio::time::sleep(every.max(Duration::from_millis(100))) => {}
+            () = now.notified() => {}
+        }
+    }
+}
+
+/// One comparison of `spec` between its two environments.
+pub async fn compare(spec: &DriftSpec, sides: &Sides) -> DriftReport {
+    let mut report = DriftReport::new(&spec.name, &spec.between);
+    match compare_sides(spec, sides, &mut report).await {
+        Ok(()) => {}
+        Err(error) => report.error = Some(crate::redact::mask(&error).into_owned()),
+    }
+    report.at = Utc::now();
+    report
+}
+
+async fn compare_sides(
+    spec: &DriftSpec,
+    sides: &Sides,
+    report: &mut DriftReport,
+) -> Result<(), String> {
+    let base = target(spec)?;
+    let (target_a, target_b) = (base.for_vars(&sides.a.vars), base.for_vars(&sides.b.vars));
+    let places_a = places(spec, &sides.a, sides.pool.as_ref())?;
+    let places_b = places(spec, &sides.b, sides.pool.as_ref())?;
+    report.reference = (places_a[0].0.clone(), places_b[0].0.clone());
+    let (a, b) = tokio::join!(
+        fetch::list(&target_a, &places_a[0].1),
+        fetch::list(&target_b, &places_b[0].1)
+    );
+    let (mut a, mut b) = (side(a, &sides.a)?, side(b, &sides.b)?);
+    let differing = differing(&a, &b);
+    let (filled_a, filled_b) = tokio::join!(
+        fetch::fill(&target_a, &mut a, &differing, &places_a[0].1),
+        fetch::fill(&target_b, &mut b, &differing, &places_b[0].1)
+    );
+    filled_a.map_err(|e| format!("{}: {e}", sides.a.name))?;
+    filled_b.map_err(|e| format!("{}: {e}", sides.b.name))?;
+    let rules = rules(spec);
+    let vars = EnvVars {
+        a: replaced_vars(spec, &sides.a),
+        b: replaced_vars(spec, &sides.b),
+    };
+    // Secrets are hashed with a salt made for this comparison and dropped with it.
+    report.diff = Some(Comparison::new(&rules, &vars).trees(&a, &b));
+    for (places, reference, target) in [(&places_a, &a, &target_a), (&places_b, &b, &target_b)] {
+        report
+            .peers
+            .extend(peers(target, &places[0].0, reference, &places[1..]).await);
+    }
+    report.transferred = places_a
+        .iter()
+        .chain(&places_b)
+        .map(|(_, p)| p.bytes_transferred())
+        .sum();
+    Ok(())
+}
+
+/// A side as read, or why it could not be, naming its environment.
+fn side(listed: Result<Tree, fetch::FetchError>, env: &Environment) -> Result<Tree, String> {
+    listed.map_err(|e| format!("{}: {e}", env.name))
+}
+
+/// The paths whose bytes a diff needs: files on both sides whose hashes differ.
+fn differing(a: &Tree, b: &Tree) -> Vec<String> {
+    a.entries
+        .iter()
+        .filter_map(|(path, entry)| {
+            let other = b.entries.get(path)?;
+            match (&entry.kind, &other.kind) {
+                (EntryKind::File { sha256: x, .. }, EntryKind::File { sha256: y, .. }) if x != y => {
+                    Some(path.clone())
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// What the fetch reads for `spec`.
+fn target(spec: &DriftSpec) -> Result<DriftTarget, String> {
+    let kind = match &spec.source {
+        DriftSource::Path(path) if path.ends_with('/') => {
+            let include: Vec<&str> = spec.include.iter().map(String::as_str).collect();
+            let exclude: Vec<&str> = spec.exclude.iter().map(String::as_str).collect();
+            let globs = Globs::new(&include, &exclude).map_err(|e| e.to_string())?;
+            TargetKind::Tree {
+                path: path.clone(),
+                globs,
+            }
+        }
+        DriftSource::Path(path) => TargetKind::File { path: path.clone() },
+        DriftSource::Command(command) => TargetKind::Command {
+            command: command.clone(),
+        },
+        DriftSource::Url(url) => TargetKind::Http { url: url.clone() },
+    };
+    let mut target = DriftTarget::new(&spec.name, kind);
+    target.timeout = spec.timeout.unwrap_or(TIMEOUT);
+    Ok(target)
+}
+
+/// Where `env`'s side is read: its reference first (named, and where), then its other
+/// hosts (compared with the reference as peers).
+fn places(
+    spec: &DriftSpec,
+    env: &Environment,
+    pool: Option<&SshPool>,
+) -> Result<Vec<(String, Place)>, String> {
+    if let DriftSource::Url(_) = spec.source {
+        let place = Place::http().map_err(|e| e.to_string())?;
+        return Ok(vec![(env.name.clone(), place)]);
+    }
+    if let Some(root) = &env.root {
+        return Ok(vec![(root.display().to_string(), Place::local(root))]);
+    }
+    let reference = spec
+        .reference
+        .iter()
+        .find(|h| env.hosts.contains(h))
+        .map(String::as_str);
+    let hosts = fetch::hosts_by_reference(env, reference).map_err(|e| e.to_string())?;
+    let Some(pool) = pool else {
+        return Err(format!(
+            "{}: its hosts are not reachable: no SSH pool is configured",
+            env.name
+        ));
+    };
+    Ok(hosts
+        .into_iter()
+        .map(|host| {
+            let place = Place::host(pool.clone(), &host);
+            (host, place)
+        })
+        .collect())
+}
+
+/// The other hosts of an environment, each compared with its reference by hash: the paths
+/// where it differs.
+async fn peers(
+    target: &DriftTarget,
+    reference_host: &str,
+    reference: &Tree,
+    others: &[(String, Place)],
+) -> Vec<PeerDrift> {
+    let listings = others.iter().map(|(host, place)| async move {
+        let listed = fetch::list(target, place).await;
+        (host.clone(), listed)
+    });
+    let mut peers = Vec::new();
+    for (host, listed) in futures::future::join_all(listings).await {
+        let paths = match listed {
+            Ok(tree) => paths_differing(reference, &tree),
+            Err(err) => vec![format!("(not read: {err})")],
+        };
+        if !paths.is_empty() {
+            peers.push(PeerDrift {
+                host,
+                differs_from: reference_host.to_string(),
+                paths,
+            });
+        }
+    }
+    peers
+}
+
+/// The paths where two listings of the same target differ: in content, kind or mode, or
+/// present in one only.
+fn paths_differing(a: &Tree, b: &Tree) -> Vec<String> {
+    let mut paths: Vec<&String> = a.entries.keys().chain(b.entries.keys()).collect();
+    paths.sort();
+    paths.dedup();
+    paths
+        .into_iter()
+        .filter(|path| {
+            let (x, y) = (a.entries.get(*path), b.entries.get(*path));
+            match (x, y) {
+                (Some(x), Some(y)) => !same_entry(&x.kind, &y.kind) || x.mode != y.mode,
+                _ => true,
+            }
+        })
+        .map(|p| crate::redact::mask(p).into_owned())
+        .collect()
+}
+
+fn same_entry(a: &EntryKind, b: &EntryKind) -> bool {
+    match (a, b) {
+        (EntryKind::File { sha256: x, .. }, EntryKind::File { sha256: y, .. }) => x == y,
+        (EntryKind::Symlink { target: x }, EntryKind::Symlink { target: y }) => x == y,
+        (EntryKind::Unreadable { .. }, EntryKind::Unreadable { .. }) => true,
+        _ => false,
+    }
+}
+
+/// The comparison rules `spec` asks for.
+pub fn rules(spec: &DriftSpec) -> Rules {
+    let patterns: Vec<&str> = spec.ignore.iter().map(|r| r.as_str()).collect();
+    Rules {
+        ignore_lines: (!patterns.is_empty())
+            .then(|| regex::RegexSet::new(&patterns).ok())
+            .flatten(),
+        replace: spec.replace.values().cloned().collect(),
+        whitespace: match spec.whitespace {
+            DriftWhitespace::Exact => Whitespace::Exact,
+            DriftWhitespace::Trailing => Whitespace::IgnoreTrailing,
+            DriftWhitespace::Changes => Whitespace::IgnoreChanges,
+            DriftWhitespace::All => Whitespace::IgnoreAll,
+        },
+        ignore_blank_lines: spec.ignore_blank_lines,
+        comment_prefixes: spec.comments.clone(),
+        order_insensitive: spec.unordered,
+        format: spec.format.map(|f| match f {
+            DriftFormat::Json => Format::Json,
+            DriftFormat::Yaml => Format::Yaml,
+            DriftFormat::Toml => Format::Toml,
+            DriftFormat::Ini => Format::Ini,
+            DriftFormat::Env => Format::Env,
+            DriftFormat::Text => Format::Text,
+        }),
+        ..Rules::default()
+    }
+}
+
+/// The vars of `env` that `spec` names in `replace`: only those become placeholders.
+fn replaced_vars(spec: &DriftSpec, env: &Environment) -> BTreeMap<String, String> {
+    spec.replace
+        .values()
+        .filter_map(|var| Some((var.clone(), env.vars.get(var)?.clone())))
+        .collect()
+}
