@@ -42,10 +42,11 @@ pub use hunk::{DiffLine, Hunk, LineTag, Row};
 pub use id::ContentId;
 pub use model::{Counts, FileDiff, KeyChange, Shown, Status, TargetDiff};
 pub use rules::{EnvVars, Format, Rules, Whitespace, COMMON_COMMENT_PREFIXES};
-pub use secret::{Salt, SECRET_SHOWN};
+pub use secret::SECRET_SHOWN;
 
 use super::side::{Entry, Tree};
 use rules::Placeholders;
+use secret::Salt;
 
 /// One comparison run: the rules, each side's placeholders, and the salt both sides'
 /// secrets are hashed with.
