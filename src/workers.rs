@@ -12,7 +12,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
@@ -49,9 +48,6 @@ fn give_way_to_the_screen() {
         libc::setpriority(libc::PRIO_PROCESS, thread as libc::id_t, 10);
     }
 }
-
-/// How often local drift is compared again.
-pub const DRIFT_EVERY: Duration = Duration::from_secs(5);
 
 /// One unit of work a config asks for. Two equal jobs do the same thing, so a reload
 /// keeps a running job whose value did not change.
@@ -169,6 +165,12 @@ impl Workers {
                 Job::RemoteTail(_) => true,
                 Job::Command(command) => command.host.is_some(),
                 Job::Journal(journal) => journal.host.is_some(),
+                Job::Drift { spec, left, right } => crate::drift::run::Sides {
+                    a: left.clone(),
+                    b: right.clone(),
+                    pool: None,
+                }
+                .uses_ssh(spec),
                 _ => false,
             };
             if uses_ssh {
@@ -182,6 +184,11 @@ impl Workers {
             let run_now = match &job {
                 Job::Check(check) => Some((
                     (check.spec.name.clone(), check.target.name.clone()),
+                    Arc::new(Notify::new()),
+                )),
+                // `r` on a drift target: asked for as the check `drift NAME`.
+                Job::Drift { spec, .. } => Some((
+                    (format!("drift {}", spec.name), String::new()),
                     Arc::new(Notify::new()),
                 )),
                 _ => None,
@@ -232,7 +239,13 @@ impl Workers {
                 Some(tokio::spawn(journal.run_on(runner, tx.clone())))
             }
             Job::Drift { spec, left, right } => {
-                let task = crate::drift::local::run(spec, left, right, DRIFT_EVERY, tx.clone());
+                let sides = crate::drift::run::Sides {
+                    a: left,
+                    b: right,
+                    pool: self.resources.pool.clone(),
+                };
+                let now = now.unwrap_or_default();
+                let task = crate::drift::run::run(spec, sides, tx.clone(), now);
                 Some(tokio::spawn(task))
             }
             Job::Unserved(event) => {
@@ -351,28 +364,19 @@ fn plan_check(config: &Config, spec: &CheckSpec, jobs: &mut Vec<Job>) {
 fn plan_drift(config: &Config, spec: &DriftSpec) -> Job {
     let (a, b) = &spec.between;
     match (config.environment(a), config.environment(b)) {
-        (Some(left), Some(right)) if left.root.is_some() && right.root.is_some() => Job::Drift {
+        (Some(left), Some(right)) => Job::Drift {
             spec: spec.clone(),
             left: left.clone(),
             right: right.clone(),
         },
-        (left, right) => {
-            let remote = match (left, right) {
-                (Some(l), _) if l.root.is_some() => b,
-                _ => a,
-            };
-            let error = if left.is_none() || right.is_none() {
-                format!("no environment \"{remote}\"")
-            } else {
-                format!("{remote} has no root: drift over ssh arrives with the transport")
-            };
-            Job::Unserved(Event::Drift(DriftReport {
-                name: spec.name.clone(),
-                between: spec.between.clone(),
-                files: Vec::new(),
-                error: Some(error),
-                at: Utc::now(),
-            }))
+        (left, _) => {
+            let missing = if left.is_none() { a } else { b };
+            let error = format!("no environment \"{missing}\"");
+            Job::Unserved(Event::Drift(DriftReport::failed(
+                &spec.name,
+                &spec.between,
+                error,
+            )))
         }
     }
 }
@@ -406,11 +410,11 @@ mod tests {
         config.drifts.push(DriftSpec::path(
             "nginx",
             "/etc/nginx/",
-            ("production", "production"),
+            ("production", "staging"),
         ));
         let (tx, mut rx) = crate::event::channel();
         let workers = start(&config, tx);
-        assert_eq!(workers.len(), 2, "one disk check per host");
+        assert_eq!(workers.len(), 2, "one disk check per host, no drift worker");
         let mut drifts = Vec::new();
         while let Ok(event) = rx.try_recv() {
             if let Event::Drift(d) = event {
@@ -419,10 +423,7 @@ mod tests {
         }
         assert_eq!(drifts.len(), 1);
         let error = drifts[0].error.clone().unwrap_or_default();
-        assert!(
-            error.contains("drift over ssh arrives with the transport"),
-            "{error}"
-        );
+        assert_eq!(error, "no environment \"staging\"");
     }
 
     #[tokio::test]

@@ -15,7 +15,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent,
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use sheriff::checks::{CheckResult, CheckRun, CheckStatus};
-use sheriff::drift::{DriftFile, DriftReport, FileDrift};
+use sheriff::drift::DriftReport;
 use sheriff::event::Event;
 use sheriff::handoff::{Entry, EntryKind};
 use sheriff::logs::LogLine;
@@ -244,23 +244,30 @@ fn log_line(i: usize) -> Event {
 }
 
 fn drift_report(files: usize) -> Event {
-    Event::Drift(DriftReport {
-        name: "big tree".into(),
-        between: ("production".into(), "staging".into()),
-        files: (0..files)
-            .map(|i| DriftFile {
-                path: format!("conf.d/file{i:04}.conf"),
-                drift: FileDrift::Changed {
-                    added: 1,
-                    removed: 1,
-                },
-                note: None,
-                diff: String::new(),
+    use sheriff::drift::compare::{compare_trees, EnvVars, Rules};
+    use sheriff::drift::side::{Entry, Tree};
+    let tree = |value: &str| Tree {
+        entries: (0..files)
+            .map(|i| {
+                let text = format!("listen {value};\n");
+                (
+                    format!("conf.d/file{i:04}.conf"),
+                    Entry::file(text.into_bytes()),
+                )
             })
             .collect(),
-        error: None,
-        at: sample::at(12, 4, 0),
-    })
+        notes: Vec::new(),
+    };
+    let between = ("production".to_string(), "staging".to_string());
+    let mut report = DriftReport::new("big tree", &between);
+    report.diff = Some(compare_trees(
+        &tree("80"),
+        &tree("8080"),
+        &Rules::default(),
+        &EnvVars::default(),
+    ));
+    report.at = sample::at(12, 4, 0);
+    Event::Drift(report)
 }
 
 fn note(i: usize) -> Entry {

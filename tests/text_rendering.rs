@@ -140,14 +140,25 @@ fn drift_diffs_are_printable() {
         .expect("write");
     }
     let spec = DriftSpec::path("nginx", "/etc/", ("production", "staging"));
-    let report = sheriff::drift::local::compare(&spec, &env("production", &a), &env("staging", &b));
-    let diff = &report.files[0].diff;
+    let sides = sheriff::drift::run::Sides {
+        a: env("production", &a),
+        b: env("staging", &b),
+        pool: None,
+    };
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let report = runtime.block_on(sheriff::drift::run::compare(&spec, &sides));
+    assert_eq!(report.error, None);
+    let diff: String = report.files()[0]
+        .hunks
+        .iter()
+        .map(|h| h.unified())
+        .collect();
     assert!(
-        diff.contains("-       worker_connections      1024;"),
+        diff.contains("-        worker_connections      1024;"),
         "{diff}"
     );
     assert!(
-        diff.contains("+       worker_connections      512;"),
+        diff.contains("+        worker_connections      512;"),
         "{diff}"
     );
     assert!(!diff.contains('\x1b') && !diff.contains('\t'), "{diff:?}");

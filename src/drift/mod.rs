@@ -1,48 +1,84 @@
-//! Config drift between two environments: what differs, file by file.
+//! Config drift between two environments: each side read where its environment is
+//! (`fetch`), compared with the target's rules (`compare`), and the result a pane, `sheriff
+//! drift` and the handoff report show (`DriftReport`). `run` ties them together and keeps
+//! comparing; `side` is what one side holds between fetching and comparing.
 
 pub mod compare;
 pub mod fetch;
-pub mod local;
+pub mod run;
 pub mod side;
 
 use chrono::{DateTime, Utc};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileDrift {
-    /// Same on both sides (after ignore/replace rules).
-    Same,
-    /// Differs: lines added and removed going from the first env to the second.
-    Changed {
-        added: usize,
-        removed: usize,
-    },
-    OnlyLeft,
-    OnlyRight,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct DriftFile {
-    pub path: String,
-    pub drift: FileDrift,
-    /// A one-line note for the pane, e.g. "DB_PASSWORD differs (••)".
-    pub note: Option<String>,
-    /// The redacted unified diff, for the detail view.
-    pub diff: String,
-}
+use compare::{FileDiff, TargetDiff};
 
 /// One `[[drift]]` target compared once.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DriftReport {
     pub name: String,
     pub between: (String, String),
-    pub files: Vec<DriftFile>,
-    /// Set when a side could not be read at all.
+    /// Where each side was read: its reference host, its local root, or its environment
+    /// (for a URL).
+    pub reference: (String, String),
+    /// What differs; `None` when a side could not be read at all (see `error`).
+    pub diff: Option<TargetDiff>,
+    /// Hosts of either environment that differ from their reference.
+    pub peers: Vec<PeerDrift>,
+    /// Why a side could not be read at all (a hung host says so), masked.
     pub error: Option<String>,
     pub at: DateTime<Utc>,
+    /// Bytes that crossed SSH for this comparison.
+    pub transferred: u64,
+}
+
+/// A host whose copy of a target is not its reference's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerDrift {
+    pub host: String,
+    pub differs_from: String,
+    /// The paths where it differs (or why it could not be read).
+    pub paths: Vec<String>,
 }
 
 impl DriftReport {
-    pub fn drifted(&self) -> impl Iterator<Item = &DriftFile> {
-        self.files.iter().filter(|f| f.drift != FileDrift::Same)
+    /// A report of nothing compared yet.
+    pub fn new(name: &str, between: &(String, String)) -> DriftReport {
+        DriftReport {
+            name: name.to_string(),
+            between: between.clone(),
+            reference: Default::default(),
+            diff: None,
+            peers: Vec::new(),
+            error: None,
+            at: Utc::now(),
+            transferred: 0,
+        }
+    }
+
+    /// A report saying why the target could not be compared.
+    pub fn failed(name: &str, between: &(String, String), error: String) -> DriftReport {
+        DriftReport {
+            error: Some(error),
+            ..DriftReport::new(name, between)
+        }
+    }
+
+    /// The files compared, same ones included.
+    pub fn files(&self) -> &[FileDiff] {
+        self.diff.as_ref().map_or(&[], |d| d.files.as_slice())
+    }
+
+    /// The files that differ in any way.
+    pub fn drifted(&self) -> impl Iterator<Item = &FileDiff> {
+        self.files().iter().filter(|f| f.is_drift())
+    }
+
+    /// Whether `other` says the same (its time and transfer aside): a worker sends a
+    /// report only when it does not.
+    pub fn same_result(&self, other: &DriftReport) -> bool {
+        self.diff == other.diff
+            && self.peers == other.peers
+            && self.error == other.error
+            && self.reference == other.reference
     }
 }

@@ -151,7 +151,9 @@ fn differing(a: &Tree, b: &Tree) -> Vec<String> {
         .filter_map(|(path, entry)| {
             let other = b.entries.get(path)?;
             match (&entry.kind, &other.kind) {
-                (EntryKind::File { sha256: x, .. }, EntryKind::File { sha256: y, .. }) if x != y => {
+                (EntryKind::File { sha256: x, .. }, EntryKind::File { sha256: y, .. })
+                    if x != y =>
+                {
                     Some(path.clone())
                 }
                 _ => None,

@@ -6,7 +6,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::checks::{CheckResult, CheckRun, CheckStatus};
-use crate::drift::{DriftFile, DriftReport, FileDrift};
+use crate::drift::side::Tree;
+use crate::drift::DriftReport;
 use crate::event::Event;
 use crate::handoff::{Entry, EntryKind, Refs};
 use crate::logs::{Level, LogLine};
@@ -145,17 +146,7 @@ pub fn app_with(log_lines: usize) -> App {
         source: "app@production".into(),
         lines,
     });
-    events.push(Event::Drift(DriftReport {
-        name: "app config".into(),
-        between: ("production".into(), "staging".into()),
-        files: vec![
-            DriftFile { path: "nginx.conf".into(), drift: FileDrift::Changed { added: 3, removed: 1 }, note: None, diff: "--- production/nginx.conf\n+++ staging/nginx.conf\n@@ -1,2 +1,2 @@\n-worker_connections 1024;\n+worker_connections 512;\n".into() },
-            DriftFile { path: "app.env".into(), drift: FileDrift::Changed { added: 1, removed: 1 }, note: Some("DB_PASSWORD differs (••)".into()), diff: "-DB_PASSWORD=••••\n+DB_PASSWORD=••••\n".into() },
-            DriftFile { path: "sysctl.conf".into(), drift: FileDrift::Same, note: None, diff: String::new() },
-        ],
-        error: None,
-        at: at(12, 2, 0),
-    }));
+    events.push(Event::Drift(sample_drift(at(12, 2, 0))));
     events.push(Event::HandoffEntries(vec![
         entry(
             "e1",
@@ -197,4 +188,41 @@ pub fn app_with(log_lines: usize) -> App {
         app.update(Msg::Worker(event));
     }
     app
+}
+
+/// The sample's drift target: two small config trees compared by the real comparison, a
+/// changed nginx.conf, a changed secret in app.env, a sysctl.conf that is the same.
+fn sample_drift(at: DateTime<Utc>) -> DriftReport {
+    use crate::drift::compare::{compare_trees, EnvVars, Rules};
+    let tree = |files: &[(&str, &str)]| Tree {
+        entries: files
+            .iter()
+            .map(|(path, text)| {
+                let entry = crate::drift::side::Entry::file(text.as_bytes().to_vec());
+                (path.to_string(), entry)
+            })
+            .collect(),
+        notes: Vec::new(),
+    };
+    let production = tree(&[
+        ("nginx.conf", "events {\n    worker_connections 1024;\n}\n"),
+        ("app.env", "DB_HOST=db1\nDB_PASSWORD=Zq8vN2mW4kLp7Rt\n"),
+        ("sysctl.conf", "vm.swappiness = 10\n"),
+    ]);
+    let staging = tree(&[
+        ("nginx.conf", "events {\n    worker_connections 512;\n}\n"),
+        ("app.env", "DB_HOST=db1\nDB_PASSWORD=Hx3cJ9sT6yBn1Qe\n"),
+        ("sysctl.conf", "vm.swappiness = 10\n"),
+    ]);
+    let between = ("production".to_string(), "staging".to_string());
+    let mut report = DriftReport::new("app config", &between);
+    report.reference = ("web1.prod".into(), "web1.staging".into());
+    report.diff = Some(compare_trees(
+        &production,
+        &staging,
+        &Rules::default(),
+        &EnvVars::default(),
+    ));
+    report.at = at;
+    report
 }

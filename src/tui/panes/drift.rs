@@ -8,7 +8,8 @@ use unicode_width::UnicodeWidthStr;
 
 use super::{Action, Detail, DrawContext, Handled, ListView, Pane};
 use crate::config::Config;
-use crate::drift::{DriftFile, DriftReport, FileDrift};
+use crate::drift::compare::{FileDiff, Status};
+use crate::drift::{DriftReport, PeerDrift};
 use crate::event::Event;
 use crate::handoff::Refs;
 use crate::text::printable;
@@ -22,10 +23,12 @@ pub struct DriftPane {
     view: ListView,
 }
 
-/// A visible row: a target's header, or one of its files.
+/// A visible row: a target's header, one of its files, or a host that differs from its
+/// reference.
 enum Row<'a> {
     Target(&'a str, &'a (String, String), Option<&'a DriftReport>),
-    File(&'a str, &'a DriftFile),
+    File(&'a str, &'a (String, String), &'a FileDiff),
+    Peer(&'a str, &'a PeerDrift),
 }
 
 impl DriftPane {
@@ -47,7 +50,8 @@ impl DriftPane {
             rows.push(Row::Target(name, between, report.as_ref()));
             if let Some(report) = report {
                 // Same files stay out of the list; the header counts them.
-                rows.extend(report.drifted().map(|f| Row::File(name, f)));
+                rows.extend(report.drifted().map(|f| Row::File(name, between, f)));
+                rows.extend(report.peers.iter().map(|p| Row::Peer(name, p)));
             }
         }
         rows
@@ -97,8 +101,8 @@ impl Pane for DriftPane {
         let path_w = rows
             .iter()
             .filter_map(|r| match r {
-                Row::File(_, f) => Some(printable(&f.path).width() + 1),
-                Row::Target(..) => None,
+                Row::File(_, _, f) => Some(printable(&f.path).width() + 1),
+                Row::Target(..) | Row::Peer(..) => None,
             })
             .max()
             .unwrap_or(8);
@@ -151,19 +155,33 @@ impl Pane for DriftPane {
     fn detail(&self, theme: &Theme) -> Option<Detail> {
         let rows = self.rows();
         match rows.get(self.view.selected)? {
-            Row::Target(name, (a, b), report) => {
+            Row::Target(name, between, report) => {
+                let (a, b) = between;
                 let mut lines = vec![Line::raw(format!("{name}: {a} ↔ {b}"))];
                 match report {
                     None => lines.push(Line::styled("not compared yet", theme.style(Slot::Muted))),
                     Some(report) => {
+                        let (ra, rb) = &report.reference;
+                        if !ra.is_empty() {
+                            lines.push(Line::styled(
+                                format!("read from {ra} and {rb}"),
+                                theme.style(Slot::Muted),
+                            ));
+                        }
                         if let Some(err) = &report.error {
                             lines.push(Line::styled(
                                 format!("error: {err}"),
                                 theme.style(Slot::Error),
                             ));
                         }
-                        for file in &report.files {
-                            lines.push(file_line(file, theme, 40, 200));
+                        for file in report.files() {
+                            lines.push(file_line(file, between, theme, 40, 200));
+                        }
+                        for peer in &report.peers {
+                            lines.push(peer_line(peer, theme, 200));
+                        }
+                        for note in report.diff.iter().flat_map(|d| &d.notes) {
+                            lines.push(Line::styled(note.clone(), theme.style(Slot::Muted)));
                         }
                     }
                 }
@@ -172,10 +190,28 @@ impl Pane for DriftPane {
                     lines,
                 })
             }
-            Row::File(name, file) => {
-                let lines = file.diff.lines().map(|l| diff_line(l, theme)).collect();
+            Row::File(name, between, file) => {
+                let lines = file_text(file, between)
+                    .iter()
+                    .map(|l| diff_line(l, theme))
+                    .collect();
                 Some(Detail {
                     title: format!("drift · {name} · {}", printable(&file.path)),
+                    lines,
+                })
+            }
+            Row::Peer(name, peer) => {
+                let mut lines = vec![Line::raw(format!(
+                    "{} differs from {} in:",
+                    peer.host, peer.differs_from
+                ))];
+                lines.extend(
+                    peer.paths
+                        .iter()
+                        .map(|p| Line::raw(format!("  {}", printable(p)))),
+                );
+                Some(Detail {
+                    title: format!("drift · {name} · {}", peer.host),
                     lines,
                 })
             }
@@ -193,25 +229,37 @@ impl Pane for DriftPane {
                 })
                 .collect::<Vec<_>>()
         };
-        let (name, (left, right), report, file) = match rows.get(self.view.selected)? {
-            Row::Target(name, between, report) => (*name, *between, *report, None),
-            Row::File(name, file) => {
-                let target = rows.iter().find_map(|r| match r {
-                    Row::Target(n, between, report) if n == name => Some((*between, *report)),
-                    _ => None,
-                })?;
-                (*name, target.0, target.1, Some(*file))
+        let target_of = |name: &str| {
+            rows.iter().find_map(|r| match r {
+                Row::Target(n, between, report) if *n == name => Some((*between, *report)),
+                _ => None,
+            })
+        };
+        let (name, (left, right), report, file, peer) = match rows.get(self.view.selected)? {
+            Row::Target(name, between, report) => (*name, *between, *report, None, None),
+            Row::File(name, between, file) => {
+                let (_, report) = target_of(name)?;
+                (*name, *between, report, Some(*file), None)
+            }
+            Row::Peer(name, peer) => {
+                let (between, report) = target_of(name)?;
+                (*name, between, report, None, Some(*peer))
             }
         };
         let files = report.map(drifted).unwrap_or_default();
-        let (summary, output) = match file {
-            Some(f) => (
+        let (summary, output) = match (file, peer) {
+            (Some(f), _) => (
                 f.note
                     .clone()
+                    .or_else(|| f.keys.first().map(|k| k.describe()))
                     .unwrap_or_else(|| format!("{} differs", f.path)),
-                Some(f.diff.clone()),
+                Some(file_text(f, &(left.clone(), right.clone())).join("\n")),
             ),
-            None => (
+            (None, Some(p)) => (
+                format!("{} differs from {}", p.host, p.differs_from),
+                Some(p.paths.join("\n")),
+            ),
+            (None, None) => (
                 format!("{} files differ between {left} and {right}", files.len()),
                 Some(files.join("\n")),
             ),
@@ -221,7 +269,9 @@ impl Pane for DriftPane {
             name: name.to_string(),
             env: Some(left.clone()),
             target: Some(format!("{left} ↔ {right}")),
-            item: file.map(|f| f.path.clone()),
+            item: file
+                .map(|f| f.path.clone())
+                .or(peer.map(|p| p.host.clone())),
             state: "DRIFT".into(),
             summary,
             since: report.map(|r| r.at),
@@ -233,7 +283,9 @@ impl Pane for DriftPane {
     fn selection_refs(&self) -> Refs {
         let rows = self.rows();
         let drift = match rows.get(self.view.selected) {
-            Some(Row::Target(name, ..)) | Some(Row::File(name, _)) => Some(name.to_string()),
+            Some(Row::Target(name, ..)) | Some(Row::File(name, ..)) | Some(Row::Peer(name, _)) => {
+                Some(name.to_string())
+            }
             None => None,
         };
         Refs {
@@ -262,7 +314,7 @@ fn row_line(row: &Row, theme: &Theme, path_w: usize, width: usize) -> Line<'stat
                 ),
                 Some(r) => {
                     let drifted = r.drifted().count();
-                    let same = r.files.len().saturating_sub(drifted);
+                    let same = r.files().len().saturating_sub(drifted);
                     if drifted == 0 {
                         (format!("{same} files, no drift"), Slot::StatusOk)
                     } else {
@@ -283,22 +335,77 @@ fn row_line(row: &Row, theme: &Theme, path_w: usize, width: usize) -> Line<'stat
                 ),
             ])
         }
-        Row::File(_, file) => file_line(file, theme, path_w, width),
+        Row::File(_, between, file) => file_line(file, between, theme, path_w, width),
+        Row::Peer(_, peer) => peer_line(peer, theme, width),
     }
 }
 
-fn file_line(file: &DriftFile, theme: &Theme, path_w: usize, width: usize) -> Line<'static> {
-    let (symbol, summary) = match file.drift {
-        FileDrift::Same => ("=", "same".to_string()),
-        FileDrift::Changed { added, removed } => ("~", format!("+{added} −{removed}")),
-        FileDrift::OnlyLeft => ("<", "only on the left".to_string()),
-        FileDrift::OnlyRight => (">", "only on the right".to_string()),
+/// `  ≠ web3.prod differs from web1.prod in nginx.conf, app.env`
+fn peer_line(peer: &PeerDrift, theme: &Theme, width: usize) -> Line<'static> {
+    let text = format!(
+        "{} differs from {} in {}",
+        peer.host,
+        peer.differs_from,
+        printable(&peer.paths.join(", "))
+    );
+    Line::from(vec![
+        Span::styled("  ≠ ", theme.style(Slot::StatusWarn)),
+        Span::styled(
+            fit(&text, width.saturating_sub(4)),
+            theme.style(Slot::Muted),
+        ),
+    ])
+}
+
+/// What the detail view and a bug show of a file: its key changes, its note, then its
+/// unified diff (secrets masked already).
+fn file_text(file: &FileDiff, (a, b): &(String, String)) -> Vec<String> {
+    let mut lines: Vec<String> = file.keys.iter().map(|k| k.describe()).collect();
+    if let Some(note) = file.note.as_ref().filter(|n| !lines.contains(n)) {
+        lines.push(note.clone());
+    }
+    if !file.hunks.is_empty() {
+        if !lines.is_empty() {
+            lines.push(String::new());
+        }
+        lines.push(format!("--- {a}/{}", file.path));
+        lines.push(format!("+++ {b}/{}", file.path));
+        for hunk in &file.hunks {
+            lines.extend(hunk.unified().lines().map(str::to_string));
+        }
+    }
+    lines
+}
+
+fn file_line(
+    file: &FileDiff,
+    (a, b): &(String, String),
+    theme: &Theme,
+    path_w: usize,
+    width: usize,
+) -> Line<'static> {
+    let (symbol, summary) = match file.status {
+        Status::Same => ("=", "same".to_string()),
+        Status::Changed => ("~", file.counts().to_string()),
+        Status::OnlyA => ("<", format!("only in {a}")),
+        Status::OnlyB => (">", format!("only in {b}")),
+        Status::Mode => ("m", "mode differs".to_string()),
+        Status::Unreadable => ("!", "unreadable".to_string()),
     };
-    let summary = file.note.clone().unwrap_or(summary);
-    let slot = if file.drift == FileDrift::Same {
-        Slot::StatusOk
-    } else {
-        Slot::StatusWarn
+    // What says most in one line: the note, else the first key that changed.
+    let said = file
+        .note
+        .clone()
+        .or_else(|| file.keys.first().map(|k| k.describe()));
+    let summary = match said {
+        Some(said) if file.status == Status::Changed => format!("{summary}  {said}"),
+        Some(said) => said,
+        None => summary,
+    };
+    let slot = match file.status {
+        Status::Same => Slot::StatusOk,
+        Status::Unreadable => Slot::Error,
+        _ => Slot::StatusWarn,
     };
     let path_w = path_w.min(width / 2).clamp(8, 40);
     Line::from(vec![
