@@ -51,6 +51,9 @@ enum Command {
     /// Read a log with no screen: a `[[log]]` (on every host of it, over SSH) or a file;
     /// filtered by time, level and regex, as text, JSON lines or a count.
     Logs(sheriff::cli::logs::LogsArgs),
+    /// Compare the drift targets once: a unified diff (secrets masked) or JSON; exit 0 no
+    /// drift, 1 drift, 2 a target could not be compared.
+    Drift(sheriff::cli::drift::DriftArgs),
     /// Run the checks with no screen, recording each state change to the handoff log.
     Watch,
     /// File a bug (or comment on the open one with its fingerprint); prints its URL, or
@@ -153,6 +156,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Check(args)) => Ok(sheriff::cli::check::run(cli.config.as_deref(), &args)),
         Some(Command::Logs(args)) => Ok(sheriff::cli::logs::run(cli.config.as_deref(), &args)),
+        Some(Command::Drift(args)) => Ok(sheriff::cli::drift::run(cli.config.as_deref(), &args)),
         Some(Command::Watch) => sheriff::cli::watch::run(cli.config.as_deref()),
         Some(Command::Bug(args)) => sheriff::cli::bug::bug(cli.config.as_deref(), &args),
         Some(Command::Bugs(command)) => sheriff::cli::bug::queue(cli.config.as_deref(), &command),

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod bug;
 pub mod check;
 pub mod config_check;
+pub mod drift;
 pub mod handoff;
 pub mod hosts;
 pub mod keys;

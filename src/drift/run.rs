@@ -103,19 +103,20 @@ async fn compare_sides(
     report: &mut DriftReport,
 ) -> Result<(), String> {
     let base = target(spec)?;
-    let (target_a, target_b) = (base.for_vars(&sides.a.vars), base.for_vars(&sides.b.vars));
-    let places_a = places(spec, &sides.a, sides.pool.as_ref())?;
-    let places_b = places(spec, &sides.b, sides.pool.as_ref())?;
-    report.reference = (places_a[0].0.clone(), places_b[0].0.clone());
+    let places_a = places(spec, &base, &sides.a, sides.pool.as_ref())?;
+    let places_b = places(spec, &base, &sides.b, sides.pool.as_ref())?;
+    let (reference_a, reference_b) = (&places_a[0], &places_b[0]);
+    report.reference = (reference_a.name.clone(), reference_b.name.clone());
+    let (target_a, target_b) = (&reference_a.target, &reference_b.target);
     let (a, b) = tokio::join!(
-        fetch::list(&target_a, &places_a[0].1),
-        fetch::list(&target_b, &places_b[0].1)
+        fetch::list(target_a, &reference_a.place),
+        fetch::list(target_b, &reference_b.place)
     );
     let (mut a, mut b) = (side(a, &sides.a)?, side(b, &sides.b)?);
     let differing = differing(&a, &b);
     let (filled_a, filled_b) = tokio::join!(
-        fetch::fill(&target_a, &mut a, &differing, &places_a[0].1),
-        fetch::fill(&target_b, &mut b, &differing, &places_b[0].1)
+        fetch::fill(target_a, &mut a, &differing, &reference_a.place),
+        fetch::fill(target_b, &mut b, &differing, &reference_b.place)
     );
     filled_a.map_err(|e| format!("{}: {e}", sides.a.name))?;
     filled_b.map_err(|e| format!("{}: {e}", sides.b.name))?;
@@ -126,15 +127,15 @@ async fn compare_sides(
     };
     // Secrets are hashed with a salt made for this comparison and dropped with it.
     report.diff = Some(Comparison::new(&rules, &vars).trees(&a, &b));
-    for (places, reference, target) in [(&places_a, &a, &target_a), (&places_b, &b, &target_b)] {
+    for (places, tree) in [(&places_a, &a), (&places_b, &b)] {
         report
             .peers
-            .extend(peers(target, &places[0].0, reference, &places[1..]).await);
+            .extend(peers(&places[0].name, tree, &places[1..]).await);
     }
     report.transferred = places_a
         .iter()
         .chain(&places_b)
-        .map(|(_, p)| p.bytes_transferred())
+        .map(|p| p.place.bytes_transferred())
         .sum();
     Ok(())
 }
@@ -185,19 +186,41 @@ fn target(spec: &DriftSpec) -> Result<DriftTarget, String> {
     Ok(target)
 }
 
-/// Where `env`'s side is read: its reference first (named, and where), then its other
-/// hosts (compared with the reference as peers).
+/// One place a side (or a peer of its reference) is read from, and the target as read
+/// there: templated with its environment's vars and `{host}`, the host's name.
+struct Reading {
+    /// The host, the local root, or the environment (for a URL).
+    name: String,
+    place: Place,
+    target: DriftTarget,
+}
+
+/// Where `env`'s side is read: its reference first, then its other hosts (compared with
+/// the reference as peers).
 fn places(
     spec: &DriftSpec,
+    base: &DriftTarget,
     env: &Environment,
     pool: Option<&SshPool>,
-) -> Result<Vec<(String, Place)>, String> {
+) -> Result<Vec<Reading>, String> {
     if let DriftSource::Url(_) = spec.source {
         let place = Place::http().map_err(|e| e.to_string())?;
-        return Ok(vec![(env.name.clone(), place)]);
+        let target = base.for_vars(&env.vars);
+        let name = env.name.clone();
+        return Ok(vec![Reading {
+            name,
+            place,
+            target,
+        }]);
     }
     if let Some(root) = &env.root {
-        return Ok(vec![(root.display().to_string(), Place::local(root))]);
+        let name = root.display().to_string();
+        let (place, target) = (Place::local(root), base.for_vars(&env.vars));
+        return Ok(vec![Reading {
+            name,
+            place,
+            target,
+        }]);
     }
     let reference = spec
         .reference
@@ -214,23 +237,23 @@ fn places(
     Ok(hosts
         .into_iter()
         .map(|host| {
-            let place = Place::host(pool.clone(), &host);
-            (host, place)
+            let mut vars = env.vars.clone();
+            vars.insert("host".into(), host.clone());
+            Reading {
+                place: Place::host(pool.clone(), &host),
+                target: base.for_vars(&vars),
+                name: host,
+            }
         })
         .collect())
 }
 
 /// The other hosts of an environment, each compared with its reference by hash: the paths
 /// where it differs.
-async fn peers(
-    target: &DriftTarget,
-    reference_host: &str,
-    reference: &Tree,
-    others: &[(String, Place)],
-) -> Vec<PeerDrift> {
-    let listings = others.iter().map(|(host, place)| async move {
-        let listed = fetch::list(target, place).await;
-        (host.clone(), listed)
+async fn peers(reference_host: &str, reference: &Tree, others: &[Reading]) -> Vec<PeerDrift> {
+    let listings = others.iter().map(|other| async move {
+        let listed = fetch::list(&other.target, &other.place).await;
+        (other.name.clone(), listed)
     });
     let mut peers = Vec::new();
     for (host, listed) in futures::future::join_all(listings).await {

@@ -1,0 +1,222 @@
+//! `sheriff drift`: every drift target compared once, as a unified diff (secrets masked)
+//! or JSON, for scripts and CI. Exit 0 when nothing drifted, 1 when something did, 2 when a
+//! target could not be compared (or the config or the arguments are wrong).
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use serde_json::{json, Value};
+
+use crate::config::{Config, DriftSpec};
+use crate::drift::compare::{FileDiff, Status};
+use crate::drift::run::{compare, Sides};
+use crate::drift::DriftReport;
+use crate::transport::ssh::{SshOptions, SshPool};
+
+/// What `sheriff drift` was asked.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DriftArgs {
+    /// Only these targets (default: all).
+    pub names: Vec<String>,
+    /// Compare these two environments instead of each target's own.
+    #[arg(long, num_args = 2, value_names = ["A", "B"])]
+    pub between: Option<Vec<String>>,
+    /// Read the environment that has this host from it, instead of its first host.
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+    /// Print JSON instead of a diff.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(config_path: Option<&Path>, args: &DriftArgs) -> ExitCode {
+    match run_inner(config_path, args) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("sheriff drift: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run_inner(config_path: Option<&Path>, args: &DriftArgs) -> Result<ExitCode, String> {
+    let Some((_, config)) = super::find_config(config_path)? else {
+        return Err("no config file: pass --config FILE or create sheriff.toml".into());
+    };
+    let specs = selected(&config, args)?;
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start: {e}"))?;
+    let pool = SshPool::new(&config.hosts, SshOptions::default(), None);
+    let reports: Vec<DriftReport> = runtime.block_on(async {
+        let runs = specs.iter().map(|spec| {
+            let pool = pool.clone();
+            let config = &config;
+            async move {
+                match Sides::of(spec, config, Some(pool)) {
+                    Ok(sides) => compare(spec, &sides).await,
+                    Err(error) => DriftReport::failed(&spec.name, &spec.between, error),
+                }
+            }
+        });
+        futures::future::join_all(runs).await
+    });
+    if args.json {
+        let targets: Vec<Value> = reports.iter().map(to_json).collect();
+        println!("{}", json!({ "targets": targets }));
+    } else {
+        for report in &reports {
+            print!("{}", as_text(report));
+        }
+    }
+    Ok(ExitCode::from(exit_code(&reports)))
+}
+
+/// The targets asked for, with `--between` and `--host` applied.
+fn selected(config: &Config, args: &DriftArgs) -> Result<Vec<DriftSpec>, String> {
+    for name in &args.names {
+        if !config.drifts.iter().any(|d| &d.name == name) {
+            let known: Vec<&str> = config.drifts.iter().map(|d| d.name.as_str()).collect();
+            return Err(format!(
+                "no drift target named {name:?}; the targets are: {}",
+                known.join(", ")
+            ));
+        }
+    }
+    if let Some(envs) = &args.between {
+        for env in envs {
+            if config.environment(env).is_none() {
+                return Err(format!("no environment {env:?} in the config"));
+            }
+        }
+        if envs[0] == envs[1] {
+            return Err("--between names one environment twice".into());
+        }
+    }
+    if let Some(host) = &args.host {
+        if !config.environments.iter().any(|e| e.hosts.contains(host)) {
+            return Err(format!("{host:?} is not a host of any environment"));
+        }
+    }
+    let specs: Vec<DriftSpec> = config
+        .drifts
+        .iter()
+        .filter(|d| args.names.is_empty() || args.names.contains(&d.name))
+        .map(|spec| {
+            let mut spec = spec.clone();
+            if let Some(envs) = &args.between {
+                spec.between = (envs[0].clone(), envs[1].clone());
+            }
+            if let Some(host) = &args.host {
+                spec.reference.insert(0, host.clone());
+            }
+            spec
+        })
+        .collect();
+    if specs.is_empty() {
+        return Err("no drift targets in the config: add [[drift]] sections".into());
+    }
+    Ok(specs)
+}
+
+/// 2 if any target could not be compared, else 1 if any drifted, else 0.
+fn exit_code(reports: &[DriftReport]) -> u8 {
+    if reports.iter().any(|r| r.error.is_some()) {
+        2
+    } else if reports
+        .iter()
+        .any(|r| r.drifted().next().is_some() || !r.peers.is_empty())
+    {
+        1
+    } else {
+        0
+    }
+}
+
+/// The JSON for one target; secret values are `"••"`.
+fn to_json(report: &DriftReport) -> Value {
+    let (a, b) = &report.between;
+    let (ra, rb) = &report.reference;
+    let peers: Vec<Value> = report
+        .peers
+        .iter()
+        .map(|p| json!({"host": p.host, "differs_from": p.differs_from, "paths": p.paths}))
+        .collect();
+    let mut target = json!({
+        "name": report.name,
+        "between": [a, b],
+        "reference_hosts": [ra, rb],
+        "files": report.files().iter().map(FileDiff::to_json).collect::<Vec<_>>(),
+        "accepted": [],
+        "peers": peers,
+    });
+    if let Some(error) = &report.error {
+        target["error"] = Value::from(error.as_str());
+    }
+    target
+}
+
+/// A target as text: a line saying what was compared and how it went, then each file that
+/// drifted, as a unified diff or one line, then the peers.
+fn as_text(report: &DriftReport) -> String {
+    let (a, b) = &report.between;
+    let (ra, rb) = &report.reference;
+    let mut out = String::new();
+    let side = |env: &str, from: &str| match from.is_empty() || from == env {
+        true => env.to_string(),
+        false => format!("{env} ({from})"),
+    };
+    let head = format!("drift {}: {} ↔ {}", report.name, side(a, ra), side(b, rb));
+    if let Some(error) = &report.error {
+        out.push_str(&format!("{head}: not compared: {error}\n"));
+        return out;
+    }
+    let drifted: Vec<&FileDiff> = report.drifted().collect();
+    match drifted.len() {
+        0 => out.push_str(&format!("{head}: no drift\n")),
+        1 => out.push_str(&format!("{head}: 1 file differs\n")),
+        n => out.push_str(&format!("{head}: {n} files differ\n")),
+    }
+    for file in drifted {
+        out.push_str(&file_text(file, a, b));
+    }
+    for peer in &report.peers {
+        out.push_str(&format!(
+            "{} differs from {} in {}\n",
+            peer.host,
+            peer.differs_from,
+            peer.paths.join(", ")
+        ));
+    }
+    out
+}
+
+fn file_text(file: &FileDiff, a: &str, b: &str) -> String {
+    let mut out = String::new();
+    let path = &file.path;
+    match file.status {
+        Status::OnlyA => out.push_str(&format!("only in {a}: {path}\n")),
+        Status::OnlyB => out.push_str(&format!("only in {b}: {path}\n")),
+        Status::Unreadable | Status::Mode => {
+            let note = file.note.as_deref().unwrap_or(file.status.as_str());
+            out.push_str(&format!("{path}: {note}\n"));
+        }
+        Status::Changed | Status::Same => {
+            for key in &file.keys {
+                out.push_str(&format!("{path}: {}\n", key.describe()));
+            }
+            if file.hunks.is_empty() {
+                if let Some(note) = &file.note {
+                    out.push_str(&format!("{path}: {note}\n"));
+                }
+            } else {
+                out.push_str(&format!("--- {a}/{path}\n+++ {b}/{path}\n"));
+                for hunk in &file.hunks {
+                    out.push_str(&hunk.unified());
+                    if !out.ends_with('\n') {
+                        out.push('\n');
+                    }
+                }
+            }
+        }
+    }
+    out
+}
