@@ -133,7 +133,9 @@ fn bed() -> Bed {
     }
     config.push_str(&format!(
         "[[drift]]\nname = \"app\"\npath = \"{}/{{host}}/etc/app/\"\n\
-         between = [\"production\", \"staging\"]\nreplace = [\"domain\"]\n",
+         between = [\"production\", \"staging\"]\nreplace = [\"domain\"]\n\
+         [handoff]\npath = \"{}/handoff.jsonl\"\nauthor = \"alex\"\n",
+        scratch.path().display(),
         scratch.path().display()
     ));
     let path = scratch.path().join("sheriff.toml");
@@ -286,6 +288,76 @@ fn drift_between_hosts_is_exact_masks_secrets_and_names_the_peer_that_differs() 
     assert_eq!(
         target["peers"],
         json!([{"host": "web1.prod", "differs_from": "web2.prod", "paths": ["nginx.conf"]}])
+    );
+
+    // Accepted: app.json for two seconds, with its why; then its time is up.
+    let out = drift(
+        &bed,
+        &[
+            "accept",
+            "app",
+            "app.json",
+            "--why",
+            "staging runs 4 workers",
+            "--for",
+            "2s",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let accepted = |bed: &Bed| -> Value {
+        let out = drift(bed, &["--json"]);
+        let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        report["targets"][0]["accepted"].clone()
+    };
+    let now = accepted(&bed);
+    assert_eq!(now[0]["path"], "app.json");
+    assert_eq!(now[0]["why"], "staging runs 4 workers");
+    assert_eq!(now[0]["by"], "alex");
+    assert!(now[0]["until"].is_string(), "{now}");
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    assert_eq!(accepted(&bed), json!([]), "expired");
+
+    // Accepted with no end: it holds until the content changes.
+    let out = drift(
+        &bed,
+        &[
+            "accept",
+            "app",
+            "app.json",
+            "--why",
+            "staging runs 4 workers",
+        ],
+    );
+    assert!(out.status.success());
+    assert_eq!(accepted(&bed)[0]["path"], "app.json");
+    let staging = bed.scratch.path().join("web1.staging/etc/app/app.json");
+    let text = fs::read_to_string(&staging)
+        .unwrap()
+        .replace("\"workers\": 4", "\"workers\": 2");
+    fs::write(&staging, text).unwrap();
+    assert_eq!(
+        accepted(&bed),
+        json!([]),
+        "shown again once its content changed"
+    );
+
+    // The whole target accepted: nothing counts, exit 0, with the peer still said.
+    let out = drift(
+        &bed,
+        &["accept", "app", "--why", "known, see the migration plan"],
+    );
+    assert!(out.status.success());
+    let out = drift(&bed, &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("no drift (9 accepted)"), "{text}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the peer still differs:\n{text}"
     );
     drop(bed.scratch);
 }

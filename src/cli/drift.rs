@@ -7,15 +7,23 @@ use std::process::ExitCode;
 
 use serde_json::{json, Value};
 
+use chrono::Utc;
+
+use crate::config::duration::parse_duration;
 use crate::config::{Config, DriftSpec};
+use crate::drift::accepted;
 use crate::drift::compare::{FileDiff, Status};
 use crate::drift::run::{compare, Sides};
 use crate::drift::DriftReport;
+use crate::handoff::Log;
 use crate::transport::ssh::{SshOptions, SshPool};
 
 /// What `sheriff drift` was asked.
 #[derive(Debug, Clone, Default, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct DriftArgs {
+    #[command(subcommand)]
+    pub accept: Option<DriftCommand>,
     /// Only these targets (default: all).
     pub names: Vec<String>,
     /// Compare these two environments instead of each target's own.
@@ -27,6 +35,30 @@ pub struct DriftArgs {
     /// Print JSON instead of a diff.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum DriftCommand {
+    /// Accept a target's drift (or one file's) as expected, with a why and maybe an
+    /// expiry: recorded in the handoff log, and not counted while its content stays.
+    Accept(AcceptArgs),
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct AcceptArgs {
+    /// The drift target.
+    pub name: String,
+    /// One file of it (default: all its drift as it is now).
+    pub path: Option<String>,
+    /// Why this drift is expected.
+    #[arg(long)]
+    pub why: String,
+    /// For how long (`7d`, `12h`); default: until its content changes.
+    #[arg(long = "for", value_name = "DURATION")]
+    pub for_: Option<String>,
+    /// Compare these two environments instead of the target's own.
+    #[arg(long, num_args = 2, value_names = ["A", "B"])]
+    pub between: Option<Vec<String>>,
 }
 
 pub fn run(config_path: Option<&Path>, args: &DriftArgs) -> ExitCode {
@@ -43,22 +75,11 @@ fn run_inner(config_path: Option<&Path>, args: &DriftArgs) -> Result<ExitCode, S
     let Some((_, config)) = super::find_config(config_path)? else {
         return Err("no config file: pass --config FILE or create sheriff.toml".into());
     };
+    if let Some(DriftCommand::Accept(accept)) = &args.accept {
+        return accept_drift(&config, accept);
+    }
     let specs = selected(&config, args)?;
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start: {e}"))?;
-    let pool = SshPool::new(&config.hosts, SshOptions::default(), None);
-    let reports: Vec<DriftReport> = runtime.block_on(async {
-        let runs = specs.iter().map(|spec| {
-            let pool = pool.clone();
-            let config = &config;
-            async move {
-                match Sides::of(spec, config, Some(pool)) {
-                    Ok(sides) => compare(spec, &sides).await,
-                    Err(error) => DriftReport::failed(&spec.name, &spec.between, error),
-                }
-            }
-        });
-        futures::future::join_all(runs).await
-    });
+    let reports = compare_all(&config, &specs)?;
     if args.json {
         let targets: Vec<Value> = reports.iter().map(to_json).collect();
         println!("{}", json!({ "targets": targets }));
@@ -68,6 +89,100 @@ fn run_inner(config_path: Option<&Path>, args: &DriftArgs) -> Result<ExitCode, S
         }
     }
     Ok(ExitCode::from(exit_code(&reports)))
+}
+
+/// Each target compared once, side by side, with the acceptances in the handoff log
+/// applied.
+fn compare_all(config: &Config, specs: &[DriftSpec]) -> Result<Vec<DriftReport>, String> {
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| format!("cannot start: {e}"))?;
+    let pool = SshPool::new(&config.hosts, SshOptions::default(), None);
+    let mut reports: Vec<DriftReport> = runtime.block_on(async {
+        let runs = specs.iter().map(|spec| {
+            let pool = pool.clone();
+            async move {
+                match Sides::of(spec, config, Some(pool)) {
+                    Ok(sides) => compare(spec, &sides).await,
+                    Err(error) => DriftReport::failed(&spec.name, &spec.between, error),
+                }
+            }
+        });
+        futures::future::join_all(runs).await
+    });
+    let entries = Log::from_spec(&config.handoff)
+        .load()
+        .map(|loaded| loaded.entries)
+        .map_err(|e| format!("reading the handoff log for accepted drift: {e:#}"))?;
+    let acceptances = accepted::from_log(&entries);
+    for report in &mut reports {
+        report.accepted = accepted::covered(report, &acceptances, Utc::now());
+    }
+    Ok(reports)
+}
+
+/// `sheriff drift accept`: the target compared now, and what drifts of it (or of the one
+/// file) accepted as it is, in the handoff log.
+fn accept_drift(config: &Config, args: &AcceptArgs) -> Result<ExitCode, String> {
+    let select = DriftArgs {
+        names: vec![args.name.clone()],
+        between: args.between.clone(),
+        ..DriftArgs::default()
+    };
+    let specs = selected(config, &select)?;
+    let until = match &args.for_ {
+        Some(text) => {
+            let length = parse_duration(text).map_err(|e| format!("--for {text}: {e}"))?;
+            let length = chrono::TimeDelta::from_std(length).map_err(|e| e.to_string())?;
+            Some(Utc::now() + length)
+        }
+        None => None,
+    };
+    if args.why.trim().is_empty() {
+        return Err("--why says why this drift is expected; it cannot be empty".into());
+    }
+    let report = compare_all(config, &specs)?.remove(0);
+    if let Some(error) = &report.error {
+        return Err(format!("{} could not be compared: {error}", report.name));
+    }
+    let Some(diff) = &report.diff else {
+        return Err(format!("{} could not be compared", report.name));
+    };
+    let content = match &args.path {
+        None if diff.drifted().next().is_none() => {
+            return Err(format!("{} does not drift: nothing to accept", report.name))
+        }
+        None => diff.content_id().to_string(),
+        Some(path) => match diff.drifted().find(|f| &f.path == path) {
+            Some(file) => file.content_id().to_string(),
+            None => {
+                let drifted: Vec<&str> = diff.drifted().map(|f| f.path.as_str()).collect();
+                return Err(format!(
+                    "{path} does not drift in {}; what drifts: {}",
+                    report.name,
+                    if drifted.is_empty() {
+                        "nothing".into()
+                    } else {
+                        drifted.join(", ")
+                    }
+                ));
+            }
+        },
+    };
+    let log = Log::from_spec(&config.handoff);
+    let acceptance = accepted::Acceptance {
+        target: report.name.clone(),
+        path: args.path.clone(),
+        hunk: None,
+        content,
+        why: args.why.trim().to_string(),
+        by: crate::handoff::author(&config.handoff),
+        at: Utc::now(),
+        until,
+    };
+    let saved = log
+        .append(acceptance.to_entry())
+        .map_err(|e| format!("the handoff log: {e:#}"))?;
+    println!("saved {}: {}", saved.entry.kind, saved.entry.text);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The targets asked for, with `--between` and `--host` applied.
@@ -123,7 +238,7 @@ fn exit_code(reports: &[DriftReport]) -> u8 {
         2
     } else if reports
         .iter()
-        .any(|r| r.drifted().next().is_some() || !r.peers.is_empty())
+        .any(|r| r.unaccepted().next().is_some() || !r.peers.is_empty())
     {
         1
     } else {
@@ -145,7 +260,12 @@ fn to_json(report: &DriftReport) -> Value {
         "between": [a, b],
         "reference_hosts": [ra, rb],
         "files": report.files().iter().map(FileDiff::to_json).collect::<Vec<_>>(),
-        "accepted": [],
+        "accepted": report.accepted.iter().map(|a| json!({
+            "path": a.path,
+            "why": a.why,
+            "by": a.by,
+            "until": a.until.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        })).collect::<Vec<_>>(),
         "peers": peers,
     });
     if let Some(error) = &report.error {
@@ -169,14 +289,28 @@ fn as_text(report: &DriftReport) -> String {
         out.push_str(&format!("{head}: not compared: {error}\n"));
         return out;
     }
-    let drifted: Vec<&FileDiff> = report.drifted().collect();
+    let drifted: Vec<&FileDiff> = report.unaccepted().collect();
+    let accepted = match report.accepted.len() {
+        0 => String::new(),
+        n => format!(" ({n} accepted)"),
+    };
     match drifted.len() {
-        0 => out.push_str(&format!("{head}: no drift\n")),
-        1 => out.push_str(&format!("{head}: 1 file differs\n")),
-        n => out.push_str(&format!("{head}: {n} files differ\n")),
+        0 => out.push_str(&format!("{head}: no drift{accepted}\n")),
+        1 => out.push_str(&format!("{head}: 1 file differs{accepted}\n")),
+        n => out.push_str(&format!("{head}: {n} files differ{accepted}\n")),
     }
     for file in drifted {
         out.push_str(&file_text(file, a, b));
+    }
+    for file in &report.accepted {
+        let until = match file.until {
+            Some(until) => format!(", until {}", until.format("%Y-%m-%d %H:%M UTC")),
+            None => String::new(),
+        };
+        out.push_str(&format!(
+            "accepted: {} by {}{until}: {}\n",
+            file.path, file.by, file.why
+        ));
     }
     for peer in &report.peers {
         out.push_str(&format!(

@@ -3,6 +3,7 @@
 //! drift` and the handoff report show (`DriftReport`). `run` ties them together and keeps
 //! comparing; `side` is what one side holds between fetching and comparing.
 
+pub mod accepted;
 pub mod compare;
 pub mod fetch;
 pub mod run;
@@ -29,6 +30,8 @@ pub struct DriftReport {
     pub at: DateTime<Utc>,
     /// Bytes that crossed SSH for this comparison.
     pub transferred: u64,
+    /// The drifted files an acceptance in the handoff log covers (see [`accepted`]).
+    pub accepted: Vec<accepted::AcceptedDrift>,
 }
 
 /// A host whose copy of a target is not its reference's.
@@ -52,6 +55,7 @@ impl DriftReport {
             error: None,
             at: Utc::now(),
             transferred: 0,
+            accepted: Vec::new(),
         }
     }
 
@@ -71,6 +75,12 @@ impl DriftReport {
     /// The files that differ in any way.
     pub fn drifted(&self) -> impl Iterator<Item = &FileDiff> {
         self.files().iter().filter(|f| f.is_drift())
+    }
+
+    /// The drifted files no acceptance covers: what counts as drift.
+    pub fn unaccepted(&self) -> impl Iterator<Item = &FileDiff> {
+        self.drifted()
+            .filter(|f| !self.accepted.iter().any(|a| a.path == f.path))
     }
 
     /// Whether `other` says the same (its time and transfer aside): a worker sends a
