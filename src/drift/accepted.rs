@@ -247,12 +247,17 @@ mod tests {
             acceptance.until.map(|t| t.timestamp())
         );
         assert_eq!(read.content, acceptance.content);
-        let covered_now = covered(&before, &[read.clone()], now);
+        let covered_now = covered(&before, std::slice::from_ref(&read), now);
         assert_eq!(covered_now.len(), 1);
         assert_eq!(covered_now[0].path, "a.conf");
         assert_eq!(covered_now[0].why, "staging runs fewer workers on purpose");
         assert!(
-            covered(&before, &[read.clone()], now + TimeDelta::days(8)).is_empty(),
+            covered(
+                &before,
+                std::slice::from_ref(&read),
+                now + TimeDelta::days(8)
+            )
+            .is_empty(),
             "expired"
         );
         let after = report(&[
