@@ -174,6 +174,9 @@ utc_test! {
         press(&mut app, KeyCode::Char(']'));
         press(&mut app, KeyCode::Esc);
         assert!(app.zoom, "esc closes the diff first, the zoom stays");
+        press(&mut app, KeyCode::Char(']'));
+        let said = app.notice.as_ref().map(|n| n.text.as_str());
+        assert!(said.is_some_and(|s| s.contains("enter on a drifted file")), "{said:?}");
         let rows = screen_rows(&render(&mut app, 80, 20));
         assert!(rows[0].starts_with("┏ Drift 2~"), "{}", rows[0]);
         assert!(rows[3].contains("nginx.conf"), "{rows:#?}");
@@ -184,6 +187,26 @@ utc_test! {
         press(&mut app, KeyCode::Esc);
         press(&mut app, KeyCode::Esc);
         assert!(!app.zoom, "a second esc unzooms");
+    }
+}
+
+utc_test! {
+    fn help_in_the_drift_pane_lists_the_diff_keys() {
+        let mut app = screen::app_with(5);
+        press(&mut app, KeyCode::Char('3'));
+        press(&mut app, KeyCode::Char('?'));
+        let rows = screen_rows(&render(&mut app, 140, 40));
+        for (key, description) in [
+            ("v", "drift: show the open diff unified or side by side"),
+            ("]", "drift: scroll the open diff to its next hunk"),
+            ("[", "drift: scroll the open diff to its previous hunk"),
+        ] {
+            assert!(
+                rows.iter()
+                    .any(|r| r.contains(&format!("  {key} ")) && r.contains(description)),
+                "{key} {description}: {rows:#?}"
+            );
+        }
     }
 }
 

@@ -14,6 +14,7 @@ use crate::drift::{DriftReport, PeerDrift};
 use crate::event::Event;
 use crate::handoff::Refs;
 use crate::text::printable;
+use crate::tui::app::Effect;
 use crate::tui::theme::{Slot, Theme};
 use crate::tui::widgets::fit;
 
@@ -187,6 +188,11 @@ impl Pane for DriftPane {
         {
             self.diff = Some(DiffView::open(name, &file.path));
             return Handled::done();
+        }
+        if drift_view::ACTIONS.contains(&action) {
+            return Handled::effect(Effect::Say(
+                "hunks and layouts are in a file's diff: enter on a drifted file opens it".into(),
+            ));
         }
         let len = rows.len();
         Handled::taken(self.view.apply(action, len, page))

@@ -14,6 +14,9 @@ use crate::tui::app::Effect;
 use crate::tui::theme::{Slot, Theme};
 use crate::tui::widgets::{fit, fit_spans};
 
+/// The actions only an open diff takes.
+pub const ACTIONS: [Action; 3] = [Action::NextHunk, Action::PrevHunk, Action::ToggleDiffLayout];
+
 /// Keys the status line hints while a diff is open.
 pub const HINTS: &[Action] = &[
     Action::Back,
