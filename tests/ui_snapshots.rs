@@ -157,6 +157,29 @@ utc_test! {
 }
 
 utc_test! {
+    fn drift_diff_marks_the_changed_words() {
+        use sheriff::tui::theme::Slot;
+        let mut app = nginx_diff();
+        let terminal = render(&mut app, 100, 30);
+        let rows = screen_rows(&terminal);
+        let row = rows
+            .iter()
+            .position(|r| r.contains("+    worker_connections 512;"))
+            .expect("the added line");
+        let column = rows[row].find("512").expect("512");
+        // `find` counts bytes; the row starts with the 3-byte `┃`, one column wide.
+        let x = (rows[row][..column].chars().count()) as u16;
+        let buffer = terminal.backend().buffer();
+        let style = |x: u16| buffer[(x, row as u16)].style();
+        let word = app.theme.style(Slot::DiffAddedWord);
+        let line = app.theme.style(Slot::DiffAdded);
+        assert_eq!(style(x).bg, word.bg, "512 is the changed word");
+        assert_ne!(word.fg, line.fg);
+        assert_eq!(style(x - 2).fg, line.fg, "worker_connections is not");
+    }
+}
+
+utc_test! {
     fn drift_diff_steps_between_hunks_and_cuts_long_lines() {
         let mut app = nginx_diff();
         press(&mut app, KeyCode::Char(']'));
