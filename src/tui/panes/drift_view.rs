@@ -10,6 +10,7 @@ use ratatui::Frame;
 
 use super::{Action, Handled};
 use crate::drift::compare::{DiffLine, FileDiff, Hunk, LineTag, Row as SideRow};
+use crate::text::printable;
 use crate::tui::app::Effect;
 use crate::tui::theme::{Slot, Theme};
 use crate::tui::widgets::{fit, fit_spans};
@@ -77,7 +78,8 @@ impl DiffView {
     /// `Drift · app config · nginx.conf · hunk 1/2 · unified`
     pub fn title(&self, file: &FileDiff, between: &(String, String)) -> Line<'static> {
         let rows = self.rows(file, between);
-        let mut text = format!("Drift · {} · {}", self.target, file.path);
+        // A file name may hold any byte but `/` and NUL: tabs and escapes too.
+        let mut text = format!("Drift · {} · {}", self.target, printable(&file.path));
         if !rows.hunk_starts.is_empty() {
             let current = rows.current_hunk(self.top);
             text.push_str(&format!(" · hunk {}/{}", current, rows.hunk_starts.len()));
@@ -176,21 +178,15 @@ impl DiffView {
         if !rows.is_empty() {
             rows.push(ViewRow::Text(String::new(), Slot::Text));
         }
+        let path = printable(&file.path);
         match self.layout {
             Layout::Unified => {
-                rows.push(ViewRow::Text(
-                    format!("--- {a}/{}", file.path),
-                    Slot::DiffHeader,
-                ));
-                rows.push(ViewRow::Text(
-                    format!("+++ {b}/{}", file.path),
-                    Slot::DiffHeader,
-                ));
+                rows.push(ViewRow::Text(format!("--- {a}/{path}"), Slot::DiffHeader));
+                rows.push(ViewRow::Text(format!("+++ {b}/{path}"), Slot::DiffHeader));
             }
-            Layout::SideBySide => rows.push(ViewRow::Sides(
-                format!("{a}/{}", file.path),
-                format!("{b}/{}", file.path),
-            )),
+            Layout::SideBySide => {
+                rows.push(ViewRow::Sides(format!("{a}/{path}"), format!("{b}/{path}")))
+            }
         }
         for hunk in &file.hunks {
             hunk_starts.push(rows.len());
@@ -251,7 +247,15 @@ fn row_line(row: &ViewRow, theme: &Theme, width: usize, gutter: usize) -> Line<'
     match row {
         ViewRow::Text(text, slot) => Line::styled(fit(text, width), theme.style(*slot)),
         ViewRow::Header(hunk) => {
-            Line::styled(fit(&hunk.header(), width), theme.style(Slot::DiffHeader))
+            let mut spans = vec![Span::styled(hunk.header(), theme.style(Slot::DiffHeader))];
+            // A secret that differs may look the same masked: the hunk says so by name.
+            if !hunk.secret_notes.is_empty() {
+                spans.push(Span::styled(
+                    format!("  {}", hunk.secret_notes.join(", ")),
+                    theme.style(Slot::StatusWarn),
+                ));
+            }
+            Line::from(fit_spans(spans, width))
         }
         ViewRow::Sides(a, b) => {
             let (left, right) = halves(width);
