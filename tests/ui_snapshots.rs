@@ -114,14 +114,145 @@ utc_test! {
 }
 
 utc_test! {
-    fn zoomed_pane_and_detail_view() {
+    fn zoomed_drift_pane_and_a_secret_masked_in_the_diff() {
         let mut app = screen::app_with(20);
         press(&mut app, KeyCode::Char('3'));
         press(&mut app, KeyCode::Char('z'));
         press(&mut app, KeyCode::Down);
         insta::assert_snapshot!("drift_zoomed", render(&mut app, 80, 20).backend());
         press(&mut app, KeyCode::Enter);
-        insta::assert_snapshot!("drift_detail", render(&mut app, 80, 20).backend());
+        insta::assert_snapshot!("drift_diff_masks_the_secret", render(&mut app, 80, 20).backend());
+    }
+}
+
+/// The sample's nginx.conf (third row of the Drift pane) opened in its diff, zoomed.
+fn nginx_diff() -> App {
+    let mut app = screen::app_with(20);
+    press(&mut app, KeyCode::Char('3'));
+    press(&mut app, KeyCode::Char('z'));
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Enter);
+    app
+}
+
+/// The screen as text, one string per row.
+fn screen_rows(terminal: &Terminal<TestBackend>) -> Vec<String> {
+    let buffer = terminal.backend().buffer();
+    let width = buffer.area.width as usize;
+    buffer
+        .content()
+        .chunks(width)
+        .map(|row| row.iter().map(|c| c.symbol()).collect())
+        .collect()
+}
+
+utc_test! {
+    fn drift_diff_unified_and_side_by_side() {
+        let mut app = nginx_diff();
+        insta::assert_snapshot!("drift_diff_unified", render(&mut app, 100, 30).backend());
+        press(&mut app, KeyCode::Char('v'));
+        insta::assert_snapshot!("drift_diff_side_by_side", render(&mut app, 100, 30).backend());
+    }
+}
+
+utc_test! {
+    fn drift_diff_marks_the_changed_words() {
+        use sheriff::tui::theme::Slot;
+        let mut app = nginx_diff();
+        let terminal = render(&mut app, 100, 30);
+        let rows = screen_rows(&terminal);
+        let row = rows
+            .iter()
+            .position(|r| r.contains("+    worker_connections 512;"))
+            .expect("the added line");
+        let column = rows[row].find("512").expect("512");
+        // `find` counts bytes; the row starts with the 3-byte `┃`, one column wide.
+        let x = (rows[row][..column].chars().count()) as u16;
+        let buffer = terminal.backend().buffer();
+        let style = |x: u16| buffer[(x, row as u16)].style();
+        let word = app.theme.style(Slot::DiffAddedWord);
+        let line = app.theme.style(Slot::DiffAdded);
+        assert_eq!(style(x).bg, word.bg, "512 is the changed word");
+        assert_ne!(word.fg, line.fg);
+        assert_eq!(style(x - 2).fg, line.fg, "worker_connections is not");
+    }
+}
+
+utc_test! {
+    fn drift_diff_steps_between_hunks_and_cuts_long_lines() {
+        let mut app = nginx_diff();
+        press(&mut app, KeyCode::Char(']'));
+        insta::assert_snapshot!("drift_diff_second_hunk", render(&mut app, 80, 20).backend());
+        press(&mut app, KeyCode::Char('['));
+        let rows = screen_rows(&render(&mut app, 80, 20));
+        assert!(rows[0].contains("hunk 1/2"), "{}", rows[0]);
+        assert!(rows[1].contains("@@ -3,7 +3,7 @@"), "{}", rows[1]);
+    }
+}
+
+utc_test! {
+    fn esc_leaves_the_diff_for_the_list_on_the_same_row() {
+        let mut app = nginx_diff();
+        press(&mut app, KeyCode::Char(']'));
+        press(&mut app, KeyCode::Esc);
+        assert!(app.zoom, "esc closes the diff first, the zoom stays");
+        press(&mut app, KeyCode::Char(']'));
+        let said = app.notice.as_ref().map(|n| n.text.as_str());
+        assert!(said.is_some_and(|s| s.contains("enter on a drifted file")), "{said:?}");
+        let rows = screen_rows(&render(&mut app, 80, 20));
+        assert!(rows[0].starts_with("┏ Drift 2~"), "{}", rows[0]);
+        assert!(rows[3].contains("nginx.conf"), "{rows:#?}");
+        // Still on nginx.conf: enter opens its diff again, at the top.
+        press(&mut app, KeyCode::Enter);
+        let rows = screen_rows(&render(&mut app, 80, 20));
+        assert!(rows[0].contains("nginx.conf · hunk 1/2"), "{}", rows[0]);
+        press(&mut app, KeyCode::Esc);
+        press(&mut app, KeyCode::Esc);
+        assert!(!app.zoom, "a second esc unzooms");
+    }
+}
+
+utc_test! {
+    fn help_in_the_drift_pane_lists_the_diff_keys() {
+        let mut app = screen::app_with(5);
+        press(&mut app, KeyCode::Char('3'));
+        press(&mut app, KeyCode::Char('?'));
+        let rows = screen_rows(&render(&mut app, 140, 40));
+        for (key, description) in [
+            ("v", "drift: show the open diff unified or side by side"),
+            ("]", "drift: scroll the open diff to its next hunk"),
+            ("[", "drift: scroll the open diff to its previous hunk"),
+        ] {
+            assert!(
+                rows.iter()
+                    .any(|r| r.contains(&format!("  {key} ")) && r.contains(description)),
+                "{key} {description}: {rows:#?}"
+            );
+        }
+    }
+}
+
+utc_test! {
+    fn mouse_wheel_scrolls_the_diff() {
+        use crossterm::event::{MouseEvent, MouseEventKind};
+        let mut app = nginx_diff();
+        render(&mut app, 80, 20);
+        let wheel = |kind| {
+            Msg::Mouse(MouseEvent {
+                kind,
+                column: 10,
+                row: 5,
+                modifiers: KeyModifiers::NONE,
+            })
+        };
+        app.update(wheel(MouseEventKind::ScrollDown));
+        let rows = screen_rows(&render(&mut app, 80, 20));
+        // Three rows down: past the two file headers and the first hunk's header.
+        assert!(rows[1].contains("pid /run/nginx.pid;"), "{rows:#?}");
+        app.update(wheel(MouseEventKind::ScrollUp));
+        let rows = screen_rows(&render(&mut app, 80, 20));
+        assert!(rows[1].contains("--- production/nginx.conf"), "{rows:#?}");
     }
 }
 

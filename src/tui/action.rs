@@ -37,8 +37,8 @@ actions! {
     FocusDrift => "focus_drift", "focus the Drift pane";
     FocusHandoff => "focus_handoff", "focus the Handoff pane";
     Zoom => "zoom", "zoom the focused pane to full screen, or back";
-    Open => "open", "open the selected item's detail";
-    Back => "back", "close the overlay or detail view";
+    Open => "open", "open the selected item's detail (a drifted file: its diff)";
+    Back => "back", "close the overlay, detail or diff view";
     Up => "up", "select the previous item";
     Down => "down", "select the next item";
     PageUp => "page_up", "move up one page";
@@ -67,6 +67,9 @@ actions! {
     CycleKind => "cycle_kind", "handoff: show only one kind of entry, cycling";
     ThisShift => "this_shift", "handoff: show only this shift, or everything";
     ToggleAutomatic => "toggle_automatic", "handoff: unfold automatic entries, or fold them";
+    ToggleDiffLayout => "toggle_diff_layout", "drift: show the open diff unified or side by side";
+    NextHunk => "next_hunk", "drift: scroll the open diff to its next hunk";
+    PrevHunk => "prev_hunk", "drift: scroll the open diff to its previous hunk";
     PreviewReport => "preview_report", "preview the shift report the next sheriff reads";
     ReloadConfig => "reload_config", "reload the config, keymap and theme";
     RunCheck => "run_check", "health: run the selected check now";

@@ -567,6 +567,14 @@ impl App {
             }
             other => other,
         };
+        // A view a pane opened inside itself (the Drift pane's diff) takes `enter` and
+        // `esc` first; only what the pane does not take opens an overlay or unzooms.
+        if matches!(action, Action::Open | Action::Back) {
+            let page = self.page_of(self.focus);
+            if let Handled::Done(effects) = self.pane_mut(self.focus).handle(action, page) {
+                return self.pane_effects(effects);
+            }
+        }
         match action {
             Action::Quit => return self.quit(),
             Action::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
@@ -678,16 +686,7 @@ impl App {
             other => {
                 let page = self.page_of(self.focus);
                 match self.pane_mut(self.focus).handle(other, page) {
-                    Handled::Done(effects) => {
-                        let mut out = Vec::with_capacity(effects.len());
-                        for effect in effects {
-                            match effect {
-                                Effect::Say(text) => self.notify(NoticeKind::Info, text),
-                                other => out.push(other),
-                            }
-                        }
-                        return out;
-                    }
+                    Handled::Done(effects) => return self.pane_effects(effects),
                     Handled::NotHere => self.notify(
                         NoticeKind::Info,
                         format!(
@@ -700,6 +699,18 @@ impl App {
             }
         }
         Vec::new()
+    }
+
+    /// What a pane asked for: what it says becomes a notice, the rest goes to the runner.
+    fn pane_effects(&mut self, effects: Vec<Effect>) -> Vec<Effect> {
+        let mut out = Vec::with_capacity(effects.len());
+        for effect in effects {
+            match effect {
+                Effect::Say(text) => self.notify(NoticeKind::Info, text),
+                other => out.push(other),
+            }
+        }
+        out
     }
 
     /// The shift report as `sheriff handoff` prints it, with the open problems the screen

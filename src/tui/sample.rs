@@ -190,6 +190,35 @@ pub fn app_with(log_lines: usize) -> App {
     app
 }
 
+/// An nginx.conf as a package ships it, with the values that drift between environments;
+/// the changes are far enough apart to make two hunks, and the log format is long.
+fn nginx_conf(worker_connections: &str, keepalive: &str, body_size: &str) -> String {
+    format!(
+        r#"user www-data;
+worker_processes auto;
+pid /run/nginx.pid;
+
+events {{
+    worker_connections {worker_connections};
+}}
+
+http {{
+    sendfile on;
+    tcp_nopush on;
+    types_hash_max_size 2048;
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    log_format main '$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent"';
+    access_log /var/log/nginx/access.log main;
+    keepalive_timeout {keepalive};
+    client_max_body_size {body_size};
+    gzip on;
+    include /etc/nginx/conf.d/*.conf;
+}}
+"#
+    )
+}
+
 /// The sample's drift target: two small config trees compared by the real comparison, a
 /// changed nginx.conf, a changed secret in app.env, a sysctl.conf that is the same.
 fn sample_drift(at: DateTime<Utc>) -> DriftReport {
@@ -205,12 +234,12 @@ fn sample_drift(at: DateTime<Utc>) -> DriftReport {
         notes: Vec::new(),
     };
     let production = tree(&[
-        ("nginx.conf", "events {\n    worker_connections 1024;\n}\n"),
+        ("nginx.conf", nginx_conf("1024", "65", "10m").as_str()),
         ("app.env", "DB_HOST=db1\nDB_PASSWORD=Zq8vN2mW4kLp7Rt\n"),
         ("sysctl.conf", "vm.swappiness = 10\n"),
     ]);
     let staging = tree(&[
-        ("nginx.conf", "events {\n    worker_connections 512;\n}\n"),
+        ("nginx.conf", nginx_conf("512", "30", "50m").as_str()),
         ("app.env", "DB_HOST=db1\nDB_PASSWORD=Hx3cJ9sT6yBn1Qe\n"),
         ("sysctl.conf", "vm.swappiness = 10\n"),
     ]);

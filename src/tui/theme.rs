@@ -68,6 +68,8 @@ slots! {
     LogMatch => "log.match";
     DiffAdded => "diff.added";
     DiffRemoved => "diff.removed";
+    DiffAddedWord => "diff.added_word";
+    DiffRemovedWord => "diff.removed_word";
     DiffHeader => "diff.header";
     DiffContext => "diff.context";
     HandoffTime => "handoff.time";

@@ -1,5 +1,6 @@
 //! Small drawing helpers shared by the panes.
 
+use ratatui::text::Span;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::theme::Slot;
@@ -52,6 +53,47 @@ pub fn truncate(text: &str, width: usize) -> String {
     out
 }
 
+/// Styled pieces cut with "…" (in the style of the piece it cuts) or padded with spaces to
+/// exactly `width` columns, so a long line never wraps and columns after it stay aligned.
+pub fn fit_spans(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
+    let total: usize = spans.iter().map(|s| s.content.width()).sum();
+    let mut out = Vec::with_capacity(spans.len() + 1);
+    let mut used = 0;
+    if total <= width {
+        used = total;
+        out = spans;
+    } else {
+        for span in spans {
+            let w = span.content.width();
+            // Whole while a column is left for the "…" after it.
+            if used + w < width {
+                used += w;
+                out.push(span);
+                continue;
+            }
+            let mut kept = String::new();
+            for c in span.content.chars() {
+                let cw = c.width().unwrap_or(0);
+                if used + cw + 1 > width {
+                    break;
+                }
+                kept.push(c);
+                used += cw;
+            }
+            if width > used {
+                kept.push('…');
+                used += 1;
+            }
+            out.push(Span::styled(kept, span.style));
+            break;
+        }
+    }
+    if used < width {
+        out.push(Span::raw(" ".repeat(width - used)));
+    }
+    out
+}
+
 /// The last `width` values as ▁▂▃▄▅▆▇█, scaled to their own range.
 pub fn sparkline(values: impl Iterator<Item = f64>, width: usize) -> String {
     const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -88,6 +130,20 @@ mod tests {
         assert_eq!(fit("🚀🚀🚀", 4), "🚀… ");
         assert_eq!(pad("→ ←", 5), "→ ←  ");
         assert_eq!(pad("日本", 3), "日本");
+    }
+
+    #[test]
+    fn fit_spans_cuts_in_the_piece_that_overflows() {
+        let text = |spans: Vec<Span<'static>>| -> String {
+            spans.iter().map(|s| s.content.to_string()).collect()
+        };
+        let pieces = || vec![Span::raw("ab"), Span::raw("日本語"), Span::raw("cd")];
+        assert_eq!(text(fit_spans(pieces(), 12)), "ab日本語cd  ");
+        assert_eq!(text(fit_spans(pieces(), 10)), "ab日本語cd");
+        assert_eq!(text(fit_spans(pieces(), 9)), "ab日本語…");
+        assert_eq!(text(fit_spans(pieces(), 6)), "ab日… ");
+        assert_eq!(text(fit_spans(pieces(), 3)), "ab…");
+        assert_eq!(text(fit_spans(pieces(), 0)), "");
     }
 
     #[test]

@@ -6,6 +6,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 use unicode_width::UnicodeWidthStr;
 
+use super::drift_view::{self, said_lines, DiffView};
 use super::{Action, Detail, DrawContext, Handled, ListView, Pane};
 use crate::config::Config;
 use crate::drift::compare::{FileDiff, Status};
@@ -13,6 +14,7 @@ use crate::drift::{DriftReport, PeerDrift};
 use crate::event::Event;
 use crate::handoff::Refs;
 use crate::text::printable;
+use crate::tui::app::Effect;
 use crate::tui::theme::{Slot, Theme};
 use crate::tui::widgets::fit;
 
@@ -21,6 +23,8 @@ pub struct DriftPane {
     /// One per `[[drift]]`, in config order; None until first compared.
     targets: Vec<(String, (String, String), Option<DriftReport>)>,
     view: ListView,
+    /// The diff of a file opened with `enter`, shown instead of the list until `back`.
+    diff: Option<DiffView>,
 }
 
 /// A visible row: a target's header, one of its files, or a host that differs from its
@@ -57,6 +61,19 @@ impl DriftPane {
         rows
     }
 
+    /// The open diff and the file it shows, while that file still drifts.
+    fn open_diff(&self) -> Option<(&DiffView, &FileDiff, &(String, String))> {
+        let view = self.diff.as_ref()?;
+        let (file, between) = self.file_of(view)?;
+        Some((view, file, between))
+    }
+
+    fn file_of(&self, view: &DiffView) -> Option<(&FileDiff, &(String, String))> {
+        let (_, between, report) = self.targets.iter().find(|(n, _, _)| *n == view.target)?;
+        let file = report.as_ref()?.drifted().find(|f| f.path == view.path)?;
+        Some((file, between))
+    }
+
     pub fn drifted_count(&self) -> usize {
         self.targets
             .iter()
@@ -68,6 +85,9 @@ impl DriftPane {
 
 impl Pane for DriftPane {
     fn title(&self, theme: &Theme) -> Line<'static> {
+        if let Some((view, file, between)) = self.open_diff() {
+            return view.title(file, between);
+        }
         let mut spans = vec![Span::raw("Drift ")];
         let n = self.drifted_count();
         if n > 0 {
@@ -90,6 +110,10 @@ impl Pane for DriftPane {
 
     fn draw(&self, frame: &mut Frame, area: Rect, ctx: &DrawContext) {
         let theme = ctx.theme;
+        if let Some((view, file, between)) = self.open_diff() {
+            view.draw(frame, area, theme, file, between);
+            return;
+        }
         let rows = self.rows();
         if rows.is_empty() {
             let text =
@@ -135,15 +159,49 @@ impl Pane for DriftPane {
         }
         let len = self.rows().len();
         self.view.clamp(len);
+        // A file compared again and found the same has no diff left to show.
+        if self
+            .diff
+            .as_ref()
+            .is_some_and(|v| self.file_of(v).is_none())
+        {
+            self.diff = None;
+        }
         true
     }
 
     fn handle(&mut self, action: Action, page: usize) -> Handled {
-        let len = self.rows().len();
+        if let Some(mut view) = self.diff.take() {
+            if action == Action::Back {
+                return Handled::done();
+            }
+            let handled = match self.file_of(&view) {
+                Some((file, between)) => view.handle(action, file, between, page),
+                None => return self.handle(action, page),
+            };
+            self.diff = Some(view);
+            return handled;
+        }
+        let rows = self.rows();
+        if let (Action::Open, Some(Row::File(name, _, file))) =
+            (action, rows.get(self.view.selected))
+        {
+            self.diff = Some(DiffView::open(name, &file.path));
+            return Handled::done();
+        }
+        if drift_view::ACTIONS.contains(&action) {
+            return Handled::effect(Effect::Say(
+                "hunks and layouts are in a file's diff: enter on a drifted file opens it".into(),
+            ));
+        }
+        let len = rows.len();
         Handled::taken(self.view.apply(action, len, page))
     }
 
     fn hints(&self) -> &'static [Action] {
+        if self.open_diff().is_some() {
+            return drift_view::HINTS;
+        }
         &[
             Action::Open,
             Action::RecordChange,
@@ -190,16 +248,8 @@ impl Pane for DriftPane {
                     lines,
                 })
             }
-            Row::File(name, between, file) => {
-                let lines = file_text(file, between)
-                    .iter()
-                    .map(|l| diff_line(l, theme))
-                    .collect();
-                Some(Detail {
-                    title: format!("drift · {name} · {}", printable(&file.path)),
-                    lines,
-                })
-            }
+            // `enter` on a file opens its diff in the pane instead.
+            Row::File(..) => None,
             Row::Peer(name, peer) => {
                 let mut lines = vec![Line::raw(format!(
                     "{} differs from {} in:",
@@ -295,6 +345,9 @@ impl Pane for DriftPane {
     }
 
     fn click_row(&mut self, row: usize, page: usize) {
+        if self.diff.is_some() {
+            return;
+        }
         let len = self.rows().len();
         let index = self.view.visible(len, page).start + row;
         if index < len {
@@ -357,13 +410,10 @@ fn peer_line(peer: &PeerDrift, theme: &Theme, width: usize) -> Line<'static> {
     ])
 }
 
-/// What the detail view and a bug show of a file: its key changes, its note, then its
-/// unified diff (secrets masked already).
+/// What a bug shows of a file: its key changes, its note, then its unified diff (secrets
+/// masked already).
 fn file_text(file: &FileDiff, (a, b): &(String, String)) -> Vec<String> {
-    let mut lines: Vec<String> = file.keys.iter().map(|k| k.describe()).collect();
-    if let Some(note) = file.note.as_ref().filter(|n| !lines.contains(n)) {
-        lines.push(note.clone());
-    }
+    let mut lines = said_lines(file);
     if !file.hunks.is_empty() {
         if !lines.is_empty() {
             lines.push(String::new());
@@ -420,17 +470,4 @@ fn file_line(
             theme.style(Slot::Muted),
         ),
     ])
-}
-
-fn diff_line(text: &str, theme: &Theme) -> Line<'static> {
-    let slot = if text.starts_with("+++") || text.starts_with("---") || text.starts_with("@@") {
-        Slot::DiffHeader
-    } else if text.starts_with('+') {
-        Slot::DiffAdded
-    } else if text.starts_with('-') {
-        Slot::DiffRemoved
-    } else {
-        Slot::DiffContext
-    };
-    Line::styled(text.to_string(), theme.style(slot))
 }

@@ -2,6 +2,7 @@
 //! cares about and handles the actions aimed at it; the app only routes.
 
 mod drift;
+mod drift_view;
 mod handoff;
 mod health;
 mod list;
