@@ -113,7 +113,7 @@ impl Problems {
 
     /// A drift comparison: open while any file differs.
     pub fn observe_drift(&mut self, report: &DriftReport) {
-        let n = report.drifted().count();
+        let n = report.unaccepted().count();
         if n == 0 {
             self.drift.remove(&report.name);
             return;

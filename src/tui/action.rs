@@ -73,7 +73,7 @@ actions! {
     PreviewReport => "preview_report", "preview the shift report the next sheriff reads";
     ReloadConfig => "reload_config", "reload the config, keymap and theme";
     RunCheck => "run_check", "health: run the selected check now";
-    Acknowledge => "acknowledge", "health: acknowledge the selected problem, with a note";
+    Acknowledge => "acknowledge", "health: acknowledge the selected problem, with a note; drift: accept the selected target, file or hunk as expected, with a why";
     DiskUsage => "disk_usage", "health: show what fills the selected disk (its largest directories)";
     Silence => "silence", "health: silence the selected Alertmanager alert, for how long and why";
     Unsilence => "unsilence", "health: expire the selected alert's silence";

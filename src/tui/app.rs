@@ -295,6 +295,7 @@ impl App {
             }
             Msg::Tick(now) => {
                 self.now = now;
+                self.drift.reapply_acceptances(now);
                 if self.notice.as_ref().is_some_and(|n| n.until <= now) {
                     self.notice = None;
                 }
@@ -332,8 +333,13 @@ impl App {
         }
     }
 
-    fn on_worker(&mut self, event: Event) -> Vec<Effect> {
+    fn on_worker(&mut self, mut event: Event) -> Vec<Effect> {
+        if let Event::Drift(report) = &mut event {
+            // What the handoff log accepts is not counted, here and in the problems.
+            self.drift.apply_acceptances(report, self.now);
+        }
         if let Event::HandoffEntries(entries) = event {
+            self.drift.learn_acceptances(&entries, self.now);
             self.state_changes.learn_from_log(&entries);
             self.problems.learn_from_log(&entries);
             self.health.learn_acks(&entries);
@@ -611,6 +617,17 @@ impl App {
             Action::OpenBug => return self.open_bug(),
             Action::RecordChange => self.open_form(EntryKind::Change),
             Action::Acknowledge if self.focus == PaneId::Health => self.open_form(EntryKind::Ack),
+            Action::Acknowledge if self.focus == PaneId::Drift => match self.drift.to_accept() {
+                Some(acceptance) => {
+                    let refs = self.drift.selection_refs();
+                    self.overlay =
+                        Some(Overlay::Form(Box::new(EntryForm::accept(acceptance, refs))));
+                }
+                None => self.notify(
+                    NoticeKind::Info,
+                    "a accepts drift: select a target, a drifted file, or a hunk in a file's diff",
+                ),
+            },
             Action::DiskUsage if self.focus == PaneId::Health => match self.health.disk_target() {
                 Some((host, mount)) => {
                     self.notify(
@@ -901,6 +918,18 @@ impl App {
             entry = entry.with_why(form.text(FormField::Why));
         }
         entry.time = self.now;
+        if let Some(mut acceptance) = form.accept.clone() {
+            let Ok(length) = form.accept_for() else {
+                return Vec::new();
+            };
+            acceptance.why = form.text(FormField::Why);
+            acceptance.by = self.author.clone();
+            acceptance.at = self.now;
+            acceptance.until = length
+                .and_then(|l| chrono::TimeDelta::from_std(l).ok())
+                .map(|l| self.now + l);
+            entry = acceptance.to_entry();
+        }
         if let Some(target) = form.silence.clone() {
             let Ok(duration) = form.silence_for() else {
                 return Vec::new();

@@ -133,6 +133,9 @@ pub struct EntryForm {
     /// Set for `s` on an alert: the form asks how long (what) and why, and submitting
     /// creates the silence before the change is recorded.
     pub silence: Option<SilenceTarget>,
+    /// Set for `a` on drift: the form asks for how long (what; empty: until it changes)
+    /// and why, and submitting records the acceptance.
+    pub accept: Option<crate::drift::accepted::Acceptance>,
 }
 
 /// The alert a silence form is for.
@@ -157,6 +160,30 @@ impl EntryForm {
             problem: None,
             retry_of: None,
             silence: None,
+            accept: None,
+        }
+    }
+
+    /// A form that accepts drift (`acceptance`, its why and time to be filled in): for how
+    /// long (empty: until its content changes), and why.
+    pub fn accept(acceptance: crate::drift::accepted::Acceptance, refs: Refs) -> Self {
+        let mut form = EntryForm::new(EntryKind::DriftAccepted, refs);
+        form.accept = Some(acceptance);
+        form
+    }
+
+    /// How long the acceptance holds, from the what field: `None` until the content
+    /// changes.
+    pub fn accept_for(&self) -> Result<Option<std::time::Duration>, String> {
+        let text = self.text(FormField::What);
+        if text.is_empty() {
+            return Ok(None);
+        }
+        match crate::config::duration::parse_duration(&text) {
+            Ok(d) if !d.is_zero() => Ok(Some(d)),
+            _ => Err(format!(
+                "for how long: a duration like 7d or 12h (or nothing: until it changes), not {text:?}"
+            )),
         }
     }
 
@@ -180,7 +207,7 @@ impl EntryForm {
     }
 
     pub fn needs_why(&self) -> bool {
-        self.kind == EntryKind::Change
+        self.kind == EntryKind::Change || self.accept.is_some()
     }
 
     pub fn field_mut(&mut self) -> &mut TextArea<'static> {
@@ -223,6 +250,13 @@ impl EntryForm {
 
     /// Checks the form can become an entry; says what is missing otherwise.
     pub fn validate(&self) -> Result<(), String> {
+        if self.accept.is_some() {
+            self.accept_for()?;
+            if self.text(FormField::Why).is_empty() {
+                return Err("say why this drift is expected: the next sheriff reads it".into());
+            }
+            return Ok(());
+        }
         if self.silence.is_some() {
             self.silence_for()?;
             if self.text(FormField::Why).is_empty() {

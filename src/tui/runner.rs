@@ -423,7 +423,10 @@ impl Runner {
             Effect::RunCheck { check, target } => {
                 let notice = match &self.services {
                     Some(services) if services.run_now(&check, &target) => {
-                        format!("running {check} on {target} now")
+                        match check.strip_prefix("drift ") {
+                            Some(name) if target.is_empty() => format!("comparing {name} now"),
+                            _ => format!("running {check} on {target} now"),
+                        }
                     }
                     Some(_) => format!("{check} on {target} is not running"),
                     None => {

@@ -411,6 +411,17 @@ fn draw_form(app: &App, frame: &mut Frame, area: Rect, form: &EntryForm) {
     let rect = centered(area, 70, 60);
     frame.render_widget(Clear, rect);
     let title = match (&form.silence, form.kind) {
+        (_, crate::handoff::EntryKind::DriftAccepted) => {
+            let what =
+                form.accept
+                    .as_ref()
+                    .map_or("drift".to_string(), |a| match (&a.path, &a.hunk) {
+                        (None, _) => format!("all drift of {}", a.target),
+                        (Some(path), None) => format!("{path} of {}", a.target),
+                        (Some(path), Some(_)) => format!("a hunk of {path}"),
+                    });
+            format!("Accept {what}: for how long (empty: until it changes), and why")
+        }
         (Some(target), _) => format!(
             "Silence {} in Alertmanager: for how long, and why",
             target.alert

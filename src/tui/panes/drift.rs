@@ -9,6 +9,7 @@ use unicode_width::UnicodeWidthStr;
 use super::drift_view::{self, said_lines, DiffView};
 use super::{Action, Detail, DrawContext, Handled, ListView, Pane};
 use crate::config::Config;
+use crate::drift::accepted::{Acceptance, AcceptedDrift};
 use crate::drift::compare::{FileDiff, Status};
 use crate::drift::{DriftReport, PeerDrift};
 use crate::event::Event;
@@ -17,6 +18,7 @@ use crate::text::printable;
 use crate::tui::app::Effect;
 use crate::tui::theme::{Slot, Theme};
 use crate::tui::widgets::fit;
+use chrono::{DateTime, Utc};
 
 #[derive(Debug, Default)]
 pub struct DriftPane {
@@ -25,13 +27,21 @@ pub struct DriftPane {
     view: ListView,
     /// The diff of a file opened with `enter`, shown instead of the list until `back`.
     diff: Option<DiffView>,
+    /// Every acceptance in the handoff log: what it covers is not counted.
+    acceptances: Vec<Acceptance>,
 }
 
 /// A visible row: a target's header, one of its files, or a host that differs from its
 /// reference.
 enum Row<'a> {
     Target(&'a str, &'a (String, String), Option<&'a DriftReport>),
-    File(&'a str, &'a (String, String), &'a FileDiff),
+    /// A drifted file, and the acceptance that covers it, if one does.
+    File(
+        &'a str,
+        &'a (String, String),
+        &'a FileDiff,
+        Option<&'a AcceptedDrift>,
+    ),
     Peer(&'a str, &'a PeerDrift),
 }
 
@@ -54,7 +64,16 @@ impl DriftPane {
             rows.push(Row::Target(name, between, report.as_ref()));
             if let Some(report) = report {
                 // Same files stay out of the list; the header counts them.
-                rows.extend(report.drifted().map(|f| Row::File(name, between, f)));
+                // Unaccepted first: what needs a look is at the top.
+                let accepted = |f: &FileDiff| report.accepted.iter().find(|a| a.path == f.path);
+                let (open, accepted_files): (Vec<&FileDiff>, Vec<&FileDiff>) =
+                    report.drifted().partition(|f| accepted(f).is_none());
+                rows.extend(open.into_iter().map(|f| Row::File(name, between, f, None)));
+                rows.extend(
+                    accepted_files
+                        .into_iter()
+                        .map(|f| Row::File(name, between, f, accepted(f))),
+                );
                 rows.extend(report.peers.iter().map(|p| Row::Peer(name, p)));
             }
         }
@@ -74,12 +93,85 @@ impl DriftPane {
         Some((file, between))
     }
 
+    /// Drifted files no acceptance covers, in all targets.
     pub fn drifted_count(&self) -> usize {
         self.targets
             .iter()
             .filter_map(|(_, _, r)| r.as_ref())
-            .map(|r| r.drifted().count())
+            .map(|r| r.unaccepted().count())
             .sum()
+    }
+
+    /// Takes the acceptances among `entries` (new entries of the handoff log).
+    pub fn learn_acceptances(&mut self, entries: &[crate::handoff::Entry], now: DateTime<Utc>) {
+        let learned = crate::drift::accepted::from_log(entries);
+        if learned.is_empty() {
+            return;
+        }
+        self.acceptances.extend(learned);
+        self.reapply_acceptances(now);
+    }
+
+    /// Marks what the acceptances cover in `report` at `now`.
+    pub fn apply_acceptances(&self, report: &mut DriftReport, now: DateTime<Utc>) {
+        report.accepted = crate::drift::accepted::covered(report, &self.acceptances, now);
+    }
+
+    /// Applies the acceptances again (one may have run out of time).
+    pub fn reapply_acceptances(&mut self, now: DateTime<Utc>) {
+        let acceptances = &self.acceptances;
+        for (_, _, report) in &mut self.targets {
+            if let Some(report) = report {
+                let covered = crate::drift::accepted::covered(report, acceptances, now);
+                if covered != report.accepted {
+                    report.accepted = covered;
+                }
+            }
+        }
+    }
+
+    /// What `a` accepts: the hunk at the top of an open diff, else the selected file, else
+    /// the selected target's drift as it is now. `None` when there is nothing to accept.
+    pub fn to_accept(&self) -> Option<Acceptance> {
+        let acceptance =
+            |target: &str, path: Option<&str>, hunk: Option<String>, content: String| Acceptance {
+                target: target.to_string(),
+                path: path.map(str::to_string),
+                hunk,
+                content,
+                why: String::new(),
+                by: String::new(),
+                at: Utc::now(),
+                until: None,
+            };
+        if let Some((view, file, between)) = self.open_diff() {
+            return Some(match view.hunk_at_top(file, between) {
+                Some(hunk) => {
+                    let id = hunk.content_id().to_string();
+                    acceptance(&view.target, Some(&file.path), Some(id.clone()), id)
+                }
+                None => acceptance(
+                    &view.target,
+                    Some(&file.path),
+                    None,
+                    file.content_id().to_string(),
+                ),
+            });
+        }
+        let rows = self.rows();
+        match rows.get(self.view.selected)? {
+            Row::File(name, _, file, _) => Some(acceptance(
+                name,
+                Some(&file.path),
+                None,
+                file.content_id().to_string(),
+            )),
+            Row::Target(name, _, Some(report)) if report.drifted().next().is_some() => {
+                let diff = report.diff.as_ref()?;
+                Some(acceptance(name, None, None, diff.content_id().to_string()))
+            }
+            _ => None,
+        }
     }
 }
 
@@ -125,7 +217,7 @@ impl Pane for DriftPane {
         let path_w = rows
             .iter()
             .filter_map(|r| match r {
-                Row::File(_, _, f) => Some(printable(&f.path).width() + 1),
+                Row::File(_, _, f, _) => Some(printable(&f.path).width() + 1),
                 Row::Target(..) | Row::Peer(..) => None,
             })
             .max()
@@ -183,11 +275,24 @@ impl Pane for DriftPane {
             return handled;
         }
         let rows = self.rows();
-        if let (Action::Open, Some(Row::File(name, _, file))) =
+        if let (Action::Open, Some(Row::File(name, _, file, _))) =
             (action, rows.get(self.view.selected))
         {
             self.diff = Some(DiffView::open(name, &file.path));
             return Handled::done();
+        }
+        if action == Action::RunCheck {
+            // `r`: the selected target compared now (its worker answers as `drift NAME`).
+            let name = match rows.get(self.view.selected) {
+                Some(Row::Target(name, ..))
+                | Some(Row::File(name, ..))
+                | Some(Row::Peer(name, _)) => name.to_string(),
+                None => return Handled::NotHere,
+            };
+            return Handled::effect(Effect::RunCheck {
+                check: format!("drift {name}"),
+                target: String::new(),
+            });
         }
         if drift_view::ACTIONS.contains(&action) {
             return Handled::effect(Effect::Say(
@@ -287,7 +392,7 @@ impl Pane for DriftPane {
         };
         let (name, (left, right), report, file, peer) = match rows.get(self.view.selected)? {
             Row::Target(name, between, report) => (*name, *between, *report, None, None),
-            Row::File(name, between, file) => {
+            Row::File(name, between, file, _) => {
                 let (_, report) = target_of(name)?;
                 (*name, *between, report, Some(*file), None)
             }
@@ -367,11 +472,19 @@ fn row_line(row: &Row, theme: &Theme, path_w: usize, width: usize) -> Line<'stat
                 ),
                 Some(r) => {
                     let drifted = r.drifted().count();
+                    let open = r.unaccepted().count();
                     let same = r.files().len().saturating_sub(drifted);
-                    if drifted == 0 {
-                        (format!("{same} files, no drift"), Slot::StatusOk)
+                    let accepted = match drifted - open {
+                        0 => String::new(),
+                        n => format!(", {n} accepted"),
+                    };
+                    if open == 0 {
+                        (format!("{same} same{accepted}, no drift"), Slot::StatusOk)
                     } else {
-                        (format!("{drifted} differ, {same} same"), Slot::StatusWarn)
+                        (
+                            format!("{open} differ, {same} same{accepted}"),
+                            Slot::StatusWarn,
+                        )
                     }
                 }
             };
@@ -388,9 +501,42 @@ fn row_line(row: &Row, theme: &Theme, path_w: usize, width: usize) -> Line<'stat
                 ),
             ])
         }
-        Row::File(_, between, file) => file_line(file, between, theme, path_w, width),
+        Row::File(_, between, file, None) => file_line(file, between, theme, path_w, width),
+        Row::File(_, _, file, Some(accepted)) => {
+            accepted_line(file, accepted, theme, path_w, width)
+        }
         Row::Peer(_, peer) => peer_line(peer, theme, width),
     }
+}
+
+/// `  ✓ app.env    accepted by alex until 12-09 10:00: staging runs 4 workers`
+fn accepted_line(
+    file: &FileDiff,
+    accepted: &AcceptedDrift,
+    theme: &Theme,
+    path_w: usize,
+    width: usize,
+) -> Line<'static> {
+    let until = match accepted.until {
+        Some(until) => format!(
+            " until {}",
+            until.with_timezone(&chrono::Local).format("%m-%d %H:%M")
+        ),
+        None => String::new(),
+    };
+    let said = format!("accepted by {}{until}: {}", accepted.by, accepted.why);
+    let path_w = path_w.min(width / 2).clamp(8, 40);
+    Line::from(vec![
+        Span::styled("  ✓ ", theme.style(Slot::StatusOk)),
+        Span::styled(
+            format!("{} ", fit(&printable(&file.path), path_w)),
+            theme.style(Slot::Muted),
+        ),
+        Span::styled(
+            fit(&printable(&said), width.saturating_sub(path_w + 5)),
+            theme.style(Slot::Muted),
+        ),
+    ])
 }
 
 /// `  ≠ web3.prod differs from web1.prod in nginx.conf, app.env`

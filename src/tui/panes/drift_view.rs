@@ -75,6 +75,19 @@ impl DiffView {
         }
     }
 
+    /// The hunk at the top of the view (the one `a` accepts), if the file has hunks.
+    pub fn hunk_at_top<'f>(
+        &self,
+        file: &'f FileDiff,
+        between: &(String, String),
+    ) -> Option<&'f Hunk> {
+        let rows = self.rows(file, between);
+        if rows.hunk_starts.is_empty() {
+            return None;
+        }
+        file.hunks.get(rows.current_hunk(self.top) - 1)
+    }
+
     /// `Drift · app config · nginx.conf · hunk 1/2 · unified`
     pub fn title(&self, file: &FileDiff, between: &(String, String)) -> Line<'static> {
         let rows = self.rows(file, between);
