@@ -59,7 +59,8 @@ fn chown_to_test_user(dir: &Path) {
 const ODD_NAME: &str = "with space\nand newline.conf";
 const NON_UTF8: &[u8] = b"bad\xffname.txt";
 const NON_UTF8_KEY: &str = "bad\\xffname.txt";
-const BIG: usize = 3 << 20;
+/// Over the per-file cap: hashed, never fetched.
+const BIG: usize = 13 << 20;
 
 /// Nested dirs, odd names, a symlink, a 0600 file, an unreadable one, a binary file, a big
 /// one, and files the globs leave out.
@@ -237,7 +238,7 @@ async fn fill_reads_exactly_the_asked_files_and_leaves_big_ones_hash_only() {
     );
     assert_eq!(
         remote.notes,
-        ["1 file(s) over 2 MiB each: compared by hash only"]
+        ["1 file(s) over 12 MiB each: compared by hash only"]
     );
     take_locked(&mut local, &mut remote);
     assert_eq!(local, remote, "a local fill reads the same");

@@ -44,9 +44,10 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            file_cap: 2 << 20,
+            // A 200,000-line config (about 9 MB) is still diffed.
+            file_cap: 12 << 20,
             // Below the SSH pool's default output cap (16 MiB) with room for the framing.
-            total_cap: 8 << 20,
+            total_cap: 14 << 20,
             max_entries: 50_000,
         }
     }
