@@ -9,8 +9,9 @@ use toml::de::{DeTable, DeValue};
 
 use super::fields::{Fields, Problems};
 use super::items::required_name;
-use super::model::{DriftFormat, DriftSource, DriftSpec, DriftWhitespace};
+use super::model::{DriftSource, DriftSpec};
 use super::sections::Located;
+use crate::drift::compare::{Format, Whitespace};
 
 const KEYS: &[&str] = &[
     "name",
@@ -47,8 +48,8 @@ pub(crate) fn drift(
     let ignore = regexes(&mut f, "ignore");
     let (replace, vars) = replace(&mut f);
     let whitespace = match f.string("whitespace") {
-        None => DriftWhitespace::Exact,
-        Some(text) => match DriftWhitespace::from_name(text.get_ref()) {
+        None => Whitespace::Exact,
+        Some(text) => match Whitespace::from_name(text.get_ref()) {
             Some(rule) => rule,
             None => {
                 let message = format!(
@@ -56,12 +57,12 @@ pub(crate) fn drift(
                     text.get_ref()
                 );
                 f.problems.at(text.span(), message);
-                DriftWhitespace::Exact
+                Whitespace::Exact
             }
         },
     };
     let format = f.string("format").and_then(|text| {
-        let format = DriftFormat::from_name(text.get_ref());
+        let format = Format::from_name(text.get_ref());
         if format.is_none() {
             let message = format!(
                 "format \"{}\" is not one drift reads: use \"json\", \"yaml\", \"toml\", \"ini\", \"env\" or \"text\" (leave it out to tell by the file's name)",

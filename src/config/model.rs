@@ -400,14 +400,14 @@ pub struct DriftSpec {
     pub ignore: Vec<Regex>,
     /// Placeholder -> env var name: each env's value of `domain` reads `{domain}`.
     pub replace: BTreeMap<String, String>,
-    pub whitespace: DriftWhitespace,
+    pub whitespace: crate::drift::compare::Whitespace,
     pub ignore_blank_lines: bool,
     /// Lines starting with one of these (after indentation) are not compared.
     pub comments: Vec<String>,
     /// Lines within a section are compared as a set, not in order.
     pub unordered: bool,
     /// Read every file as this, instead of telling by its name.
-    pub format: Option<DriftFormat>,
+    pub format: Option<crate::drift::compare::Format>,
     /// Hosts each side is read from, instead of its environment's first host.
     pub reference: Vec<String>,
     /// How often it is compared again (default: a few minutes over SSH).
@@ -427,7 +427,7 @@ impl DriftSpec {
             exclude: Vec::new(),
             ignore: Vec::new(),
             replace: BTreeMap::new(),
-            whitespace: DriftWhitespace::Exact,
+            whitespace: crate::drift::compare::Whitespace::Exact,
             ignore_blank_lines: false,
             comments: Vec::new(),
             unordered: false,
@@ -465,53 +465,6 @@ pub enum DriftSource {
     Command(String),
     /// A GET's body (`{base}/version`).
     Url(String),
-}
-
-/// How whitespace counts in a drift comparison (GNU diff's `-Z`, `-b`, `-w`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum DriftWhitespace {
-    #[default]
-    Exact,
-    Trailing,
-    Changes,
-    All,
-}
-
-impl DriftWhitespace {
-    pub fn from_name(name: &str) -> Option<DriftWhitespace> {
-        Some(match name {
-            "exact" => DriftWhitespace::Exact,
-            "trailing" => DriftWhitespace::Trailing,
-            "changes" => DriftWhitespace::Changes,
-            "all" => DriftWhitespace::All,
-            _ => return None,
-        })
-    }
-}
-
-/// The shape drift reads a file as, when a target says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DriftFormat {
-    Json,
-    Yaml,
-    Toml,
-    Ini,
-    Env,
-    Text,
-}
-
-impl DriftFormat {
-    pub fn from_name(name: &str) -> Option<DriftFormat> {
-        Some(match name {
-            "json" => DriftFormat::Json,
-            "yaml" => DriftFormat::Yaml,
-            "toml" => DriftFormat::Toml,
-            "ini" => DriftFormat::Ini,
-            "env" => DriftFormat::Env,
-            "text" => DriftFormat::Text,
-            _ => return None,
-        })
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -11,11 +11,11 @@ use std::time::Duration;
 
 use chrono::Utc;
 
-use super::compare::{Comparison, EnvVars, Format, Rules, Whitespace};
+use super::compare::{Comparison, EnvVars, Rules};
 use super::fetch::{self, DriftTarget, Globs, Place, TargetKind};
 use super::side::{EntryKind, Tree};
 use super::{DriftReport, PeerDrift};
-use crate::config::{Config, DriftFormat, DriftSource, DriftSpec, DriftWhitespace, Environment};
+use crate::config::{Config, DriftSource, DriftSpec, Environment};
 use crate::event::{Event, Events};
 use crate::transport::ssh::SshPool;
 
@@ -308,23 +308,11 @@ pub fn rules(spec: &DriftSpec) -> Rules {
             .then(|| regex::RegexSet::new(&patterns).ok())
             .flatten(),
         replace: spec.replace.values().cloned().collect(),
-        whitespace: match spec.whitespace {
-            DriftWhitespace::Exact => Whitespace::Exact,
-            DriftWhitespace::Trailing => Whitespace::IgnoreTrailing,
-            DriftWhitespace::Changes => Whitespace::IgnoreChanges,
-            DriftWhitespace::All => Whitespace::IgnoreAll,
-        },
+        whitespace: spec.whitespace,
         ignore_blank_lines: spec.ignore_blank_lines,
         comment_prefixes: spec.comments.clone(),
         order_insensitive: spec.unordered,
-        format: spec.format.map(|f| match f {
-            DriftFormat::Json => Format::Json,
-            DriftFormat::Yaml => Format::Yaml,
-            DriftFormat::Toml => Format::Toml,
-            DriftFormat::Ini => Format::Ini,
-            DriftFormat::Env => Format::Env,
-            DriftFormat::Text => Format::Text,
-        }),
+        format: spec.format,
         ..Rules::default()
     }
 }

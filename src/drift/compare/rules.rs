@@ -20,6 +20,19 @@ pub enum Whitespace {
     IgnoreAll,
 }
 
+impl Whitespace {
+    /// The rule a config names: `exact`, `trailing`, `changes` or `all`.
+    pub fn from_name(name: &str) -> Option<Whitespace> {
+        Some(match name {
+            "exact" => Whitespace::Exact,
+            "trailing" => Whitespace::IgnoreTrailing,
+            "changes" => Whitespace::IgnoreChanges,
+            "all" => Whitespace::IgnoreAll,
+            _ => return None,
+        })
+    }
+}
+
 /// The shape a file is read as. Chosen by extension unless a target names one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -45,6 +58,19 @@ impl Format {
             Format::Env => "env",
             Format::Text => "text",
         }
+    }
+
+    /// The format a config names: `json`, `yaml`, `toml`, `ini`, `env` or `text`.
+    pub fn from_name(name: &str) -> Option<Format> {
+        Some(match name {
+            "json" => Format::Json,
+            "yaml" => Format::Yaml,
+            "toml" => Format::Toml,
+            "ini" => Format::Ini,
+            "env" => Format::Env,
+            "text" => Format::Text,
+            _ => return None,
+        })
     }
 
     /// The format a path's name suggests; `Text` for anything else (nginx.conf is not INI).
