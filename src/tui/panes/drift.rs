@@ -181,20 +181,32 @@ impl Pane for DriftPane {
             return view.title(file, between);
         }
         let mut spans = vec![Span::raw("Drift ")];
-        let n = self.drifted_count();
-        if n > 0 {
-            spans.push(Span::styled(
-                format!("{n}~ "),
-                theme.style(Slot::StatusWarn),
-            ));
+        // Unaccepted drift per pair of environments, in config order.
+        let mut pairs: Vec<(&(String, String), usize)> = Vec::new();
+        for (_, between, report) in &self.targets {
+            let n = report.as_ref().map_or(0, |r| r.unaccepted().count());
+            match pairs.iter_mut().find(|(p, _)| *p == between) {
+                Some((_, count)) => *count += n,
+                None => pairs.push((between, n)),
+            }
         }
-        if let Some((_, (a, b), _)) = self.targets.first() {
-            if self
-                .targets
-                .iter()
-                .all(|(_, between, _)| between.0 == *a && between.1 == *b)
-            {
-                spans.push(Span::raw(format!("{a} ↔ {b} ")));
+        let one_pair = pairs.len() == 1;
+        for (i, ((a, b), n)) in pairs.into_iter().enumerate() {
+            if i > 0 {
+                spans.push(Span::styled("· ", theme.style(Slot::Muted)));
+            }
+            if n > 0 && one_pair {
+                spans.push(Span::styled(
+                    format!("{n}~ "),
+                    theme.style(Slot::StatusWarn),
+                ));
+            }
+            spans.push(Span::raw(format!("{a} ↔ {b} ")));
+            if n > 0 && !one_pair {
+                spans.push(Span::styled(
+                    format!("{n}~ "),
+                    theme.style(Slot::StatusWarn),
+                ));
             }
         }
         Line::from(spans)
@@ -616,4 +628,60 @@ fn file_line(
             theme.style(Slot::Muted),
         ),
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::DriftSpec;
+    use crate::drift::compare::{compare_trees, EnvVars, Rules};
+    use crate::drift::side::{Entry, Tree};
+
+    fn report(name: &str, between: (&str, &str), differing: usize) -> DriftReport {
+        let tree = |value: &str| Tree {
+            entries: (0..differing)
+                .map(|i| (format!("f{i}.conf"), Entry::file(value.as_bytes().to_vec())))
+                .collect(),
+            notes: Vec::new(),
+        };
+        let between = (between.0.to_string(), between.1.to_string());
+        let mut report = DriftReport::new(name, &between);
+        report.diff = Some(compare_trees(
+            &tree("a\n"),
+            &tree("b\n"),
+            &Rules::default(),
+            &EnvVars::default(),
+        ));
+        report
+    }
+
+    #[test]
+    fn the_title_counts_unaccepted_drift_per_pair_of_environments() {
+        let mut config = Config::default();
+        config.drifts = vec![
+            DriftSpec::path("nginx", "/etc/nginx/", ("production", "staging")),
+            DriftSpec::path("app", "/etc/app/", ("production", "staging")),
+            DriftSpec::path("app dev", "/etc/app/", ("production", "dev")),
+        ];
+        let mut pane = DriftPane::default();
+        pane.configure(&config);
+        for r in [
+            report("nginx", ("production", "staging"), 2),
+            report("app", ("production", "staging"), 1),
+            report("app dev", ("production", "dev"), 1),
+        ] {
+            pane.on_event(&Event::Drift(r));
+        }
+        let theme = Theme::builtin_default(crate::tui::theme::ColorDepth::TrueColor);
+        let title: String = pane
+            .title(&theme)
+            .spans
+            .iter()
+            .map(|s| s.content.to_string())
+            .collect();
+        assert_eq!(
+            title,
+            "Drift production ↔ staging 3~ · production ↔ dev 1~ "
+        );
+    }
 }
