@@ -657,12 +657,14 @@ mod tests {
 
     #[test]
     fn the_title_counts_unaccepted_drift_per_pair_of_environments() {
-        let mut config = Config::default();
-        config.drifts = vec![
-            DriftSpec::path("nginx", "/etc/nginx/", ("production", "staging")),
-            DriftSpec::path("app", "/etc/app/", ("production", "staging")),
-            DriftSpec::path("app dev", "/etc/app/", ("production", "dev")),
-        ];
+        let config = Config {
+            drifts: vec![
+                DriftSpec::path("nginx", "/etc/nginx/", ("production", "staging")),
+                DriftSpec::path("app", "/etc/app/", ("production", "staging")),
+                DriftSpec::path("app dev", "/etc/app/", ("production", "dev")),
+            ],
+            ..Config::default()
+        };
         let mut pane = DriftPane::default();
         pane.configure(&config);
         for r in [
