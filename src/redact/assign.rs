@@ -118,6 +118,9 @@ fn classify(key: &str) -> Option<KeyClass> {
         words.pop();
     }
     let last = words.last()?.trim_end_matches(|c: char| c.is_ascii_digit());
+    if last == "pass" && passes_to_an_upstream(&words) {
+        return None;
+    }
     if SECRET_ENDINGS.iter().any(|e| last.ends_with(e)) || SECRET_WORDS.contains(&last) {
         return Some(KeyClass::Strong);
     }
@@ -131,6 +134,13 @@ fn classify(key: &str) -> Option<KeyClass> {
         _ if last == "key" => Some(KeyClass::Weak),
         _ => None,
     }
+}
+
+/// nginx's `proxy_pass`, `fastcgi_pass`… name where a request is passed (a URL or an
+/// upstream), not a password; credentials in such a URL are still masked as a URL's.
+fn passes_to_an_upstream(words: &[String]) -> bool {
+    const UPSTREAMS: &[&str] = &["proxy", "fastcgi", "uwsgi", "scgi", "grpc", "memcached"];
+    words.len() == 2 && UPSTREAMS.contains(&words[0].as_str())
 }
 
 /// How a value is introduced, which decides how much of it is believed.

@@ -43,6 +43,22 @@ fn jwt_bearer_and_url_credentials() {
 }
 
 #[test]
+fn nginx_passes_to_upstreams_are_not_passwords_but_their_url_credentials_are() {
+    for line in [
+        "        proxy_pass http://app_backend;",
+        "    fastcgi_pass unix:/run/php/php8.2-fpm.sock;",
+        "grpc_pass grpc://127.0.0.1:9000;",
+    ] {
+        assert_eq!(masked(line), (line.to_string(), vec![]), "{line}");
+    }
+    assert_eq!(
+        masked("proxy_pass https://svc:Zq8vN2mW4k@api.internal;").0,
+        "proxy_pass https://svc:••••@api.internal;"
+    );
+    assert_eq!(masked("smtp_pass = hunter2hunter2").0, "smtp_pass = ••••");
+}
+
+#[test]
 fn key_value_secrets() {
     assert_eq!(
         masked("DB_PASSWORD=hunter2 restarted").0,
