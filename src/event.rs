@@ -19,6 +19,12 @@ pub enum Event {
     LogLines { source: String, lines: Vec<LogLine> },
     /// A drift target was compared.
     Drift(DriftReport),
+    /// A drift target's comparison started (`since`) or ended (`None`), so a slow one
+    /// shows it is under way.
+    DriftBusy {
+        name: String,
+        since: Option<chrono::DateTime<chrono::Utc>>,
+    },
     /// Handoff entries that appeared in the store (ours after a save, or another
     /// process's, seen by the file watch), oldest first.
     HandoffEntries(Vec<Entry>),

@@ -71,6 +71,11 @@ pub async fn run(spec: DriftSpec, sides: Sides, tx: Events, now: Arc<tokio::sync
         if tx.is_closed() {
             return;
         }
+        let busy = |since| Event::DriftBusy {
+            name: spec.name.clone(),
+            since,
+        };
+        let _ = tx.send(busy(Some(Utc::now())));
         let report = compare(&spec, &sides).await;
         let changed = last.as_ref().is_none_or(|prev| !prev.same_result(&report));
         if changed {
@@ -79,6 +84,7 @@ pub async fn run(spec: DriftSpec, sides: Sides, tx: Events, now: Arc<tokio::sync
                 return;
             }
         }
+        let _ = tx.send(busy(None));
         tokio::select! {
             () = tokio::time::sleep(every.max(Duration::from_millis(100))) => {}
             () = now.notified() => {}

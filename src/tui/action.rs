@@ -70,6 +70,8 @@ actions! {
     ToggleDiffLayout => "toggle_diff_layout", "drift: show the open diff unified or side by side";
     NextHunk => "next_hunk", "drift: scroll the open diff to its next hunk";
     PrevHunk => "prev_hunk", "drift: scroll the open diff to its previous hunk";
+    NextFile => "next_file", "drift: open the next drifted file's diff";
+    PrevFile => "prev_file", "drift: open the previous drifted file's diff";
     PreviewReport => "preview_report", "preview the shift report the next sheriff reads";
     ReloadConfig => "reload_config", "reload the config, keymap and theme";
     RunCheck => "run_check", "health: run the selected check now";

@@ -29,6 +29,8 @@ pub struct DriftPane {
     diff: Option<DiffView>,
     /// Every acceptance in the handoff log: what it covers is not counted.
     acceptances: Vec<Acceptance>,
+    /// Targets being compared now, since when.
+    busy: std::collections::HashMap<String, DateTime<Utc>>,
 }
 
 /// A visible row: a target's header, one of its files, or a host that differs from its
@@ -91,6 +93,40 @@ impl DriftPane {
         let (_, between, report) = self.targets.iter().find(|(n, _, _)| *n == view.target)?;
         let file = report.as_ref()?.drifted().find(|f| f.path == view.path)?;
         Some((file, between))
+    }
+
+    /// `}` / `{` in a diff: the next (or previous) drifted file's diff, across targets in
+    /// the list's order, with the list's selection moved to it.
+    fn step_file(&mut self, view: DiffView, forward: bool) -> Handled {
+        let files: Vec<(usize, String, String)> = self
+            .rows()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, row)| match row {
+                Row::File(name, _, file, _) => Some((i, name.to_string(), file.path.clone())),
+                _ => None,
+            })
+            .collect();
+        let here = files
+            .iter()
+            .position(|(_, name, path)| *name == view.target && *path == view.path);
+        let to = match (here, forward) {
+            (Some(i), true) => files.get(i + 1),
+            (Some(i), false) => i.checked_sub(1).and_then(|i| files.get(i)),
+            (None, _) => files.first(),
+        };
+        match to {
+            Some((row, name, path)) => {
+                self.view.selected = *row;
+                self.diff = Some(DiffView::open(name, path));
+                Handled::done()
+            }
+            None => {
+                self.diff = Some(view);
+                let word = if forward { "after" } else { "before" };
+                Handled::effect(Effect::Say(format!("no drifted file {word} this one")))
+            }
+        }
     }
 
     /// Drifted files no acceptance covers, in all targets.
@@ -238,7 +274,11 @@ impl Pane for DriftPane {
             .view
             .visible(rows.len(), area.height as usize)
             .map(|i| {
-                let line = row_line(&rows[i], theme, path_w, width);
+                let busy = match &rows[i] {
+                    Row::Target(name, ..) => self.busy.get(*name).map(|since| ctx.now - *since),
+                    _ => None,
+                };
+                let line = row_line(&rows[i], theme, path_w, width, busy);
                 if ctx.focused && i == self.view.selected {
                     line.style(theme.style(Slot::Selection))
                 } else {
@@ -250,6 +290,13 @@ impl Pane for DriftPane {
     }
 
     fn on_event(&mut self, event: &Event) -> bool {
+        if let Event::DriftBusy { name, since } = event {
+            match since {
+                Some(since) => self.busy.insert(name.clone(), *since),
+                None => self.busy.remove(name),
+            };
+            return true;
+        }
         let Event::Drift(report) = event else {
             return false;
         };
@@ -278,6 +325,9 @@ impl Pane for DriftPane {
         if let Some(mut view) = self.diff.take() {
             if action == Action::Back {
                 return Handled::done();
+            }
+            if matches!(action, Action::NextFile | Action::PrevFile) {
+                return self.step_file(view, action == Action::NextFile);
             }
             let handled = match self.file_of(&view) {
                 Some((file, between)) => view.handle(action, file, between, page),
@@ -473,10 +523,23 @@ impl Pane for DriftPane {
     }
 }
 
-fn row_line(row: &Row, theme: &Theme, path_w: usize, width: usize) -> Line<'static> {
+/// After this long a comparison under way says so on its target's row.
+const SHOW_BUSY_AFTER: chrono::TimeDelta = chrono::TimeDelta::seconds(2);
+
+fn row_line(
+    row: &Row,
+    theme: &Theme,
+    path_w: usize,
+    width: usize,
+    busy: Option<chrono::TimeDelta>,
+) -> Line<'static> {
+    let busy = busy.filter(|b| *b >= SHOW_BUSY_AFTER).map(|b| {
+        let seconds = b.num_seconds().max(0) as u64;
+        crate::config::duration::format_duration(std::time::Duration::from_secs(seconds))
+    });
     match row {
         Row::Target(name, (a, b), report) => {
-            let (summary, slot) = match report {
+            let (mut summary, slot) = match report {
                 None => ("comparing…".to_string(), Slot::Muted),
                 Some(r) if r.error.is_some() => (
                     format!("error: {}", r.error.as_deref().unwrap_or("")),
@@ -500,6 +563,13 @@ fn row_line(row: &Row, theme: &Theme, path_w: usize, width: usize) -> Line<'stat
                     }
                 }
             };
+            if let Some(busy) = busy {
+                // A host that hangs shows here until the call's time limit ends it.
+                summary = match report {
+                    None => format!("comparing… {busy}"),
+                    Some(_) => format!("{summary} · comparing again, {busy} so far"),
+                };
+            }
             let head = if width >= 60 {
                 format!("{name} ({a} ↔ {b}) ")
             } else {
@@ -653,6 +723,37 @@ mod tests {
             &EnvVars::default(),
         ));
         report
+    }
+
+    #[test]
+    fn a_slow_comparison_says_it_is_under_way_on_its_row() {
+        let theme = Theme::builtin_default(crate::tui::theme::ColorDepth::TrueColor);
+        let between = ("production".to_string(), "staging".to_string());
+        let text = |row: &Row, busy| -> String {
+            let line = row_line(row, &theme, 20, 120, busy);
+            line.spans.iter().map(|s| s.content.to_string()).collect()
+        };
+        let first = Row::Target("nginx", &between, None);
+        let said = text(&first, Some(chrono::TimeDelta::seconds(12)));
+        assert!(said.contains("comparing… 12s"), "{said:?}");
+        let compared = report("nginx", ("production", "staging"), 1);
+        let again = Row::Target("nginx", &between, Some(&compared));
+        let said = text(&again, Some(chrono::TimeDelta::seconds(95)));
+        assert!(
+            said.contains("1 differ, 0 same · comparing again, 1m35s so far"),
+            "{said}"
+        );
+        // A quick one is not worth a flicker.
+        assert!(!text(&again, Some(chrono::TimeDelta::seconds(1))).contains("comparing"));
+        let mut pane = DriftPane::default();
+        let busy = |since| Event::DriftBusy {
+            name: "nginx".into(),
+            since,
+        };
+        pane.on_event(&busy(Some(Utc::now())));
+        assert!(pane.busy.contains_key("nginx"));
+        pane.on_event(&busy(None));
+        assert!(pane.busy.is_empty());
     }
 
     #[test]

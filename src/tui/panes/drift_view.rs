@@ -16,15 +16,21 @@ use crate::tui::theme::{Slot, Theme};
 use crate::tui::widgets::{fit, fit_spans};
 
 /// The actions only an open diff takes.
-pub const ACTIONS: [Action; 3] = [Action::NextHunk, Action::PrevHunk, Action::ToggleDiffLayout];
+pub const ACTIONS: [Action; 5] = [
+    Action::NextHunk,
+    Action::PrevHunk,
+    Action::ToggleDiffLayout,
+    Action::NextFile,
+    Action::PrevFile,
+];
 
 /// Keys the status line hints while a diff is open.
 pub const HINTS: &[Action] = &[
     Action::Back,
     Action::NextHunk,
     Action::PrevHunk,
+    Action::NextFile,
     Action::ToggleDiffLayout,
-    Action::Zoom,
 ];
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
