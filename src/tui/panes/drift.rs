@@ -129,6 +129,41 @@ impl DriftPane {
         }
     }
 
+    /// A bug from an open diff: the file's key changes and the hunk at the top of the view
+    /// (only the key changes when it has no hunks).
+    fn hunk_subject(
+        &self,
+        view: &DiffView,
+        file: &FileDiff,
+        between: &(String, String),
+    ) -> Option<crate::tracker::draft::Subject> {
+        let (_, _, report) = self.targets.iter().find(|(n, _, _)| *n == view.target)?;
+        let (left, right) = between;
+        let mut output = said_lines(file);
+        if let Some(hunk) = view.hunk_at_top(file, between) {
+            output.push(format!("--- {left}/{}", file.path));
+            output.push(format!("+++ {right}/{}", file.path));
+            output.extend(hunk.unified().lines().map(str::to_string));
+        }
+        Some(crate::tracker::draft::Subject {
+            kind: "drift",
+            name: view.target.clone(),
+            env: Some(left.clone()),
+            target: Some(format!("{left} ↔ {right}")),
+            // The file, not the hunk: a bug about another hunk of it is the same bug.
+            item: Some(file.path.clone()),
+            state: "DRIFT".into(),
+            summary: file
+                .note
+                .clone()
+                .or_else(|| file.keys.first().map(|k| k.describe()))
+                .unwrap_or_else(|| format!("{} differs", file.path)),
+            since: report.as_ref().map(|r| r.at),
+            output: Some(output.join("\n")),
+            ..Default::default()
+        })
+    }
+
     /// Drifted files no acceptance covers, in all targets.
     pub fn drifted_count(&self) -> usize {
         self.targets
@@ -436,6 +471,9 @@ impl Pane for DriftPane {
     }
 
     fn bug_subject(&self) -> Option<crate::tracker::draft::Subject> {
+        if let Some((view, file, between)) = self.open_diff() {
+            return self.hunk_subject(view, file, between);
+        }
         let rows = self.rows();
         let drifted = |report: &DriftReport| {
             report
