@@ -8,7 +8,7 @@ use regex::Regex;
 use toml::de::{DeTable, DeValue};
 
 use super::fields::{Fields, Problems};
-use super::items::required_name;
+use super::items::{one_of, required_name};
 use super::model::{DriftSource, DriftSpec};
 use super::sections::Located;
 use crate::drift::compare::{Format, Whitespace};
@@ -104,25 +104,12 @@ pub(crate) fn drift(
 
 /// Exactly one of `path`, `command` and `url`.
 fn source(f: &mut Fields<'_, '_>, name: &str, header: &Range<usize>) -> DriftSource {
-    let mut found = Vec::new();
-    for key in ["path", "command", "url"] {
-        if let Some(value) = f.string(key) {
-            found.push((key, value));
-        }
-    }
-    if found.len() > 1 {
-        let keys: Vec<&str> = found.iter().map(|(k, _)| *k).collect();
-        let message = format!(
-            "drift \"{name}\" has {}: a drift target compares one thing; keep one, or split it into several [[drift]] sections",
-            keys.join(" and ")
-        );
-        let later = keys
-            .iter()
-            .filter_map(|k| f.key_span(k))
-            .max_by_key(|s| s.start);
-        f.problems.at(later.unwrap_or(header.clone()), message);
-    }
-    match found.into_iter().next() {
+    let found = one_of(f, &["path", "command", "url"], header, |keys| {
+        format!(
+            "drift \"{name}\" has {keys}: a drift target compares one thing; keep one, or split it into several [[drift]] sections"
+        )
+    });
+    match found {
         Some((_, value)) if value.get_ref().trim().is_empty() => {
             let message = format!("drift \"{name}\": an empty value compares nothing");
             f.problems.at(value.span(), message);

@@ -28,27 +28,13 @@ pub(crate) fn log(
     f.report_unknown();
     let name = required_name(&mut f, "log", header.clone());
     let on = f.string("on");
-    let mut sources: Vec<(&str, Spanned<String>)> = Vec::new();
-    for key in ["file", "command", "journal"] {
-        if let Some(value) = f.string(key) {
-            sources.push((key, value));
-        }
-    }
-    // With more than one, the last written is reported and the first is kept.
-    if sources.len() > 1 {
-        let keys: Vec<&str> = sources.iter().map(|(k, _)| *k).collect();
-        let message = format!(
-            "log \"{}\" has {}: a log reads one source; keep one, or split it into several [[log]] sections",
-            name.get_ref(),
-            keys.join(" and ")
-        );
-        let later = keys
-            .iter()
-            .filter_map(|k| f.key_span(k))
-            .max_by_key(|s| s.start);
-        f.problems.at(later.unwrap_or(header.clone()), message);
-    }
-    let source = match sources.into_iter().next() {
+    let source = one_of(&mut f, &["file", "command", "journal"], &header, |keys| {
+        format!(
+            "log \"{}\" has {keys}: a log reads one source; keep one, or split it into several [[log]] sections",
+            name.get_ref()
+        )
+    });
+    let source = match source {
         Some(("file", file)) => LogSource::File(file.into_inner()),
         Some(("journal", unit)) => LogSource::Journal(unit.into_inner()),
         Some((_, command)) => LogSource::Command(command.into_inner()),
@@ -94,6 +80,32 @@ pub(crate) fn log(
     );
     located.on = on;
     located
+}
+
+/// The first of `keys` the table sets. When it sets more than one, the first is kept and
+/// `too_many` (given the keys set, "path and command") is reported at the last written.
+pub(crate) fn one_of<'k>(
+    f: &mut Fields<'_, '_>,
+    keys: &[&'k str],
+    header: &Range<usize>,
+    too_many: impl FnOnce(&str) -> String,
+) -> Option<(&'k str, Spanned<String>)> {
+    let mut found: Vec<(&'k str, Spanned<String>)> = Vec::new();
+    for key in keys {
+        if let Some(value) = f.string(key) {
+            found.push((key, value));
+        }
+    }
+    if found.len() > 1 {
+        let set: Vec<&str> = found.iter().map(|(k, _)| *k).collect();
+        let later = set
+            .iter()
+            .filter_map(|k| f.key_span(k))
+            .max_by_key(|s| s.start);
+        let message = too_many(&set.join(" and "));
+        f.problems.at(later.unwrap_or(header.clone()), message);
+    }
+    found.into_iter().next()
 }
 
 pub(crate) fn required_name(
