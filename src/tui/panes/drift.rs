@@ -404,11 +404,13 @@ impl Pane for DriftPane {
         if self.open_diff().is_some() {
             return drift_view::HINTS;
         }
+        // `a` and `r` do what a sheriff came here for: accept drift, compare again.
         &[
             Action::Open,
+            Action::Acknowledge,
+            Action::RunCheck,
             Action::RecordChange,
             Action::Note,
-            Action::Zoom,
         ]
     }
 
