@@ -120,7 +120,8 @@ pub fn covered(
         .iter()
         .filter(|a| a.target == report.name && a.is_current(now))
         .collect();
-    let Some(diff) = &report.diff else {
+    let Some(diff) = report.diff.as_ref().filter(|_| !current.is_empty()) else {
+        // Nothing to cover: the content ids (a hash of every shown line) are not worked out.
         return Vec::new();
     };
     let whole = diff.content_id().to_string();

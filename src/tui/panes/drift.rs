@@ -31,6 +31,9 @@ pub struct DriftPane {
     acceptances: Vec<Acceptance>,
     /// Targets being compared now, since when.
     busy: std::collections::HashMap<String, DateTime<Utc>>,
+    /// When the acceptances were last applied: a tick applies them again only when one
+    /// ran out since.
+    applied_at: Option<DateTime<Utc>>,
 }
 
 /// A visible row: a target's header, one of its files, or a host that differs from its
@@ -180,6 +183,8 @@ impl DriftPane {
             return;
         }
         self.acceptances.extend(learned);
+        // New acceptances apply at once, whatever the clock.
+        self.applied_at = None;
         self.reapply_acceptances(now);
     }
 
@@ -188,8 +193,16 @@ impl DriftPane {
         report.accepted = crate::drift::accepted::covered(report, &self.acceptances, now);
     }
 
-    /// Applies the acceptances again (one may have run out of time).
+    /// Applies the acceptances again when one ran out of time since they last were.
     pub fn reapply_acceptances(&mut self, now: DateTime<Utc>) {
+        let since = self.applied_at.replace(now);
+        let ran_out = |a: &Acceptance| {
+            a.until
+                .is_some_and(|until| until <= now && since.is_none_or(|s| until > s))
+        };
+        if since.is_some() && !self.acceptances.iter().any(ran_out) {
+            return;
+        }
         let acceptances = &self.acceptances;
         for (_, _, report) in &mut self.targets {
             if let Some(report) = report {
