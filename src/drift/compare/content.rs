@@ -57,6 +57,7 @@ impl Comparison<'_> {
                     .map(|k| k.describe())
                     .collect();
                 file.note = (!secrets.is_empty()).then(|| secrets.join(", "));
+                self.prefer_key_paths(&mut file, &keys_a, &keys_b, &keys);
                 file.keys = keys;
                 file
             }

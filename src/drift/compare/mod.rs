@@ -22,6 +22,7 @@
 //! assert_eq!(diff.files[0].keys[0].describe(), "server.workers: 8 → 4");
 //! ```
 
+mod canonical;
 mod content;
 mod entry;
 mod hunk;

@@ -37,6 +37,14 @@ impl std::fmt::Debug for Salt {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct SecretDigest([u8; 32]);
 
+impl SecretDigest {
+    /// The digest in hex: for comparing, never for showing (it means nothing outside its
+    /// run, but nothing is gained by printing it).
+    pub(crate) fn hex(&self) -> String {
+        self.0.iter().map(|byte| format!("{byte:02x}")).collect()
+    }
+}
+
 impl std::fmt::Debug for SecretDigest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("SecretDigest(••)")

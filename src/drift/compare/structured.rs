@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 
+use super::canonical::LaidOut;
 use super::ini;
 use super::model::{KeyChange, Shown};
 use super::rules::{Format, Placeholders, Rules};
@@ -41,6 +42,29 @@ pub(crate) struct KeyMap {
     /// `password:`), so the line diff of the same file masks these wherever they appear;
     /// they never reach a result.
     pub secret_lines: Vec<Zeroizing<String>>,
+}
+
+impl KeyMap {
+    /// Every leaf as a `path = value` line in key order, for [`super::canonical`]: a
+    /// value's line breaks written `\n`, a secret shown as `••` and compared by digest.
+    pub(crate) fn laid_out(&self) -> Vec<LaidOut> {
+        self.leaves
+            .iter()
+            .map(|(path, leaf)| match leaf {
+                Leaf::Plain(value) => {
+                    let text = format!("{path} = {}", value.replace('\n', "\\n"));
+                    LaidOut {
+                        key: text.clone(),
+                        text,
+                    }
+                }
+                Leaf::Secret(digest) => LaidOut {
+                    text: format!("{path} = {}", secret::SECRET_SHOWN),
+                    key: format!("{path} = \0{}", digest.hex()),
+                },
+            })
+            .collect()
+    }
 }
 
 /// Why a side could not be read as its format.

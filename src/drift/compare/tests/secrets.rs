@@ -129,3 +129,20 @@ fn an_unnamed_secret_that_changed_under_the_mask_is_still_said() {
     );
     assert_hidden(&diff, &["abcdef0123456789"]);
 }
+
+#[test]
+fn a_changed_secret_in_a_reordered_file_is_a_masked_line_said_by_name() {
+    let a = "database:\n  host: db.internal\n  port: 5432\n  user: shop\n  pool: 10\n  password: hunter2-but-longer\ncache:\n  ttl: 60\n  size: 512\n  host: cache.internal\n";
+    let b = "cache:\n  host: cache.internal\n  size: 512\n  ttl: 60\ndatabase:\n  password: correct-horse-battery\n  pool: 10\n  user: shop\n  port: 5432\n  host: db.internal\n";
+    let diff = one_file("app.yaml", a, b);
+    let file = &diff.files[0];
+    assert_eq!(key_lines(file), ["database.password differs"]);
+    assert_eq!(file.hunks.len(), 1, "{file:?}");
+    let unified = file.hunks[0].unified();
+    assert!(
+        unified.contains("-database.password = ••\n+database.password = ••\n"),
+        "{unified}"
+    );
+    assert_eq!(file.hunks[0].secret_notes, ["database.password differs"]);
+    assert_hidden(&diff, &["hunter2-but-longer", "correct-horse-battery"]);
+}

@@ -187,3 +187,36 @@ fn each_document_of_a_multi_document_yaml_is_compared() {
     let file = compare("k8s/shop.yaml", a, &b);
     assert_eq!(key_lines(&file), ["[1].spec.replicas: 2 → 3"]);
 }
+
+#[test]
+fn a_reformatted_file_with_one_change_shows_the_change_by_key_path() {
+    // Side b is the same document written on one line, with one value changed: the diff
+    // as written would be every line of the file.
+    let b = serde_json::to_string(&serde_json::from_str::<serde_json::Value>(JSON_NESTED).unwrap())
+        .unwrap()
+        .replace(r#""workers":8"#, r#""workers":4"#);
+    let file = compare("app.json", JSON_NESTED, &b);
+    assert_eq!(key_lines(&file), ["server.workers: 8 → 4"]);
+    assert_eq!(
+        file.note.as_deref(),
+        Some("laid out differently on each side: the diff is by key path")
+    );
+    assert_eq!(file.counts().to_string(), "+1 −1");
+    let unified = file.hunks[0].unified();
+    assert!(
+        unified.contains(" server.port = 8080\n-server.workers = 8\n+server.workers = 4\n"),
+        "{unified}"
+    );
+}
+
+#[test]
+fn a_small_change_in_a_file_laid_out_alike_is_shown_where_it_is() {
+    let b = JSON_NESTED.replace(r#""workers": 8"#, r#""workers": 4"#);
+    let file = compare("app.json", JSON_NESTED, &b);
+    assert_eq!(file.note, None);
+    let unified = file.hunks[0].unified();
+    assert!(
+        unified.contains(r#"+  "server": {"host": "0.0.0.0", "port": 8080, "workers": 4},"#),
+        "{unified}"
+    );
+}
