@@ -18,7 +18,7 @@ pub enum Event {
     /// New lines from a log source, oldest first.
     LogLines { source: String, lines: Vec<LogLine> },
     /// A drift target was compared.
-    Drift(DriftReport),
+    Drift(Box<DriftReport>),
     /// A drift target's comparison started (`since`) or ended (`None`), so a slow one
     /// shows it is under way.
     DriftBusy {

@@ -372,11 +372,11 @@ fn plan_drift(config: &Config, spec: &DriftSpec) -> Job {
         (left, _) => {
             let missing = if left.is_none() { a } else { b };
             let error = format!("no environment \"{missing}\"");
-            Job::Unserved(Event::Drift(DriftReport::failed(
+            Job::Unserved(Event::Drift(Box::new(DriftReport::failed(
                 &spec.name,
                 &spec.between,
                 error,
-            )))
+            ))))
         }
     }
 }

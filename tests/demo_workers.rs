@@ -71,7 +71,7 @@ async fn collect_until(rx: &mut EventsRx, seen: &mut Seen, deadline: Duration) {
                     seen.log_sources.insert(source);
                 }
             }
-            Event::Drift(d) => seen.drift = Some(d),
+            Event::Drift(d) => seen.drift = Some(*d),
             _ => {}
         }
     }

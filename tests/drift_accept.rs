@@ -120,3 +120,85 @@ fn a_hunk_is_accepted_from_the_diff_and_why_is_required() {
     press(&mut app, KeyCode::Esc);
     assert!(title(&app).starts_with("Drift 2~"), "{}", title(&app));
 }
+
+/// A target whose only drift is a host that differs from its reference.
+fn peer_report() -> sheriff::drift::DriftReport {
+    use sheriff::drift::compare::{compare_trees, EnvVars, Rules};
+    use sheriff::drift::side::{Entry as Side, Tree};
+    let side = |text: &str| Tree {
+        entries: [(
+            "nginx.conf".to_string(),
+            Side::file(text.as_bytes().to_vec()),
+        )]
+        .into(),
+        notes: Vec::new(),
+    };
+    let reference = side("server {\n    listen 443 ssl;\n}\n");
+    let between = ("production".to_string(), "staging".to_string());
+    let mut report = sheriff::drift::DriftReport::new("fleet", &between);
+    report.diff = Some(compare_trees(
+        &reference,
+        &reference,
+        &Rules::default(),
+        &EnvVars::default(),
+    ));
+    report.peers.push(sheriff::drift::PeerDrift {
+        host: "web3.prod".into(),
+        differs_from: "web1.prod".into(),
+        paths: vec!["nginx.conf".into()],
+        diff: Some(compare_trees(
+            &reference,
+            &side("server {\n    listen 8443 ssl;\n}\n"),
+            &Rules::default(),
+            &EnvVars::default(),
+        )),
+    });
+    report
+}
+
+fn detail_text(app: &App) -> String {
+    let detail = app.drift.detail(&app.theme).expect("a detail");
+    let lines: Vec<String> = detail
+        .lines
+        .iter()
+        .map(|l| l.spans.iter().map(|s| s.content.to_string()).collect())
+        .collect();
+    lines.join("\n")
+}
+
+#[test]
+fn a_host_that_differs_from_its_reference_is_accepted_from_its_row() {
+    let mut app = sample::app_with(5);
+    app.update(Msg::Resize(160, 40));
+    app.update(Msg::Worker(Event::Drift(Box::new(peer_report()))));
+    press(&mut app, KeyCode::Char('3'));
+    // The host counts as drift of its pair of environments.
+    assert!(title(&app).starts_with("Drift 3~"), "{}", title(&app));
+    press(&mut app, KeyCode::End);
+    // Its detail is the diff of its copy against the reference's.
+    let detail = detail_text(&app);
+    assert!(
+        detail.contains("--- web1.prod/nginx.conf\n+++ web3.prod/nginx.conf")
+            && detail.contains("+    listen 8443 ssl;"),
+        "{detail}"
+    );
+    press(&mut app, KeyCode::Char('a'));
+    let entry = accept(&mut app, "", "web3 is the canary");
+    assert!(
+        entry.tags.contains(&"host:web3.prod".to_string()),
+        "{:?}",
+        entry.tags
+    );
+    assert_eq!(
+        entry.text,
+        "accepted drift in fleet: how web3.prod's copy differs"
+    );
+    app.update(Msg::Worker(Event::HandoffEntries(vec![entry])));
+    assert!(title(&app).starts_with("Drift 2~"), "{}", title(&app));
+    assert!(
+        detail_text(&app)
+            .starts_with("  ✓ web3.prod differs from web1.prod in nginx.conf · accepted by "),
+        "{}",
+        detail_text(&app)
+    );
+}

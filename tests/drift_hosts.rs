@@ -36,7 +36,7 @@ fn write(root: &Path, rel: &str, text: &[u8], mode: u32) {
 }
 
 /// One host's tree of `/etc/app/`, as production (`prod`) or staging has it.
-fn tree(root: &Path, prod: bool) {
+fn tree(root: &Path, host: &str, prod: bool) {
     let (domain, workers, password, yaml_secret) = match prod {
         true => ("example.org", 8, PROD_PASSWORD, PROD_YAML_SECRET),
         false => (
@@ -65,6 +65,9 @@ fn tree(root: &Path, prod: bool) {
     write(root, "config.yaml", yaml.as_bytes(), 0o644);
     let nginx = format!("server {{\n    listen 443 ssl;\n    server_name www.{domain};\n}}\n");
     write(root, "nginx.conf", nginx.as_bytes(), 0o644);
+    // Each host's own name, which `replace` names: no drift between hosts or environments.
+    let identity = format!("hostname {host}\n");
+    write(root, "identity.conf", identity.as_bytes(), 0o644);
     write(
         root,
         "limits.conf",
@@ -108,6 +111,7 @@ fn bed() -> Bed {
     for name in names {
         tree(
             &scratch.path().join(name).join("etc/app"),
+            name,
             name.ends_with("prod"),
         );
         for dir in ["", "etc", "etc/app"] {
@@ -133,7 +137,7 @@ fn bed() -> Bed {
     }
     config.push_str(&format!(
         "[[drift]]\nname = \"app\"\npath = \"{}/{{host}}/etc/app/\"\n\
-         between = [\"production\", \"staging\"]\nreplace = [\"domain\"]\n\
+         between = [\"production\", \"staging\"]\nreplace = [\"domain\", \"host\"]\n\
          [handoff]\npath = \"{}/handoff.jsonl\"\nauthor = \"alex\"\n",
         scratch.path().display(),
         scratch.path().display()
@@ -204,6 +208,7 @@ fn drift_between_hosts_is_exact_masks_secrets_and_names_the_peer_that_differs() 
         ("blob.bin", "changed"),
         ("config.yaml", "changed"),
         ("current", "changed"),
+        ("identity.conf", "same"),
         ("limits.conf", "mode"),
         ("locked.conf", "unreadable"),
         ("nginx.conf", "same"),
@@ -228,6 +233,12 @@ fn drift_between_hosts_is_exact_masks_secrets_and_names_the_peer_that_differs() 
         json!([{"key": "server.workers", "a": "8", "b": "4"}]),
         "reordered, reformatted and the domain replaced: only the workers differ"
     );
+    // Written on one line in production and pretty-printed in staging: the hunk is by
+    // key path, not every line of both.
+    assert_eq!(
+        file("app.json")["hunks"],
+        json!(["@@ -1,3 +1,3 @@\n cache.ttl = 60\n server.host = api.{domain}\n-server.workers = 8\n+server.workers = 4"])
+    );
     assert_eq!(
         file("app.env")["keys"],
         json!([{"key": "DB_PASSWORD", "a": "••", "b": "••"}])
@@ -236,9 +247,15 @@ fn drift_between_hosts_is_exact_masks_secrets_and_names_the_peer_that_differs() 
         file("config.yaml")["keys"],
         json!([{"key": "database.password", "a": "••", "b": "••"}])
     );
+    // The peer's difference is compared under the target's rules (its identity.conf
+    // differs by hash, only in its own host name), and can be read as a diff.
+    let peer_nginx = json!({"path": "nginx.conf", "status": "changed", "keys": [], "hunks": [
+        "@@ -1,4 +1,3 @@\n server {\n-    listen 443 ssl;\n-    server_name www.example.org;\n+    listen 80;\n }"
+    ]});
     assert_eq!(
         target["peers"],
-        json!([{"host": "web2.prod", "differs_from": "web1.prod", "paths": ["nginx.conf"]}])
+        json!([{"host": "web2.prod", "differs_from": "web1.prod", "paths": ["nginx.conf"],
+                "files": [peer_nginx], "accepted": null}])
     );
 
     // The same as a diff for a person.
@@ -256,7 +273,8 @@ fn drift_between_hosts_is_exact_masks_secrets_and_names_the_peer_that_differs() 
         "app.env: DB_PASSWORD differs\n",
         "only in production: only-prod.conf\n",
         "only in staging: only-staging.conf\n",
-        "web2.prod differs from web1.prod in nginx.conf\n",
+        "web2.prod differs from web1.prod in nginx.conf\n\
+         --- web1.prod/nginx.conf\n+++ web2.prod/nginx.conf\n@@ -1,4 +1,3 @@\n",
     ] {
         assert!(text.contains(want), "{want:?} in:\n{text}");
     }
@@ -285,10 +303,9 @@ fn drift_between_hosts_is_exact_masks_secrets_and_names_the_peer_that_differs() 
         .find(|f| f["path"] == "nginx.conf")
         .unwrap();
     assert_eq!(nginx["status"], "changed");
-    assert_eq!(
-        target["peers"],
-        json!([{"host": "web1.prod", "differs_from": "web2.prod", "paths": ["nginx.conf"]}])
-    );
+    assert_eq!(target["peers"][0]["host"], "web1.prod");
+    assert_eq!(target["peers"][0]["differs_from"], "web2.prod");
+    assert_eq!(target["peers"][0]["paths"], json!(["nginx.conf"]));
 
     // Accepted: app.json for two seconds, with its why; then its time is up.
     let out = drift(
@@ -358,6 +375,50 @@ fn drift_between_hosts_is_exact_masks_secrets_and_names_the_peer_that_differs() 
         out.status.code(),
         Some(1),
         "the peer still differs:\n{text}"
+    );
+
+    // The peer accepted as it differs now: exit 0, and said with its why.
+    let out = drift(
+        &bed,
+        &[
+            "accept",
+            "app",
+            "--host",
+            "web2.prod",
+            "--why",
+            "web2 is the canary",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = drift(&bed, &[]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(
+            "accepted: web2.prod differs from web1.prod in nginx.conf by alex: web2 is the canary\n"
+        ),
+        "{text}"
+    );
+    // Once the peer's copy changes again, it counts again.
+    let peer = bed.scratch.path().join("web2.prod/etc/app/nginx.conf");
+    fs::write(&peer, "server {\n    listen 8080;\n}\n").unwrap();
+    let out = drift(&bed, &["--json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(report["targets"][0]["peers"][0]["accepted"], Value::Null);
+    // A host that does not differ has nothing to accept, and says which do.
+    let out = drift(
+        &bed,
+        &["accept", "app", "--host", "web1.staging", "--why", "x"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "sheriff drift: web1.staging does not differ from its reference in app; the hosts that do: web2.prod\n"
     );
     drop(bed.scratch);
 }

@@ -267,7 +267,7 @@ fn drift_report(files: usize) -> Event {
         &EnvVars::default(),
     ));
     report.at = sample::at(12, 4, 0);
-    Event::Drift(report)
+    Event::Drift(Box::new(report))
 }
 
 fn note(i: usize) -> Entry {

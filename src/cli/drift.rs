@@ -59,6 +59,10 @@ pub struct AcceptArgs {
     /// Compare these two environments instead of the target's own.
     #[arg(long, num_args = 2, value_names = ["A", "B"])]
     pub between: Option<Vec<String>>,
+    /// Accept how this host's copy differs from its environment's reference host, as it
+    /// differs now, instead of drift between the environments.
+    #[arg(long, value_name = "HOST", conflicts_with = "path")]
+    pub host: Option<String>,
 }
 
 pub fn run(config_path: Option<&Path>, args: &DriftArgs) -> ExitCode {
@@ -114,7 +118,7 @@ fn compare_all(config: &Config, specs: &[DriftSpec]) -> Result<Vec<DriftReport>,
         .map_err(|e| format!("reading the handoff log for accepted drift: {e:#}"))?;
     let acceptances = accepted::from_log(&entries);
     for report in &mut reports {
-        report.accepted = accepted::covered(report, &acceptances, Utc::now());
+        report.apply_acceptances(&acceptances, Utc::now());
     }
     Ok(reports)
 }
@@ -146,12 +150,13 @@ fn accept_drift(config: &Config, args: &AcceptArgs) -> Result<ExitCode, String> 
     let Some(diff) = &report.diff else {
         return Err(format!("{} could not be compared", report.name));
     };
-    let content = match &args.path {
-        None if diff.drifted().next().is_none() => {
+    let content = match (&args.path, &args.host) {
+        (_, Some(host)) => peer_content(&report, host)?,
+        (None, None) if diff.drifted().next().is_none() => {
             return Err(format!("{} does not drift: nothing to accept", report.name))
         }
-        None => diff.content_id().to_string(),
-        Some(path) => match diff.drifted().find(|f| &f.path == path) {
+        (None, None) => diff.content_id().to_string(),
+        (Some(path), None) => match diff.drifted().find(|f| &f.path == path) {
             Some(file) => file.content_id().to_string(),
             None => {
                 let drifted: Vec<&str> = diff.drifted().map(|f| f.path.as_str()).collect();
@@ -172,6 +177,7 @@ fn accept_drift(config: &Config, args: &AcceptArgs) -> Result<ExitCode, String> 
         target: report.name.clone(),
         path: args.path.clone(),
         hunk: None,
+        host: args.host.clone(),
         content,
         why: args.why.trim().to_string(),
         by: crate::handoff::author(&config.handoff),
@@ -183,6 +189,31 @@ fn accept_drift(config: &Config, args: &AcceptArgs) -> Result<ExitCode, String> 
         .map_err(|e| format!("the handoff log: {e:#}"))?;
     println!("saved {}: {}", saved.entry.kind, saved.entry.text);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The content id of how `host` differs from its reference in `report`, to accept.
+fn peer_content(report: &DriftReport, host: &str) -> Result<String, String> {
+    let differing = || {
+        let hosts: Vec<&str> = report.peers.iter().map(|p| p.host.as_str()).collect();
+        match hosts.is_empty() {
+            true => "none".to_string(),
+            false => hosts.join(", "),
+        }
+    };
+    let Some(peer) = report.peers.iter().find(|p| p.host == host) else {
+        return Err(format!(
+            "{host} does not differ from its reference in {}; the hosts that do: {}",
+            report.name,
+            differing()
+        ));
+    };
+    match &peer.diff {
+        Some(diff) => Ok(diff.content_id().to_string()),
+        None => Err(format!(
+            "{host} could not be read ({}): there is nothing to accept",
+            peer.paths.join(", ")
+        )),
+    }
 }
 
 /// The targets asked for, with `--between` and `--host` applied.
@@ -238,7 +269,7 @@ fn exit_code(reports: &[DriftReport]) -> u8 {
         2
     } else if reports
         .iter()
-        .any(|r| r.unaccepted().next().is_some() || !r.peers.is_empty())
+        .any(|r| r.unaccepted().next().is_some() || r.unaccepted_peers().next().is_some())
     {
         1
     } else {
@@ -253,25 +284,42 @@ fn to_json(report: &DriftReport) -> Value {
     let peers: Vec<Value> = report
         .peers
         .iter()
-        .map(|p| json!({"host": p.host, "differs_from": p.differs_from, "paths": p.paths}))
+        .map(|p| {
+            let accepted = report.accepted_peers.iter().find(|a| a.path == p.host);
+            json!({
+                "host": p.host,
+                "differs_from": p.differs_from,
+                "paths": p.paths,
+                "files": p.diff.as_ref().map(|d| d.drifted().map(FileDiff::to_json).collect::<Vec<_>>()),
+                "accepted": accepted.map(accepted_json),
+            })
+        })
         .collect();
     let mut target = json!({
         "name": report.name,
         "between": [a, b],
         "reference_hosts": [ra, rb],
         "files": report.files().iter().map(FileDiff::to_json).collect::<Vec<_>>(),
-        "accepted": report.accepted.iter().map(|a| json!({
-            "path": a.path,
-            "why": a.why,
-            "by": a.by,
-            "until": a.until.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
-        })).collect::<Vec<_>>(),
+        "accepted": report.accepted.iter().map(|a| {
+            let mut said = accepted_json(a);
+            said["path"] = Value::from(a.path.as_str());
+            said
+        }).collect::<Vec<_>>(),
         "peers": peers,
     });
     if let Some(error) = &report.error {
         target["error"] = Value::from(error.as_str());
     }
     target
+}
+
+/// `{"why","by","until"}` of an acceptance.
+fn accepted_json(accepted: &accepted::AcceptedDrift) -> Value {
+    json!({
+        "why": accepted.why,
+        "by": accepted.by,
+        "until": accepted.until.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+    })
 }
 
 /// A target as text: a line saying what was compared and how it went, then each file that
@@ -303,24 +351,37 @@ fn as_text(report: &DriftReport) -> String {
         out.push_str(&file_text(file, a, b));
     }
     for file in &report.accepted {
-        let until = match file.until {
-            Some(until) => format!(", until {}", until.format("%Y-%m-%d %H:%M UTC")),
-            None => String::new(),
-        };
-        out.push_str(&format!(
-            "accepted: {} by {}{until}: {}\n",
-            file.path, file.by, file.why
-        ));
+        out.push_str(&format!("accepted: {}{}\n", file.path, accepted_text(file)));
     }
     for peer in &report.peers {
-        out.push_str(&format!(
-            "{} differs from {} in {}\n",
+        let said = format!(
+            "{} differs from {} in {}",
             peer.host,
             peer.differs_from,
             peer.paths.join(", ")
-        ));
+        );
+        match report.accepted_peers.iter().find(|a| a.path == peer.host) {
+            Some(accepted) => {
+                out.push_str(&format!("accepted: {said}{}\n", accepted_text(accepted)))
+            }
+            None => {
+                out.push_str(&format!("{said}\n"));
+                for file in peer.diff.iter().flat_map(|d| d.drifted()) {
+                    out.push_str(&file_text(file, &peer.differs_from, &peer.host));
+                }
+            }
+        }
     }
     out
+}
+
+/// ` by alex, until 2026-12-09 10:00 UTC: why`
+fn accepted_text(accepted: &accepted::AcceptedDrift) -> String {
+    let until = match accepted.until {
+        Some(until) => format!(", until {}", until.format("%Y-%m-%d %H:%M UTC")),
+        None => String::new(),
+    };
+    format!(" by {}{until}: {}", accepted.by, accepted.why)
 }
 
 fn file_text(file: &FileDiff, a: &str, b: &str) -> String {

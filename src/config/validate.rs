@@ -101,7 +101,9 @@ pub(crate) fn resolve(mut parsed: Parsed, text: &str, problems: &mut Problems) -
                 continue;
             };
             for var in &drift.vars {
-                if !env.spec.vars.contains_key(var.get_ref()) {
+                // `{host}` is each host's own name, set wherever the env has hosts.
+                let host_name = var.get_ref() == "host" && !env.spec.hosts.is_empty();
+                if !host_name && !env.spec.vars.contains_key(var.get_ref()) {
                     let message = format!(
                         "replace uses var \"{}\", which environment \"{}\" does not set: add it to \
                          vars in [environments.{}]",

@@ -2,10 +2,11 @@
 //! log as a `drift-accepted` entry, so the whole team sees it and it outlives a restart.
 //!
 //! An acceptance holds the content id of what was accepted (a whole target, one file, or
-//! one hunk of a file; see [`super::compare::ContentId`]): it holds only while that is
-//! what the comparison finds, so a change in the accepted content shows as drift again, as
-//! does the end of its time. The entry's tags carry it: `path:…`, `hunk:…`, `content:…`,
-//! `until:…` (RFC 3339).
+//! one hunk of a file; or how one host's copy differs from its reference's; see
+//! [`super::compare::ContentId`]): it holds only while that is what the comparison finds,
+//! so a change in the accepted content shows as drift again, as does the end of its time.
+//! The entry's tags carry it: `path:…`, `hunk:…`, `host:…`, `content:…`, `until:…` (RFC
+//! 3339).
 
 use chrono::{DateTime, Utc};
 
@@ -21,6 +22,9 @@ pub struct Acceptance {
     pub path: Option<String>,
     /// The hunk accepted (its content id), or the whole file.
     pub hunk: Option<String>,
+    /// The host whose difference from its reference was accepted (a [`super::PeerDrift`]),
+    /// instead of drift between the environments.
+    pub host: Option<String>,
     /// The content id of what was accepted when it was.
     pub content: String,
     pub why: String,
@@ -29,9 +33,10 @@ pub struct Acceptance {
     pub until: Option<DateTime<Utc>>,
 }
 
-/// An accepted file as a report says it.
+/// An accepted file (or host) as a report says it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AcceptedDrift {
+    /// The file's path; in [`DriftReport::accepted_peers`], the host's name.
     pub path: String,
     pub why: String,
     pub by: String,
@@ -55,6 +60,7 @@ impl Acceptance {
             target: entry.refs.drift.clone()?,
             path: tag("path"),
             hunk: tag("hunk"),
+            host: tag("host"),
             content: tag("content")?,
             why: entry.why.clone().unwrap_or_default(),
             by: entry.author.clone(),
@@ -68,6 +74,9 @@ impl Acceptance {
     /// The entry that records this acceptance.
     pub fn to_entry(&self) -> Entry {
         let what = match (&self.path, &self.hunk) {
+            _ if self.host.is_some() => {
+                format!("how {}'s copy differs", self.host.as_deref().unwrap_or(""))
+            }
             (None, _) => "all its drift".to_string(),
             (Some(path), None) => path.clone(),
             (Some(path), Some(_)) => format!("a hunk of {path}"),
@@ -83,6 +92,9 @@ impl Acceptance {
         }
         if let Some(hunk) = &self.hunk {
             tags.push(format!("hunk:{hunk}"));
+        }
+        if let Some(host) = &self.host {
+            tags.push(format!("host:{host}"));
         }
         if let Some(until) = self.until {
             tags.push(format!("until:{}", until.to_rfc3339()));
@@ -116,10 +128,7 @@ pub fn covered(
     acceptances: &[Acceptance],
     now: DateTime<Utc>,
 ) -> Vec<AcceptedDrift> {
-    let current: Vec<&Acceptance> = acceptances
-        .iter()
-        .filter(|a| a.target == report.name && a.is_current(now))
-        .collect();
+    let current = current(report, acceptances, now, false);
     let Some(diff) = report.diff.as_ref().filter(|_| !current.is_empty()) else {
         // Nothing to cover: the content ids (a hash of every shown line) are not worked out.
         return Vec::new();
@@ -143,6 +152,50 @@ pub fn covered(
         }
     }
     accepted
+}
+
+/// The hosts of `report.peers` whose difference `acceptances` cover at `now`: accepted
+/// for that host with the same content, the latest saying why.
+pub fn covered_peers(
+    report: &DriftReport,
+    acceptances: &[Acceptance],
+    now: DateTime<Utc>,
+) -> Vec<AcceptedDrift> {
+    let current = current(report, acceptances, now, true);
+    if current.is_empty() {
+        return Vec::new();
+    }
+    report
+        .peers
+        .iter()
+        .filter_map(|peer| {
+            let content = peer.diff.as_ref()?.content_id().to_string();
+            let by = current
+                .iter()
+                .rev()
+                .find(|a| a.host.as_deref() == Some(peer.host.as_str()) && a.content == content)?;
+            Some(AcceptedDrift {
+                path: peer.host.clone(),
+                why: by.why.clone(),
+                by: by.by.clone(),
+                until: by.until,
+            })
+        })
+        .collect()
+}
+
+/// The acceptances of `report`'s target that hold at `now`: of its hosts, or of its
+/// drift between the environments.
+fn current<'a>(
+    report: &DriftReport,
+    acceptances: &'a [Acceptance],
+    now: DateTime<Utc>,
+    of_hosts: bool,
+) -> Vec<&'a Acceptance> {
+    acceptances
+        .iter()
+        .filter(|a| a.target == report.name && a.host.is_some() == of_hosts && a.is_current(now))
+        .collect()
 }
 
 /// The acceptance that covers `file`: of it whole with its content now, else (for a file
@@ -223,6 +276,7 @@ mod tests {
             target: "app".into(),
             path: path.map(str::to_string),
             hunk: None,
+            host: None,
             content,
             why: "staging runs fewer workers on purpose".into(),
             by: "alex".into(),

@@ -6,6 +6,7 @@
 pub mod accepted;
 pub mod compare;
 pub mod fetch;
+mod peers;
 pub mod run;
 pub mod side;
 
@@ -32,15 +33,20 @@ pub struct DriftReport {
     pub transferred: u64,
     /// The drifted files an acceptance in the handoff log covers (see [`accepted`]).
     pub accepted: Vec<accepted::AcceptedDrift>,
+    /// The peers an acceptance covers, each by its host's name.
+    pub accepted_peers: Vec<accepted::AcceptedDrift>,
 }
 
 /// A host whose copy of a target is not its reference's.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PeerDrift {
     pub host: String,
     pub differs_from: String,
     /// The paths where it differs (or why it could not be read).
     pub paths: Vec<String>,
+    /// The reference's copy (side a) against the host's (side b), for the paths that
+    /// differ; `None` when the host could not be read.
+    pub diff: Option<TargetDiff>,
 }
 
 impl DriftReport {
@@ -56,6 +62,7 @@ impl DriftReport {
             at: Utc::now(),
             transferred: 0,
             accepted: Vec::new(),
+            accepted_peers: Vec::new(),
         }
     }
 
@@ -81,6 +88,27 @@ impl DriftReport {
     pub fn unaccepted(&self) -> impl Iterator<Item = &FileDiff> {
         self.drifted()
             .filter(|f| !self.accepted.iter().any(|a| a.path == f.path))
+    }
+
+    /// The hosts that differ from their reference with no acceptance covering them.
+    pub fn unaccepted_peers(&self) -> impl Iterator<Item = &PeerDrift> {
+        self.peers
+            .iter()
+            .filter(|p| !self.accepted_peers.iter().any(|a| a.path == p.host))
+    }
+
+    /// Applies the acceptances current at `now`; whether that changed what is covered.
+    pub fn apply_acceptances(
+        &mut self,
+        acceptances: &[accepted::Acceptance],
+        now: DateTime<Utc>,
+    ) -> bool {
+        let files = accepted::covered(self, acceptances, now);
+        let peers = accepted::covered_peers(self, acceptances, now);
+        let changed = files != self.accepted || peers != self.accepted_peers;
+        self.accepted = files;
+        self.accepted_peers = peers;
+        changed
     }
 
     /// Whether `other` says the same (its time and transfer aside): a worker sends a

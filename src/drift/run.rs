@@ -2,8 +2,7 @@
 //! each side read where its environment is (its reference host over the SSH pool, its
 //! local `root`, or a URL), hashes first; the bytes of only the entries whose hashes differ
 //! fetched; both compared with the target's rules; and the other hosts of each environment
-//! checked against their reference by hash ("web3.prod differs from web1.prod in
-//! nginx.conf").
+//! compared with their reference (see [`super::peers`]).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -14,7 +13,7 @@ use chrono::Utc;
 use super::compare::{Comparison, EnvVars, Rules};
 use super::fetch::{self, DriftTarget, Globs, Place, TargetKind};
 use super::side::{EntryKind, Tree};
-use super::{DriftReport, PeerDrift};
+use super::DriftReport;
 use crate::config::{Config, DriftSource, DriftSpec, Environment};
 use crate::event::{Event, Events};
 use crate::transport::ssh::SshPool;
@@ -80,7 +79,7 @@ pub async fn run(spec: DriftSpec, sides: Sides, tx: Events, now: Arc<tokio::sync
         let changed = last.as_ref().is_none_or(|prev| !prev.same_result(&report));
         if changed {
             last = Some(report.clone());
-            if tx.send_data(Event::Drift(report)).await.is_err() {
+            if tx.send_data(Event::Drift(Box::new(report))).await.is_err() {
                 return;
             }
         }
@@ -128,15 +127,15 @@ async fn compare_sides(
     filled_b.map_err(|e| format!("{}: {e}", sides.b.name))?;
     let rules = rules(spec);
     let vars = EnvVars {
-        a: replaced_vars(spec, &sides.a),
-        b: replaced_vars(spec, &sides.b),
+        a: replaced_vars(spec, &reference_a.vars),
+        b: replaced_vars(spec, &reference_b.vars),
     };
     // Secrets are hashed with a salt made for this comparison and dropped with it.
     report.diff = Some(Comparison::new(&rules, &vars).trees(&a, &b));
-    for (places, tree) in [(&places_a, &a), (&places_b, &b)] {
-        report
-            .peers
-            .extend(peers(&places[0].name, tree, &places[1..]).await);
+    for (places, tree) in [(&places_a, &mut a), (&places_b, &mut b)] {
+        let (reference, others) = places.split_first().expect("a side has a reference");
+        let found = super::peers::compare(spec, &rules, reference, tree, others).await;
+        report.peers.extend(found);
     }
     report.transferred = places_a
         .iter()
@@ -152,7 +151,7 @@ fn side(listed: Result<Tree, fetch::FetchError>, env: &Environment) -> Result<Tr
 }
 
 /// The paths whose bytes a diff needs: files on both sides whose hashes differ.
-fn differing(a: &Tree, b: &Tree) -> Vec<String> {
+pub(super) fn differing(a: &Tree, b: &Tree) -> Vec<String> {
     a.entries
         .iter()
         .filter_map(|(path, entry)| {
@@ -194,11 +193,13 @@ fn target(spec: &DriftSpec) -> Result<DriftTarget, String> {
 
 /// One place a side (or a peer of its reference) is read from, and the target as read
 /// there: templated with its environment's vars and `{host}`, the host's name.
-struct Reading {
+pub(super) struct Reading {
     /// The host, the local root, or the environment (for a URL).
-    name: String,
-    place: Place,
-    target: DriftTarget,
+    pub name: String,
+    pub place: Place,
+    pub target: DriftTarget,
+    /// The vars the target was templated with, `host` included for a host.
+    pub vars: BTreeMap<String, String>,
 }
 
 /// Where `env`'s side is read: its reference first, then its other hosts (compared with
@@ -217,6 +218,7 @@ fn places(
             name,
             place,
             target,
+            vars: env.vars.clone(),
         }]);
     }
     if let Some(root) = &env.root {
@@ -226,6 +228,7 @@ fn places(
             name,
             place,
             target,
+            vars: env.vars.clone(),
         }]);
     }
     let reference = spec
@@ -249,61 +252,10 @@ fn places(
                 place: Place::host(pool.clone(), &host),
                 target: base.for_vars(&vars),
                 name: host,
+                vars,
             }
         })
         .collect())
-}
-
-/// The other hosts of an environment, each compared with its reference by hash: the paths
-/// where it differs.
-async fn peers(reference_host: &str, reference: &Tree, others: &[Reading]) -> Vec<PeerDrift> {
-    let listings = others.iter().map(|other| async move {
-        let listed = fetch::list(&other.target, &other.place).await;
-        (other.name.clone(), listed)
-    });
-    let mut peers = Vec::new();
-    for (host, listed) in futures::future::join_all(listings).await {
-        let paths = match listed {
-            Ok(tree) => paths_differing(reference, &tree),
-            Err(err) => vec![format!("(not read: {err})")],
-        };
-        if !paths.is_empty() {
-            peers.push(PeerDrift {
-                host,
-                differs_from: reference_host.to_string(),
-                paths,
-            });
-        }
-    }
-    peers
-}
-
-/// The paths where two listings of the same target differ: in content, kind or mode, or
-/// present in one only.
-fn paths_differing(a: &Tree, b: &Tree) -> Vec<String> {
-    let mut paths: Vec<&String> = a.entries.keys().chain(b.entries.keys()).collect();
-    paths.sort();
-    paths.dedup();
-    paths
-        .into_iter()
-        .filter(|path| {
-            let (x, y) = (a.entries.get(*path), b.entries.get(*path));
-            match (x, y) {
-                (Some(x), Some(y)) => !same_entry(&x.kind, &y.kind) || x.mode != y.mode,
-                _ => true,
-            }
-        })
-        .map(|p| crate::redact::mask(p).into_owned())
-        .collect()
-}
-
-fn same_entry(a: &EntryKind, b: &EntryKind) -> bool {
-    match (a, b) {
-        (EntryKind::File { sha256: x, .. }, EntryKind::File { sha256: y, .. }) => x == y,
-        (EntryKind::Symlink { target: x }, EntryKind::Symlink { target: y }) => x == y,
-        (EntryKind::Unreadable { .. }, EntryKind::Unreadable { .. }) => true,
-        _ => false,
-    }
 }
 
 /// The comparison rules `spec` asks for.
@@ -323,10 +275,13 @@ pub fn rules(spec: &DriftSpec) -> Rules {
     }
 }
 
-/// The vars of `env` that `spec` names in `replace`: only those become placeholders.
-fn replaced_vars(spec: &DriftSpec, env: &Environment) -> BTreeMap<String, String> {
+/// The vars of a reading that `spec` names in `replace`: only those become placeholders.
+pub(super) fn replaced_vars(
+    spec: &DriftSpec,
+    vars: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
     spec.replace
         .values()
-        .filter_map(|var| Some((var.clone(), env.vars.get(var)?.clone())))
+        .filter_map(|var| Some((var.clone(), vars.get(var)?.clone())))
         .collect()
 }

@@ -146,7 +146,7 @@ pub fn app_with(log_lines: usize) -> App {
         source: "app@production".into(),
         lines,
     });
-    events.push(Event::Drift(sample_drift(at(12, 2, 0))));
+    events.push(Event::Drift(Box::new(sample_drift(at(12, 2, 0)))));
     events.push(Event::HandoffEntries(vec![
         entry(
             "e1",

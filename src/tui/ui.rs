@@ -416,6 +416,11 @@ fn draw_form(app: &App, frame: &mut Frame, area: Rect, form: &EntryForm) {
                 form.accept
                     .as_ref()
                     .map_or("drift".to_string(), |a| match (&a.path, &a.hunk) {
+                        _ if a.host.is_some() => format!(
+                            "how {} differs from its reference in {}",
+                            a.host.as_deref().unwrap_or(""),
+                            a.target
+                        ),
                         (None, _) => format!("all drift of {}", a.target),
                         (Some(path), None) => format!("{path} of {}", a.target),
                         (Some(path), Some(_)) => format!("a hunk of {path}"),

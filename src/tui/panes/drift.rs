@@ -47,7 +47,8 @@ enum Row<'a> {
         &'a FileDiff,
         Option<&'a AcceptedDrift>,
     ),
-    Peer(&'a str, &'a PeerDrift),
+    /// A host that differs from its reference, and the acceptance that covers it.
+    Peer(&'a str, &'a PeerDrift, Option<&'a AcceptedDrift>),
 }
 
 impl DriftPane {
@@ -79,7 +80,9 @@ impl DriftPane {
                         .into_iter()
                         .map(|f| Row::File(name, between, f, accepted(f))),
                 );
-                rows.extend(report.peers.iter().map(|p| Row::Peer(name, p)));
+                let accepted =
+                    |p: &PeerDrift| report.accepted_peers.iter().find(|a| a.path == p.host);
+                rows.extend(report.peers.iter().map(|p| Row::Peer(name, p, accepted(p))));
             }
         }
         rows
@@ -167,12 +170,12 @@ impl DriftPane {
         })
     }
 
-    /// Drifted files no acceptance covers, in all targets.
+    /// Drifted files and differing hosts no acceptance covers, in all targets.
     pub fn drifted_count(&self) -> usize {
         self.targets
             .iter()
             .filter_map(|(_, _, r)| r.as_ref())
-            .map(|r| r.unaccepted().count())
+            .map(open_drift)
             .sum()
     }
 
@@ -190,7 +193,7 @@ impl DriftPane {
 
     /// Marks what the acceptances cover in `report` at `now`.
     pub fn apply_acceptances(&self, report: &mut DriftReport, now: DateTime<Utc>) {
-        report.accepted = crate::drift::accepted::covered(report, &self.acceptances, now);
+        report.apply_acceptances(&self.acceptances, now);
     }
 
     /// Applies the acceptances again when one ran out of time since they last were.
@@ -206,10 +209,7 @@ impl DriftPane {
         let acceptances = &self.acceptances;
         for (_, _, report) in &mut self.targets {
             if let Some(report) = report {
-                let covered = crate::drift::accepted::covered(report, acceptances, now);
-                if covered != report.accepted {
-                    report.accepted = covered;
-                }
+                report.apply_acceptances(acceptances, now);
             }
         }
     }
@@ -223,6 +223,7 @@ impl DriftPane {
                 path: path.map(str::to_string),
                 hunk,
                 content,
+                host: None,
                 why: String::new(),
                 by: String::new(),
                 at: Utc::now(),
@@ -254,6 +255,13 @@ impl DriftPane {
                 let diff = report.diff.as_ref()?;
                 Some(acceptance(name, None, None, diff.content_id().to_string()))
             }
+            Row::Peer(name, peer, _) => {
+                let content = peer.diff.as_ref()?.content_id().to_string();
+                Some(Acceptance {
+                    host: Some(peer.host.clone()),
+                    ..acceptance(name, None, None, content)
+                })
+            }
             _ => None,
         }
     }
@@ -268,7 +276,7 @@ impl Pane for DriftPane {
         // Unaccepted drift per pair of environments, in config order.
         let mut pairs: Vec<(&(String, String), usize)> = Vec::new();
         for (_, between, report) in &self.targets {
-            let n = report.as_ref().map_or(0, |r| r.unaccepted().count());
+            let n = report.as_ref().map_or(0, open_drift);
             match pairs.iter_mut().find(|(p, _)| *p == between) {
                 Some((_, count)) => *count += n,
                 None => pairs.push((between, n)),
@@ -349,11 +357,11 @@ impl Pane for DriftPane {
             return false;
         };
         match self.targets.iter_mut().find(|(n, _, _)| *n == report.name) {
-            Some(target) => target.2 = Some(report.clone()),
+            Some(target) => target.2 = Some(DriftReport::clone(report)),
             None => self.targets.push((
                 report.name.clone(),
                 report.between.clone(),
-                Some(report.clone()),
+                Some(DriftReport::clone(report)),
             )),
         }
         let len = self.rows().len();
@@ -396,7 +404,7 @@ impl Pane for DriftPane {
             let name = match rows.get(self.view.selected) {
                 Some(Row::Target(name, ..))
                 | Some(Row::File(name, ..))
-                | Some(Row::Peer(name, _)) => name.to_string(),
+                | Some(Row::Peer(name, ..)) => name.to_string(),
                 None => return Handled::NotHere,
             };
             return Handled::effect(Effect::RunCheck {
@@ -453,7 +461,9 @@ impl Pane for DriftPane {
                             lines.push(file_line(file, between, theme, 40, 200));
                         }
                         for peer in &report.peers {
-                            lines.push(peer_line(peer, theme, 200));
+                            let accepted =
+                                report.accepted_peers.iter().find(|a| a.path == peer.host);
+                            lines.push(peer_line(peer, accepted, theme, 200));
                         }
                         for note in report.diff.iter().flat_map(|d| &d.notes) {
                             lines.push(Line::styled(note.clone(), theme.style(Slot::Muted)));
@@ -467,16 +477,22 @@ impl Pane for DriftPane {
             }
             // `enter` on a file opens its diff in the pane instead.
             Row::File(..) => None,
-            Row::Peer(name, peer) => {
-                let mut lines = vec![Line::raw(format!(
-                    "{} differs from {} in:",
-                    peer.host, peer.differs_from
-                ))];
-                lines.extend(
-                    peer.paths
-                        .iter()
-                        .map(|p| Line::raw(format!("  {}", printable(p)))),
-                );
+            Row::Peer(name, peer, accepted) => {
+                let mut lines = vec![peer_line(peer, *accepted, theme, 200)];
+                match &peer.diff {
+                    Some(diff) => {
+                        let sides = (peer.differs_from.clone(), peer.host.clone());
+                        for file in diff.drifted() {
+                            lines.push(Line::raw(""));
+                            lines.extend(file_text(file, &sides).into_iter().map(Line::raw));
+                        }
+                    }
+                    None => lines.extend(
+                        peer.paths
+                            .iter()
+                            .map(|p| Line::raw(format!("  {}", printable(p)))),
+                    ),
+                }
                 Some(Detail {
                     title: format!("drift · {name} · {}", peer.host),
                     lines,
@@ -511,7 +527,7 @@ impl Pane for DriftPane {
                 let (_, report) = target_of(name)?;
                 (*name, *between, report, Some(*file), None)
             }
-            Row::Peer(name, peer) => {
+            Row::Peer(name, peer, _) => {
                 let (between, report) = target_of(name)?;
                 (*name, between, report, None, Some(*peer))
             }
@@ -527,7 +543,16 @@ impl Pane for DriftPane {
             ),
             (None, Some(p)) => (
                 format!("{} differs from {}", p.host, p.differs_from),
-                Some(p.paths.join("\n")),
+                Some(match &p.diff {
+                    Some(diff) => {
+                        let sides = (p.differs_from.clone(), p.host.clone());
+                        diff.drifted()
+                            .flat_map(|f| file_text(f, &sides))
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    }
+                    None => p.paths.join("\n"),
+                }),
             ),
             (None, None) => (
                 format!("{} files differ between {left} and {right}", files.len()),
@@ -553,7 +578,7 @@ impl Pane for DriftPane {
     fn selection_refs(&self) -> Refs {
         let rows = self.rows();
         let drift = match rows.get(self.view.selected) {
-            Some(Row::Target(name, ..)) | Some(Row::File(name, ..)) | Some(Row::Peer(name, _)) => {
+            Some(Row::Target(name, ..)) | Some(Row::File(name, ..)) | Some(Row::Peer(name, ..)) => {
                 Some(name.to_string())
             }
             None => None,
@@ -640,7 +665,7 @@ fn row_line(
         Row::File(_, _, file, Some(accepted)) => {
             accepted_line(file, accepted, theme, path_w, width)
         }
-        Row::Peer(_, peer) => peer_line(peer, theme, width),
+        Row::Peer(_, peer, accepted) => peer_line(peer, *accepted, theme, width),
     }
 }
 
@@ -652,14 +677,7 @@ fn accepted_line(
     path_w: usize,
     width: usize,
 ) -> Line<'static> {
-    let until = match accepted.until {
-        Some(until) => format!(
-            " until {}",
-            until.with_timezone(&chrono::Local).format("%m-%d %H:%M")
-        ),
-        None => String::new(),
-    };
-    let said = format!("accepted by {}{until}: {}", accepted.by, accepted.why);
+    let said = accepted_said(accepted);
     let path_w = path_w.min(width / 2).clamp(8, 40);
     Line::from(vec![
         Span::styled("  ✓ ", theme.style(Slot::StatusOk)),
@@ -674,16 +692,46 @@ fn accepted_line(
     ])
 }
 
-/// `  ≠ web3.prod differs from web1.prod in nginx.conf, app.env`
-fn peer_line(peer: &PeerDrift, theme: &Theme, width: usize) -> Line<'static> {
-    let text = format!(
+/// `accepted by alex until 12-09 10:00: staging runs 4 workers`
+fn accepted_said(accepted: &AcceptedDrift) -> String {
+    let until = match accepted.until {
+        Some(until) => format!(
+            " until {}",
+            until.with_timezone(&chrono::Local).format("%m-%d %H:%M")
+        ),
+        None => String::new(),
+    };
+    format!("accepted by {}{until}: {}", accepted.by, accepted.why)
+}
+
+/// What counts as drift in a report: files and hosts no acceptance covers.
+fn open_drift(report: &DriftReport) -> usize {
+    report.unaccepted().count() + report.unaccepted_peers().count()
+}
+
+/// `  ≠ web3.prod differs from web1.prod in nginx.conf, app.env`, or once accepted
+/// `  ✓ web3.prod differs from web1.prod in nginx.conf · accepted by alex: canary`
+fn peer_line(
+    peer: &PeerDrift,
+    accepted: Option<&AcceptedDrift>,
+    theme: &Theme,
+    width: usize,
+) -> Line<'static> {
+    let mut text = format!(
         "{} differs from {} in {}",
         peer.host,
         peer.differs_from,
         printable(&peer.paths.join(", "))
     );
+    let (mark, slot) = match accepted {
+        Some(accepted) => {
+            text.push_str(&format!(" · {}", accepted_said(accepted)));
+            ("  ✓ ", Slot::StatusOk)
+        }
+        None => ("  ≠ ", Slot::StatusWarn),
+    };
     Line::from(vec![
-        Span::styled("  ≠ ", theme.style(Slot::StatusWarn)),
+        Span::styled(mark, theme.style(slot)),
         Span::styled(
             fit(&text, width.saturating_sub(4)),
             theme.style(Slot::Muted),
@@ -826,7 +874,7 @@ mod tests {
             report("app", ("production", "staging"), 1),
             report("app dev", ("production", "dev"), 1),
         ] {
-            pane.on_event(&Event::Drift(r));
+            pane.on_event(&Event::Drift(Box::new(r)));
         }
         let theme = Theme::builtin_default(crate::tui::theme::ColorDepth::TrueColor);
         let title: String = pane
