@@ -29,7 +29,9 @@ pub(super) async fn compare(
             Ok(peer) => {
                 let paths = paths_differing(tree, &peer);
                 if !paths.is_empty() {
-                    listed.push((other, peer, paths));
+                    // The files whose bytes the diff needs, from both copies.
+                    let wanted = differing(tree, &peer);
+                    listed.push((other, peer, paths, wanted));
                 }
             }
             Err(err) => found.push(unread(other, reference, &err.to_string())),
@@ -40,25 +42,24 @@ pub(super) async fn compare(
     }
     let mut wanted: Vec<String> = listed
         .iter()
-        .flat_map(|(_, peer, _)| differing(tree, peer))
+        .flat_map(|(_, _, _, wanted)| wanted.iter().cloned())
         .collect();
     wanted.sort();
     wanted.dedup();
     if let Err(err) = fetch::fill(&reference.target, tree, &wanted, &reference.place).await {
         let why = format!("{}: {err}", reference.name);
-        found.extend(listed.iter().map(|(o, _, _)| unread(o, reference, &why)));
+        found.extend(listed.iter().map(|(o, ..)| unread(o, reference, &why)));
         return found;
     }
-    let fills = listed.iter_mut().map(|(other, peer, _)| {
-        let wanted = differing(tree, peer);
-        async move {
-            fetch::fill(&other.target, peer, &wanted, &other.place)
+    let fills = listed
+        .iter_mut()
+        .map(|(other, peer, _, wanted)| async move {
+            fetch::fill(&other.target, peer, wanted, &other.place)
                 .await
                 .map_err(|e| e.to_string())
-        }
-    });
+        });
     let filled = futures::future::join_all(fills).await;
-    for ((other, peer, paths), fill) in listed.into_iter().zip(filled) {
+    for ((other, peer, paths, _), fill) in listed.into_iter().zip(filled) {
         if let Err(why) = fill {
             found.push(unread(other, reference, &why));
             continue;
